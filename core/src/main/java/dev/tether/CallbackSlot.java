@@ -1,0 +1,802 @@
+package dev.tether;
+
+import dev.tether.internal.LockCycle;
+import dev.tether.internal.Quiescible;
+import dev.tether.internal.TetherCleaner;
+import dev.tether.internal.WaitForGraph;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A holder of at most one callback that other threads invoke, with a {@link #reset()} that
+ * guarantees the removed callback is neither called again nor still running when it returns.
+ *
+ * <p>Instances are thread-safe: every method may be called from any thread at any time,
+ * including from inside any callback, this slot's own included.
+ *
+ * <p>Memory consistency effects: actions in a thread prior to {@link #set} or {@link #setWeak}
+ * happen-before every call of the callback it installs. Actions of a call of a callback
+ * happen-before the return of a {@link #reset()}, {@link #set} or {@link #close()} that waited for
+ * it, and the completion of a {@link #resetAsync()} future that waited for it. Actions prior to an
+ * {@code invoke} happen-before the call it makes with that value, also when the value is deferred
+ * or replayed.
+ *
+ * <p>The guarantee of {@code reset()}: when it returns, the removed callback will never start
+ * again, and no call of it is running on any other thread, except where waiting would deadlock:
+ * <ol>
+ *   <li><b>Reentrant reset.</b> The calling thread is itself inside that callback (a callback
+ *       resetting its own slot). The caller does not wait for its own call, which finishes
+ *       normally; it still waits for calls on other threads, under rules 2 and 3.
+ *   <li><b>Wait cycle.</b> Waiting would close a cycle of threads, each waiting for a callback
+ *       running on the next: thread A inside X's callback resets Y while thread B inside Y's
+ *       callback resets X (libdatachannel issue 1181, dotnet/runtime issue 43438). The cycle is
+ *       detected exactly, over a wait-for graph of threads: the thread whose wait would close it
+ *       returns without waiting; every other thread waits. A wait from inside a callback that
+ *       closes no cycle still waits.
+ *   <li><b>User lock.</b> The running callback is blocked on a lock (monitor or
+ *       {@code java.util.concurrent} lock) that the resetting thread holds, directly or through a
+ *       chain of lock owners and waiting resets. After a short bounded wait (about 50 ms) the reset
+ *       asks {@link java.lang.management.ThreadMXBean} for lock owners, and throws
+ *       {@link CallbackDeadlockException}; the slot is reset all the same. Platform threads only:
+ *       a virtual thread blocked on a lock is invisible to {@code ThreadMXBean}, so that reset
+ *       keeps waiting.
+ * </ol>
+ *
+ * <p>Blocking: {@link #invoke} does not block (it runs the callback, which may). {@link #reset()},
+ * {@link #set}, {@link #setWeak} and {@link #close()} block until no call of the callback they
+ * removed runs on another thread, except as above. {@link #resetAsync()} never blocks. Waiting
+ * parks the thread with {@code LockSupport} and never pins a virtual thread.
+ *
+ * <p>Reentrancy: an {@code invoke} from inside this slot's callback on the same thread is handled
+ * by the slot's {@link Reentrancy} policy ({@link Reentrancy#DEFER} by default). {@code set},
+ * {@code reset} and {@code close} from inside the callback are legal and follow rule 1.
+ *
+ * <p>Exceptions: a {@link RuntimeException} or {@link Error} thrown by a callback goes to the
+ * slot's {@link CallbackErrorHandler} (by default logged at {@code WARNING} with the slot's name),
+ * and {@code invoke} returns {@code true}. A {@link VirtualMachineError} propagates out of
+ * {@code invoke} after the slot's bookkeeping is restored. No callback exception leaves the slot
+ * unable to reset.
+ *
+ * <p>Interrupts: a waiting {@code reset()} waits uninterruptibly and restores the thread's
+ * interrupt status before returning.
+ *
+ * @param <T> the type of value passed to the callback; may be a nullable type
+ * @since 0.1.0
+ */
+/*
+ * Implementation notes
+ *
+ * State. `current` holds the installed Registration, null when empty, or CLOSED (terminal). Every
+ * set creates a new Registration, so identity tells one installation from the next even when the
+ * same Consumer is set twice. Legal transitions: null <-> registration, registration ->
+ * registration (replace), anything -> CLOSED.
+ *
+ * In-flight marks (the hot path). Each thread that invokes this slot owns one Invoker record, kept
+ * in the copy-on-write array `invokers` and found by comparing Thread.currentThread() (a few loads;
+ * a slot is typically invoked by one or two I/O threads). invoke does:
+ *   1. r = current                                   (volatile read)
+ *   2. record.active = r                             (volatile store: the one full fence)
+ *   3. if current != r: clear the mark and retry     (volatile read)
+ *   4. call r's callback
+ *   5. record.active = null                          (release store), then wake waiters if asked.
+ * A remover swaps `current` (volatile CAS) and then scans the records for marks that differ from
+ * the current registration. Steps 2-3 against swap-then-scan form a Dekker pair over two volatile
+ * locations: in the synchronization order either the mark precedes the swap, and the scan sees the
+ * mark (so the remover waits), or the swap precedes the re-read in step 3, and the invoker sees
+ * the change and never calls. Hence no call of a removed registration can start after the scan,
+ * and the set of threads a remover waits for only shrinks. A record added by a new thread is
+ * published (CAS of `invokers`) before that thread's mark, so a scan ordered after the mark sees it.
+ * Waiting for "marks that are not the current registration" rather than "marks of the registration
+ * I removed" also makes a losing concurrent reset(), and a second close(), wait for the winner's
+ * removal: every caller returns only when nothing removed is running.
+ *
+ * Nesting. Reentrancy is detected from the record: a thread whose record already has a mark is
+ * inside this slot's callback. DEFER queues the value in the record (allocating only then); the
+ * outermost invoke drains the queue after its call. ALLOW pushes a nested mark onto the record's
+ * small `nested` stack (published by the volatile store of `nestedDepth`), so a remover that
+ * replaced the callback from inside it still sees every registration on the stack.
+ *
+ * Waiting. A remover first scans without side effects; when a foreign mark remains it enters
+ * WaitForGraph.await, the slow path that parks, detects wait cycles exactly, and probes user locks
+ * (see its notes). Its own marks are excluded from its blockers: that is the reentrant reset. An
+ * invoker clears its mark with a release store and then reads its record's wake flag, so it pays
+ * one full fence per call; a wakeup lost in that window costs the waiter one timed park.
+ *
+ * Costs. invoke allocates nothing when a callback is set and no reentrancy occurs; it takes no lock
+ * and holds none while the callback runs. A thread's first invoke on a slot allocates its record
+ * and copies the array, pruning records of terminated threads. Records are not padded yet: the
+ * benchmark issue measures false sharing between two invokers of one slot.
+ */
+public final class CallbackSlot<T extends @Nullable Object> implements AutoCloseable, Quiescible {
+  private static final VarHandle CURRENT;
+  private static final VarHandle INVOKERS;
+  private static final VarHandle REPLAY;
+  private static final VarHandle ACTIVE;
+  private static final VarHandle NESTED_DEPTH;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      CURRENT = lookup.findVarHandle(CallbackSlot.class, "current", Registration.class);
+      INVOKERS = lookup.findVarHandle(CallbackSlot.class, "invokers", Invoker[].class);
+      REPLAY = lookup.findVarHandle(CallbackSlot.class, "replay", ReplayBuffer.class);
+      ACTIVE = lookup.findVarHandle(Invoker.class, "active", Registration.class);
+      NESTED_DEPTH = lookup.findVarHandle(Invoker.class, "nestedDepth", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final Invoker[] NO_INVOKERS = new Invoker[0];
+  private static final Registration<Object> CLOSED = new Registration<>(value -> {});
+  private static final Policy DEFAULT_POLICY =
+      new Policy(Reentrancy.DEFER, Replay.none(), CallbackErrorHandler.logging());
+
+  private final String name;
+  private final Policy policy;
+  /** null (empty), a Registration (set), or CLOSED (terminal). */
+  private volatile @Nullable Registration<? super T> current;
+  /** Copy-on-write: one record per thread that has invoked this slot and is alive. */
+  private volatile Invoker[] invokers = NO_INVOKERS;
+  /** Created on the first invoke that finds no callback. */
+  private volatile @Nullable ReplayBuffer replay;
+
+  private CallbackSlot(String name, Policy policy) {
+    this.name = name;
+    this.policy = policy;
+  }
+
+  /**
+   * Creates an empty slot with the default policies: {@link Reentrancy#DEFER},
+   * {@link Replay#none()}, and the logging {@link CallbackErrorHandler}.
+   *
+   * @param name names the slot in every exception, log line and {@code toString()}
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is blank
+   */
+  public static <T extends @Nullable Object> CallbackSlot<T> create(String name) {
+    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY);
+  }
+
+  /**
+   * Starts configuring a slot.
+   *
+   * @param name names the slot in every exception, log line and {@code toString()}
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is blank
+   */
+  public static <T extends @Nullable Object> Builder<T> builder(String name) {
+    return new Builder<>(checkName(name));
+  }
+
+  /** The name given at creation. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Installs {@code callback}, replacing any previous one; the replaced callback is waited for
+   * exactly as by {@link #reset()}. Values kept by the {@link Replay} policy are then delivered to
+   * the new callback on this thread, before {@code set} returns.
+   *
+   * @throws NullPointerException if {@code callback} is null
+   * @throws IllegalStateException if the slot is closed
+   * @throws CallbackDeadlockException if the replaced callback is blocked on a lock this thread
+   *     holds; {@code callback} is installed all the same
+   */
+  public void set(Consumer<? super T> callback) {
+    install(new Registration<>(Objects.requireNonNull(callback, "callback")));
+  }
+
+  /**
+   * Installs {@code callback} bound to {@code owner}, which the slot holds only weakly: each call
+   * receives the owner and the value. Once the owner has been garbage collected the callback is
+   * never called again and the slot empties itself (a {@link java.lang.ref.Cleaner} does it, so
+   * the slot need not be invoked to notice). Otherwise behaves as {@link #set}.
+   *
+   * <p>The callback must not capture {@code owner} strongly, or the owner never becomes
+   * unreachable; take it from the first parameter instead.
+   *
+   * @throws NullPointerException if {@code owner} or {@code callback} is null
+   * @throws IllegalStateException if the slot is closed
+   * @throws CallbackDeadlockException as {@link #set}
+   */
+  public <O> void setWeak(O owner, BiConsumer<? super O, ? super T> callback) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(callback, "callback");
+    WeakRegistration<O, T> registration = new WeakRegistration<>(owner, callback);
+    registration.cleanable = TetherCleaner.register(owner, () -> evict(registration));
+    install(registration);
+  }
+
+  /**
+   * Calls the callback with {@code value} on this thread. Takes no lock, holds none while the
+   * callback runs, and allocates nothing when a callback is set and no reentrancy occurs.
+   *
+   * <p>With no callback set, the slot's {@link Replay} policy decides whether the value is kept
+   * for the next callback. From inside this slot's own callback on the same thread, the
+   * {@link Reentrancy} policy applies; a deferred value counts as accepted.
+   *
+   * @return {@code true} if the callback was called with the value (even if it threw), or the value
+   *     was deferred or kept for replay; {@code false} if no callback is set and the value was not
+   *     kept, or the slot is closed (both counted in {@link #droppedCount()})
+   * @throws ReentrantInvocationException if called from inside this slot's callback on the same
+   *     thread and the policy is {@link Reentrancy#REJECT}
+   */
+  public boolean invoke(T value) {
+    Invoker self = invokerFor(Thread.currentThread());
+    if (self.active != null) {
+      return invokeReentrant(self, value);
+    }
+    boolean called = callOnce(self, value);
+    if (self.deferred != null && !self.deferred.isEmpty()) {
+      drainDeferred(self);
+    }
+    return called || keepOrDrop(value);
+  }
+
+  /**
+   * Removes the callback and waits until no call of it is running on another thread, except where
+   * waiting would deadlock (see the class documentation). Also waits for calls of callbacks
+   * removed by concurrent {@code reset}, {@code set} or {@code close} calls, so every caller
+   * returns only once nothing removed is running. Values kept for replay stay kept.
+   *
+   * @return whether a callback was removed
+   * @throws CallbackDeadlockException if a removed callback is blocked on a lock this thread holds;
+   *     the slot is reset all the same
+   */
+  public boolean reset() {
+    Registration<? super T> removed;
+    do {
+      removed = current;
+      if (removed == null || removed == CLOSED) {
+        awaitQuiescence();
+        return false;
+      }
+    } while (!CURRENT.compareAndSet(this, removed, null));
+    removed.retire();
+    awaitQuiescence();
+    return true;
+  }
+
+  /**
+   * Removes the callback without blocking. The returned future completes when no call of a
+   * removed callback is running on any thread, the caller's own call included when called from
+   * inside the callback. Dependent stages may run on the thread whose call ended last; use the
+   * {@code *Async} variants to move them.
+   */
+  public CompletableFuture<Void> resetAsync() {
+    Registration<? super T> removed;
+    do {
+      removed = current;
+      if (removed == null || removed == CLOSED) {
+        return WaitForGraph.awaitAsync(this);
+      }
+    } while (!CURRENT.compareAndSet(this, removed, null));
+    removed.retire();
+    return WaitForGraph.awaitAsync(this);
+  }
+
+  /**
+   * Resets the slot for good: afterwards {@link #set} throws {@link IllegalStateException} and
+   * {@link #invoke} returns {@code false}. Values kept for replay are discarded and counted as
+   * dropped. Waits as {@link #reset()}. Idempotent: a repeated or concurrent call also waits.
+   *
+   * @throws CallbackDeadlockException as {@link #reset()}; the slot is closed all the same
+   */
+  @Override
+  public void close() {
+    @SuppressWarnings("unchecked")
+    Registration<? super T> closed = (Registration<? super T>) (Registration<?>) CLOSED;
+    Registration<? super T> removed = (Registration<? super T>) CURRENT.getAndSet(this, closed);
+    if (removed != null && removed != CLOSED) {
+      removed.retire();
+    }
+    ReplayBuffer buffer = replay;
+    if (buffer != null) {
+      buffer.discardAll();
+    }
+    awaitQuiescence();
+  }
+
+  /** Whether a callback is installed now. A snapshot: another thread may change it at once. */
+  public boolean isSet() {
+    Registration<? super T> registration = current;
+    return registration != null && registration != CLOSED;
+  }
+
+  /** Whether {@link #close()} has been called. */
+  public boolean isClosed() {
+    return current == CLOSED;
+  }
+
+  /**
+   * How many values this slot has given up: invoked with no callback and not kept, replaced or
+   * evicted in the replay buffer, invoked after close, or discarded by close.
+   */
+  public long droppedCount() {
+    ReplayBuffer buffer = replay;
+    return buffer == null ? 0 : buffer.dropped();
+  }
+
+  /** How many values are kept for replay now. */
+  public int pendingCount() {
+    ReplayBuffer buffer = replay;
+    return buffer == null ? 0 : buffer.size();
+  }
+
+  @Override
+  public String toString() {
+    Registration<? super T> registration = current;
+    String state = registration == CLOSED ? "closed" : registration == null ? "empty" : "set";
+    return "CallbackSlot[" + name + ", " + state + ", reentrancy=" + policy.reentrancy
+        + ", replay=" + policy.replay + "]";
+  }
+
+  // ---- Quiescible: the remover's view of in-flight calls ----
+
+  /** Not part of the API: used by Tether's waiting machinery. */
+  @Override
+  public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
+      boolean requestWake) {
+    Registration<? super T> installed = current;
+    for (Invoker invoker : invokers) {
+      if (invoker.thread != excluded && invoker.runsOtherThan(installed)) {
+        if (requestWake) {
+          invoker.wakeRequested = true;
+        }
+        out.add(invoker.thread);
+      }
+    }
+  }
+
+  /** Not part of the API: used by Tether's waiting machinery. */
+  @Override
+  public String describe() {
+    return "slot '" + name + "'";
+  }
+
+  // ---- hot path ----
+
+  private Invoker invokerFor(Thread thread) {
+    // Racy read of the array is fine: a stale array lacks only records of other threads.
+    for (Invoker invoker : invokers) {
+      if (invoker.thread == thread) {
+        return invoker;
+      }
+    }
+    return addInvoker(thread);
+  }
+
+  /**
+   * Marks, re-checks and calls the current registration once.
+   *
+   * @return whether a callback was called
+   */
+  private boolean callOnce(Invoker self, T value) {
+    for (;;) {
+      Registration<? super T> registration = current;
+      if (registration == null || registration == CLOSED) {
+        return false;
+      }
+      ACTIVE.setVolatile(self, registration);
+      if (current != registration) {
+        ACTIVE.setRelease(self, null); // lost a race with a removal: never call it
+        continue;
+      }
+      boolean delivered;
+      try {
+        delivered = deliver(registration, value);
+      } finally {
+        ACTIVE.setRelease(self, null);
+        wakeWaitersIfAsked(self);
+      }
+      if (delivered) {
+        return true;
+      }
+      evict(registration); // its weak owner is gone; see whether another callback is set
+    }
+  }
+
+  /** After a mark is cleared: a remover that found the mark asked to be woken. */
+  private void wakeWaitersIfAsked(Invoker self) {
+    if (self.wakeRequested) {
+      self.wakeRequested = false;
+      WaitForGraph.wake(this);
+    }
+  }
+
+  /** Runs the callback, routing its failure to the error handler; false if its owner is gone. */
+  private boolean deliver(Registration<? super T> registration, T value) {
+    try {
+      return registration.deliver(value);
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable failure) {
+      reportFailure(failure);
+      return true;
+    }
+  }
+
+  private void reportFailure(Throwable failure) {
+    try {
+      policy.errorHandler.onCallbackError(this, failure);
+    } catch (VirtualMachineError fatal) {
+      throw fatal;
+    } catch (Throwable handlerFailure) {
+      handlerFailure.addSuppressed(failure);
+      System.getLogger("dev.tether.CallbackSlot").log(System.Logger.Level.ERROR,
+          "error handler of slot '" + name + "' threw while handling a callback failure",
+          handlerFailure);
+    }
+  }
+
+  private boolean invokeReentrant(Invoker self, T value) {
+    switch (policy.reentrancy) {
+      case REJECT:
+        throw new ReentrantInvocationException(name);
+      case DEFER:
+        if (self.deferred == null) {
+          self.deferred = new ArrayDeque<>();
+        }
+        self.deferred.addLast(value == null ? Invoker.NULL_VALUE : value);
+        return true;
+      case ALLOW:
+      default:
+        return callNested(self, value) || keepOrDrop(value);
+    }
+  }
+
+  /** ALLOW: a nested call, marked on the record's nested stack. */
+  private boolean callNested(Invoker self, T value) {
+    int depth = self.nestedDepth;
+    for (;;) {
+      Registration<? super T> registration = current;
+      if (registration == null || registration == CLOSED) {
+        return false;
+      }
+      self.pushNested(depth, registration);
+      if (current != registration) {
+        self.popNested(depth);
+        continue;
+      }
+      boolean delivered;
+      try {
+        delivered = deliver(registration, value);
+      } finally {
+        self.popNested(depth);
+        wakeWaitersIfAsked(self);
+      }
+      if (delivered) {
+        return true;
+      }
+      evict(registration);
+    }
+  }
+
+  /** DEFER: runs what nested invokes queued, in order, each as a fresh outermost call. */
+  @SuppressWarnings("unchecked")
+  private void drainDeferred(Invoker self) {
+    ArrayDeque<Object> queue = self.deferred;
+    try {
+      Object next;
+      while (queue != null && (next = queue.pollFirst()) != null) {
+        T value = next == Invoker.NULL_VALUE ? null : (T) next;
+        if (!callOnce(self, value)) {
+          keepOrDrop(value);
+        }
+      }
+    } catch (VirtualMachineError fatal) {
+      if (queue != null) {
+        queue.clear(); // the thread is failing; do not deliver the rest on some later invoke
+      }
+      throw fatal;
+    }
+  }
+
+  // ---- no callback: replay ----
+
+  /** Keeps the value per the replay policy, or counts it dropped; returns whether it was kept. */
+  private boolean keepOrDrop(T value) {
+    ReplayBuffer buffer = replayBuffer();
+    if (current == CLOSED) {
+      buffer.countDrop();
+      return false;
+    }
+    if (!buffer.offer(value)) {
+      return false;
+    }
+    // A set may have installed a callback and drained the buffer just before the offer: if a
+    // callback is there now, deliver what is kept (take() is atomic, so exactly once).
+    if (isSet()) {
+      deliverKept();
+    }
+    if (current == CLOSED) {
+      buffer.discardAll(); // close raced the offer; close discards
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void deliverKept() {
+    ReplayBuffer buffer = replay;
+    if (buffer == null) {
+      return;
+    }
+    Object kept;
+    while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
+      invoke((T) kept);
+    }
+  }
+
+  private ReplayBuffer replayBuffer() {
+    ReplayBuffer buffer = replay;
+    if (buffer == null) {
+      ReplayBuffer created = policy.replay.newBuffer();
+      buffer = (ReplayBuffer) REPLAY.compareAndExchange(this, null, created);
+      if (buffer == null) {
+        buffer = created;
+      }
+    }
+    return buffer;
+  }
+
+  // ---- installation and removal ----
+
+  private void install(Registration<? super T> registration) {
+    Registration<? super T> replaced;
+    do {
+      replaced = current;
+      if (replaced == CLOSED) {
+        registration.retire();
+        throw new IllegalStateException("slot '" + name + "' is closed: cannot set a callback");
+      }
+    } while (!CURRENT.compareAndSet(this, replaced, registration));
+    if (replaced != null) {
+      replaced.retire();
+      awaitQuiescence();
+    }
+    deliverKept();
+  }
+
+  /** Empties the slot if {@code registration} is still installed; no wait is needed. */
+  private void evict(Registration<? super T> registration) {
+    CURRENT.compareAndSet(this, registration, null);
+  }
+
+  private void awaitQuiescence() {
+    if (!hasForeignCalls()) {
+      return;
+    }
+    LockCycle cycle = WaitForGraph.await(this);
+    if (cycle != null) {
+      throw new CallbackDeadlockException(name, Thread.currentThread().getName(),
+          cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),
+          cycle.callbackThreadStack());
+    }
+  }
+
+  private boolean hasForeignCalls() {
+    Registration<? super T> installed = current;
+    Thread self = Thread.currentThread();
+    for (Invoker invoker : invokers) {
+      if (invoker.thread != self && invoker.runsOtherThan(installed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Invoker addInvoker(Thread thread) {
+    Invoker created = new Invoker(thread);
+    for (;;) {
+      Invoker[] old = invokers;
+      int live = 0;
+      Invoker[] copy = new Invoker[old.length + 1];
+      for (Invoker invoker : old) {
+        if (invoker.thread == thread) {
+          return invoker; // cannot happen: only this thread adds its own record
+        }
+        if (invoker.thread.isAlive() || invoker.isMarked()) {
+          copy[live++] = invoker;
+        }
+      }
+      copy[live++] = created;
+      if (live != copy.length) {
+        copy = java.util.Arrays.copyOf(copy, live);
+      }
+      if (INVOKERS.compareAndSet(this, old, copy)) {
+        return created;
+      }
+    }
+  }
+
+  private static String checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("slot name must not be blank, was '" + name + "'");
+    }
+    return name;
+  }
+
+  // ---- nested types ----
+
+  /** One installation of a callback; identity distinguishes installations. */
+  static class Registration<T extends @Nullable Object> {
+    private final @Nullable Consumer<? super T> callback;
+
+    Registration(@Nullable Consumer<? super T> callback) {
+      this.callback = callback;
+    }
+
+    /** Calls the callback; false if it can no longer be called (its weak owner is gone). */
+    boolean deliver(T value) {
+      Objects.requireNonNull(callback).accept(value);
+      return true;
+    }
+
+    /** Called once the registration has been removed. */
+    void retire() {}
+  }
+
+  /** A registration whose owner is held weakly and passed to each call. */
+  static final class WeakRegistration<O, T extends @Nullable Object> extends Registration<T> {
+    private final WeakReference<O> owner;
+    private final BiConsumer<? super O, ? super T> callback;
+    Cleaner.@Nullable Cleanable cleanable;
+
+    WeakRegistration(O owner, BiConsumer<? super O, ? super T> callback) {
+      super(null);
+      this.owner = new WeakReference<>(owner);
+      this.callback = callback;
+    }
+
+    @Override
+    boolean deliver(T value) {
+      O strongOwner = owner.get();
+      if (strongOwner == null) {
+        return false;
+      }
+      try {
+        callback.accept(strongOwner, value);
+      } finally {
+        Reference.reachabilityFence(strongOwner);
+      }
+      return true;
+    }
+
+    @Override
+    void retire() {
+      Cleaner.Cleanable registered = cleanable;
+      if (registered != null) {
+        registered.clean(); // unregisters; its action is a no-op once removed
+      }
+    }
+  }
+
+  /**
+   * A thread's in-flight marks on this slot. Written only by its thread; read by removers.
+   * Legal states of {@code active}: null (not inside this slot's callback), or the registration
+   * of the outermost call in progress.
+   */
+  static final class Invoker {
+    static final Object NULL_VALUE = new Object();
+
+    final Thread thread;
+    /** The outermost call's registration, or null. Volatile store in, release store out. */
+    volatile @Nullable Registration<?> active;
+    /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
+    @Nullable Registration<?>[] nested = new Registration<?>[0];
+    volatile int nestedDepth;
+    /** Set by a remover that waits for this record; cleared by the owner when it wakes waiters. */
+    volatile boolean wakeRequested;
+    /** DEFER: values invoked reentrantly, owner only. */
+    @Nullable ArrayDeque<Object> deferred;
+
+    Invoker(Thread thread) {
+      this.thread = thread;
+    }
+
+    boolean isMarked() {
+      return active != null || nestedDepth != 0;
+    }
+
+    /** Whether this thread runs a registration other than {@code installed}: a removed one. */
+    boolean runsOtherThan(@Nullable Registration<?> installed) {
+      Registration<?> outer = active;
+      if (outer != null && outer != installed) {
+        return true;
+      }
+      int depth = nestedDepth; // volatile read publishes the array and its elements below depth
+      @Nullable Registration<?>[] marks = nested;
+      for (int i = 0; i < depth && i < marks.length; i++) {
+        Registration<?> mark = marks[i];
+        if (mark != null && mark != installed) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void pushNested(int depth, Registration<?> registration) {
+      if (depth == nested.length) {
+        nested = java.util.Arrays.copyOf(nested, Math.max(4, depth * 2));
+      }
+      nested[depth] = registration;
+      NESTED_DEPTH.setVolatile(this, depth + 1);
+    }
+
+    void popNested(int depth) {
+      nested[depth] = null;
+      NESTED_DEPTH.setRelease(this, depth);
+    }
+  }
+
+  /** Per-slot policies; immutable. */
+  private static final class Policy {
+    final Reentrancy reentrancy;
+    final Replay replay;
+    final CallbackErrorHandler errorHandler;
+
+    Policy(Reentrancy reentrancy, Replay replay, CallbackErrorHandler errorHandler) {
+      this.reentrancy = reentrancy;
+      this.replay = replay;
+      this.errorHandler = errorHandler;
+    }
+  }
+
+  /**
+   * Configures a {@link CallbackSlot}. <b>Note:</b> not thread-safe; build on one thread.
+   *
+   * @param <T> the type of value passed to the callback
+   * @since 0.1.0
+   */
+  public static final class Builder<T extends @Nullable Object> {
+    private final String name;
+    private Reentrancy reentrancy = Reentrancy.DEFER;
+    private Replay replay = Replay.none();
+    private CallbackErrorHandler errorHandler = DEFAULT_POLICY.errorHandler;
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** What an {@code invoke} from inside the slot's own callback does; default DEFER. */
+    public Builder<T> reentrancy(Reentrancy reentrancy) {
+      this.reentrancy = Objects.requireNonNull(reentrancy, "reentrancy");
+      return this;
+    }
+
+    /** What happens to values invoked with no callback set; default {@link Replay#none()}. */
+    public Builder<T> replay(Replay replay) {
+      this.replay = Objects.requireNonNull(replay, "replay");
+      return this;
+    }
+
+    /** Who receives what a callback throws; default {@link CallbackErrorHandler#logging()}. */
+    public Builder<T> errorHandler(CallbackErrorHandler errorHandler) {
+      this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+      return this;
+    }
+
+    /** Builds a new, empty slot; the builder may be used again. */
+    public CallbackSlot<T> build() {
+      return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler));
+    }
+
+    /** The name the built slot will have. */
+    public String name() {
+      return name;
+    }
+  }
+}

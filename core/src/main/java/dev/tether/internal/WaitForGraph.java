@@ -1,0 +1,280 @@
+package dev.tether.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The waiting path of every Tether wait: parks until a {@link Quiescible} has no removed callback
+ * running, except where waiting would deadlock.
+ *
+ * <p>Instances are not created; all methods are static and thread-safe.
+ */
+/*
+ * Implementation notes
+ *
+ * The wait-for graph. Nodes are threads; a thread parked in await(target) has an edge to every
+ * other thread still running a removed callback of target, and no thread has any other edge.
+ * Edges are not stored: they are recomputed from the targets' in-flight marks whenever needed,
+ * so they are never stale in the direction that matters (see below). WAITING maps each parked
+ * thread to its target and is guarded by LOCK, a single global lock taken only on this slow
+ * path, never while user code runs.
+ *
+ * Registering and checking are one critical section. A thread about to wait takes LOCK, computes
+ * its blockers, and searches from them for a path back to itself through the edges of the other
+ * registered waiters. If there is one, waiting would close a cycle: it does not register and
+ * returns at once (the caller's removal still holds; only the wait is skipped). Otherwise it
+ * registers, releases LOCK and parks. Because the check and the registration are atomic, of two
+ * threads closing a cycle at the same moment the second always sees the first, and exactly one
+ * of them skips: the first is never left looking at a waiter that has already given up, because
+ * a waiter that gives up (cycle found, or no blockers left) unregisters in the same critical
+ * section in which it decided.
+ *
+ * Why the edges read under LOCK are sound. A waiting thread is parked, so its own marks are
+ * frozen; the marks of the threads it waits for can only disappear (no new call of a removed
+ * callback starts, which Quiescible demands). A thread's mark and its registration as a waiter
+ * are ordered by its program order, and LOCK's release/acquire makes the registration, and
+ * everything before it, visible to the next checker. The only staleness left is a blocker whose
+ * call has just ended but whose cleared mark is not yet visible; such a thread is not parked here,
+ * so it has no outgoing edges and cannot close a cycle. A false cycle would need a stale edge out
+ * of a parked thread, and those edges are recomputed under LOCK.
+ *
+ * Wakeups. The hot path clears its mark with a release store and then reads a per-record wake
+ * flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
+ * window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
+ * bounds the cost of a lost wakeup, and each wake-up re-checks everything under LOCK.
+ *
+ * User locks. After LOCK_PROBE_GRACE, and then at doubling intervals, the waiter asks
+ * LockOwnerProbe whether one of its blockers is blocked on a lock that leads back to it; a cycle
+ * seen on two consecutive probes is returned as a LockCycle for the caller to throw.
+ *
+ * Interrupts. Waiting is uninterruptible: an interrupt is remembered and restored on return.
+ */
+public final class WaitForGraph {
+  static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+  static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  static final long LOCK_PROBE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  static final long MAX_PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private static final ReentrantLock LOCK = new ReentrantLock();
+  /** Guarded by LOCK: every thread parked in await, and what it waits for. */
+  private static final Map<Thread, Quiescible> WAITING = new HashMap<>();
+  /** Guarded by LOCK: pending asynchronous waits. */
+  private static final List<AsyncWait> ASYNC_WAITS = new ArrayList<>();
+
+  private static final AtomicLong SKIPPED_CYCLES = new AtomicLong();
+
+  private WaitForGraph() {}
+
+  /**
+   * Waits until {@code target} has no removed callback running on a thread other than the
+   * caller, or until waiting is found to close a cycle of waits (then returns at once).
+   *
+   * @return {@code null} when the wait ended (or was skipped to break a cycle); a lock cycle when
+   *     a blocker is blocked on a lock that the caller holds, directly or through other waiters
+   */
+  public static @Nullable LockCycle await(Quiescible target) {
+    Thread self = Thread.currentThread();
+    List<Thread> blockers = new ArrayList<>();
+    boolean interrupted = false;
+    long parkNanos = MIN_PARK_NANOS;
+    long probeInterval = LOCK_PROBE_GRACE_NANOS;
+    long nextProbe = System.nanoTime() + probeInterval;
+    @Nullable LockCycle suspected = null;
+    try {
+      for (;;) {
+        LOCK.lock();
+        try {
+          blockers.clear();
+          target.collectBlockers(self, blockers, true);
+          if (blockers.isEmpty()) {
+            WAITING.remove(self);
+            return null;
+          }
+          if (reaches(blockers, self)) {
+            WAITING.remove(self);
+            SKIPPED_CYCLES.incrementAndGet();
+            return null;
+          }
+          WAITING.put(self, target);
+        } finally {
+          LOCK.unlock();
+        }
+        LockSupport.parkNanos(target, parkNanos);
+        parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
+        interrupted |= Thread.interrupted();
+        long now = System.nanoTime();
+        if (now - nextProbe >= 0) {
+          LockCycle found = probeLocks(self, blockers);
+          if (found != null && suspected != null
+              && found.callbackThreadName().equals(suspected.callbackThreadName())
+              && found.lockName().equals(suspected.lockName())) {
+            return found;
+          }
+          suspected = found;
+          probeInterval = found != null
+              ? MIN_PARK_NANOS // confirm quickly
+              : Math.min(probeInterval * 2, MAX_PROBE_INTERVAL_NANOS);
+          nextProbe = now + probeInterval;
+        }
+      }
+    } finally {
+      LOCK.lock();
+      try {
+        WAITING.remove(self);
+      } finally {
+        LOCK.unlock();
+      }
+      if (interrupted) {
+        self.interrupt();
+      }
+    }
+  }
+
+  /**
+   * Returns a future that completes when {@code target} has no removed callback running on any
+   * thread, the caller included. Never blocks.
+   */
+  public static CompletableFuture<Void> awaitAsync(Quiescible target) {
+    AsyncWait wait = new AsyncWait(target);
+    wait.check(true);
+    return wait.future;
+  }
+
+  /**
+   * Called by a thread whose call of a removed callback of {@code target} has just ended and
+   * that was asked to wake waiters: unparks the threads waiting on {@code target} and re-checks
+   * its asynchronous waits. Takes LOCK; never runs user code while holding it.
+   */
+  public static void wake(Quiescible target) {
+    List<AsyncWait> toCheck = new ArrayList<>();
+    LOCK.lock();
+    try {
+      WAITING.forEach((thread, waitedOn) -> {
+        if (waitedOn == target) {
+          LockSupport.unpark(thread);
+        }
+      });
+      for (AsyncWait wait : ASYNC_WAITS) {
+        if (wait.target == target) {
+          toCheck.add(wait);
+        }
+      }
+    } finally {
+      LOCK.unlock();
+    }
+    for (AsyncWait wait : toCheck) {
+      wait.check(false);
+    }
+  }
+
+  /** How many waits were skipped because they would have closed a cycle, since start-up. */
+  public static long skippedCycles() {
+    return SKIPPED_CYCLES.get();
+  }
+
+  /** Under LOCK: is {@code self} reachable from {@code start} over the edges of parked threads? */
+  private static boolean reaches(List<Thread> start, Thread self) {
+    ArrayDeque<Thread> frontier = new ArrayDeque<>(start);
+    Set<Thread> seen = new HashSet<>();
+    List<Thread> next = new ArrayList<>();
+    while (!frontier.isEmpty()) {
+      Thread thread = frontier.pop();
+      if (thread == self) {
+        return true;
+      }
+      Quiescible waitedOn = WAITING.get(thread);
+      if (waitedOn != null && seen.add(thread)) {
+        next.clear();
+        waitedOn.collectBlockers(thread, next, false);
+        frontier.addAll(next);
+      }
+    }
+    return false;
+  }
+
+  @SuppressWarnings("deprecation") // Thread.getId: threadId() is Java 19+
+  private static @Nullable LockCycle probeLocks(Thread self, List<Thread> blockers) {
+    Map<Long, List<Long>> edges = new HashMap<>();
+    List<Long> blockerIds = new ArrayList<>();
+    LOCK.lock();
+    try {
+      List<Thread> next = new ArrayList<>();
+      WAITING.forEach((thread, waitedOn) -> {
+        next.clear();
+        waitedOn.collectBlockers(thread, next, false);
+        List<Long> ids = new ArrayList<>(next.size());
+        next.forEach(t -> ids.add(t.getId()));
+        edges.put(thread.getId(), ids);
+      });
+    } finally {
+      LOCK.unlock();
+    }
+    blockers.forEach(t -> blockerIds.add(t.getId()));
+    return LockOwnerProbe.find(self.getId(), blockerIds, edges);
+  }
+
+  /** An asynchronous wait: re-checked on every wake of its target and on a back-off timer. */
+  private static final class AsyncWait {
+    final Quiescible target;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+    private final List<Thread> blockers = new ArrayList<>();
+    /** Guarded by LOCK. */
+    private boolean registered;
+    /** Guarded by LOCK. */
+    private long pollNanos = MIN_PARK_NANOS;
+
+    AsyncWait(Quiescible target) {
+      this.target = target;
+    }
+
+    /** Completes the future if nothing blocks; {@code schedule}: also arm the next poll. */
+    void check(boolean schedule) {
+      long delay;
+      LOCK.lock();
+      try {
+        if (future.isDone()) {
+          return;
+        }
+        blockers.clear();
+        target.collectBlockers(null, blockers, true);
+        if (blockers.isEmpty()) {
+          if (registered) {
+            ASYNC_WAITS.remove(this);
+          }
+          registered = false;
+          delay = -1;
+        } else {
+          if (!registered) {
+            ASYNC_WAITS.add(this);
+            registered = true;
+          }
+          delay = pollNanos;
+          if (schedule) {
+            pollNanos = Math.min(pollNanos * 2, MAX_PARK_NANOS);
+          }
+        }
+      } finally {
+        LOCK.unlock();
+      }
+      if (delay < 0) {
+        future.complete(null); // dependents run here, outside LOCK
+      } else if (schedule) {
+        // One timer chain per wait; wakes re-check without arming another.
+        Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS);
+        later.execute(() -> check(true));
+      }
+    }
+  }
+}
