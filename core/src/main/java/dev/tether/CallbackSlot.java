@@ -117,7 +117,7 @@ import org.jspecify.annotations.Nullable;
  * and copies the array, pruning records of terminated threads. Records are not padded yet: the
  * benchmark issue measures false sharing between two invokers of one slot.
  */
-public final class CallbackSlot<T extends @Nullable Object> implements AutoCloseable, Quiescible {
+public final class CallbackSlot<T extends @Nullable Object> implements AutoCloseable {
   private static final VarHandle CURRENT;
   private static final VarHandle INVOKERS;
   private static final VarHandle REPLAY;
@@ -280,11 +280,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     do {
       removed = current;
       if (removed == null || removed == CLOSED) {
-        return WaitForGraph.awaitAsync(this);
+        return WaitForGraph.awaitAsync(asWaitTarget());
       }
     } while (!CURRENT.compareAndSet(this, removed, null));
     removed.retire();
-    return WaitForGraph.awaitAsync(this);
+    return WaitForGraph.awaitAsync(asWaitTarget());
   }
 
   /**
@@ -343,12 +343,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         + ", replay=" + policy.replay + "]";
   }
 
-  // ---- Quiescible: the remover's view of in-flight calls ----
+  // ---- the remover's view of in-flight calls ----
 
-  /** Not part of the API: used by Tether's waiting machinery. */
-  @Override
-  public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
-      boolean requestWake) {
+  /** See {@link Quiescible#collectBlockers}. */
+  void collectBlockers(@Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
     Registration<? super T> installed = current;
     for (Invoker invoker : invokers) {
       if (invoker.thread != excluded && invoker.runsOtherThan(installed)) {
@@ -360,10 +358,25 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  /** Not part of the API: used by Tether's waiting machinery. */
-  @Override
-  public String describe() {
-    return "slot '" + name + "'";
+  /** This slot as the waiting machinery sees it; made only on the slow path. */
+  private Quiescible asWaitTarget() {
+    return new Quiescible() {
+      @Override
+      public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
+          boolean requestWake) {
+        CallbackSlot.this.collectBlockers(excluded, out, requestWake);
+      }
+
+      @Override
+      public String describe() {
+        return "slot '" + name + "'";
+      }
+
+      @Override
+      public Object identity() {
+        return CallbackSlot.this;
+      }
+    };
   }
 
   // ---- hot path ----
@@ -578,7 +591,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (!hasForeignCalls()) {
       return;
     }
-    LockCycle cycle = WaitForGraph.await(this);
+    LockCycle cycle = WaitForGraph.await(asWaitTarget());
     if (cycle != null) {
       throw new CallbackDeadlockException(name, Thread.currentThread().getName(),
           cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),

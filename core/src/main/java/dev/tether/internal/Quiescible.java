@@ -16,10 +16,16 @@ public interface Quiescible {
   /**
    * Adds to {@code out} every thread other than {@code excluded} that is running a removed
    * callback of this object. If {@code requestWake} is set, asks each such thread to call
-   * {@link WaitForGraph#wake(Quiescible)} when its call returns. Reads only; takes no lock.
+   * {@link WaitForGraph#wake(Object)} when its call returns. Reads only; takes no lock.
    */
   void collectBlockers(@Nullable Thread excluded, Collection<Thread> out, boolean requestWake);
 
   /** Names this object in diagnostics, for example {@code slot 'onMessage'}. */
   String describe();
+
+  /**
+   * The object whose calls are waited for; {@link WaitForGraph#wake(Object)} is called with it.
+   * Adapters made per wait return the one object they stand for.
+   */
+  Object identity();
 }

@@ -116,11 +116,9 @@ public final class WaitForGraph {
         interrupted |= Thread.interrupted();
         long now = System.nanoTime();
         if (now - nextProbe >= 0) {
-          LockCycle found = probeLocks(self, blockers);
-          if (found != null && suspected != null
-              && found.callbackThreadName().equals(suspected.callbackThreadName())
-              && found.lockName().equals(suspected.lockName())) {
-            return found;
+          LockCycle found = probeLocks(self, target, suspected);
+          if (found != null && suspected != null) {
+            return found; // seen twice; probeLocks has unregistered us
           }
           suspected = found;
           probeInterval = found != null
@@ -153,21 +151,22 @@ public final class WaitForGraph {
   }
 
   /**
-   * Called by a thread whose call of a removed callback of {@code target} has just ended and
-   * that was asked to wake waiters: unparks the threads waiting on {@code target} and re-checks
-   * its asynchronous waits. Takes LOCK; never runs user code while holding it.
+   * Called by a thread whose call of a removed callback has just ended and that was asked to
+   * wake waiters: unparks the threads waiting on the object whose {@link Quiescible#identity()}
+   * is {@code identity}, and re-checks its asynchronous waits. Takes LOCK; never runs user code
+   * while holding it.
    */
-  public static void wake(Quiescible target) {
+  public static void wake(Object identity) {
     List<AsyncWait> toCheck = new ArrayList<>();
     LOCK.lock();
     try {
       WAITING.forEach((thread, waitedOn) -> {
-        if (waitedOn == target) {
+        if (waitedOn.identity() == identity) {
           LockSupport.unpark(thread);
         }
       });
       for (AsyncWait wait : ASYNC_WAITS) {
-        if (wait.target == target) {
+        if (wait.target.identity() == identity) {
           toCheck.add(wait);
         }
       }
@@ -204,12 +203,18 @@ public final class WaitForGraph {
     return false;
   }
 
+  /**
+   * Looks for a lock cycle through {@code self}. Runs entirely under LOCK (a rare, slow path) so
+   * that a cycle that several of its waiters can see is broken by exactly one of them: when
+   * {@code suspected} is confirmed, {@code self} unregisters in the same critical section, and
+   * the others' confirmations no longer find a path through it.
+   */
   @SuppressWarnings("deprecation") // Thread.getId: threadId() is Java 19+
-  private static @Nullable LockCycle probeLocks(Thread self, List<Thread> blockers) {
-    Map<Long, List<Long>> edges = new HashMap<>();
-    List<Long> blockerIds = new ArrayList<>();
+  private static @Nullable LockCycle probeLocks(Thread self, Quiescible target,
+      @Nullable LockCycle suspected) {
     LOCK.lock();
     try {
+      Map<Long, List<Long>> edges = new HashMap<>();
       List<Thread> next = new ArrayList<>();
       WAITING.forEach((thread, waitedOn) -> {
         next.clear();
@@ -218,11 +223,21 @@ public final class WaitForGraph {
         next.forEach(t -> ids.add(t.getId()));
         edges.put(thread.getId(), ids);
       });
+      next.clear();
+      target.collectBlockers(self, next, false);
+      List<Long> blockerIds = new ArrayList<>(next.size());
+      next.forEach(t -> blockerIds.add(t.getId()));
+      LockCycle found = LockOwnerProbe.find(self.getId(), blockerIds, edges);
+      if (found != null && suspected != null
+          && found.callbackThreadName().equals(suspected.callbackThreadName())
+          && found.lockName().equals(suspected.lockName())) {
+        WAITING.remove(self);
+        return found;
+      }
+      return found == null || suspected != null ? null : found;
     } finally {
       LOCK.unlock();
     }
-    blockers.forEach(t -> blockerIds.add(t.getId()));
-    return LockOwnerProbe.find(self.getId(), blockerIds, edges);
   }
 
   /** An asynchronous wait: re-checked on every wake of its target and on a back-off timer. */

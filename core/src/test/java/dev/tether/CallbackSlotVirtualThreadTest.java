@@ -1,0 +1,120 @@
+package dev.tether;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+
+/**
+ * The slot on virtual threads: reentrancy detection, waiting without pinning, cycle detection.
+ * Compiled for Java 17, so virtual threads are started reflectively; the class runs on Java 21+
+ * (CI runs it on the Temurin 25 JDK) and is skipped, with that reason, on Java 17.
+ *
+ * <p>Surefire runs this JVM with {@code -Djdk.virtualThreadScheduler.parallelism=1}: one carrier,
+ * so a wait that pinned or spun on its carrier would starve every other virtual thread.
+ */
+@EnabledForJreRange(min = JRE.JAVA_21,
+    disabledReason = "virtual threads need Java 21+; run with JAVA_HOME set to a JDK 21+")
+class CallbackSlotVirtualThreadTest {
+
+  @Test
+  void invoke_reentrantOnVirtualThread_isDetected() throws Throwable {
+    CallbackSlot<Integer> slot =
+        CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    slot.set(v -> {
+      try {
+        slot.invoke(v + 1);
+      } catch (ReentrantInvocationException e) {
+        thrown.set(e);
+      }
+    });
+    join(startVirtual(() -> slot.invoke(1)));
+    assertInstanceOf(ReentrantInvocationException.class, thrown.get());
+  }
+
+  @Test
+  void reset_onVirtualThread_waitsWithoutBlockingItsCarrier() throws Throwable {
+    CallbackSlot<String> slot = CallbackSlot.create("onMessage");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger finished = new AtomicInteger();
+    slot.set(v -> {
+      entered.countDown();
+      TestThread.await(release, "release");
+      finished.incrementAndGet();
+    });
+    TestThread platformInvoker = TestThread.start("io-thread", () -> slot.invoke("x"));
+    TestThread.await(entered, "callback entry");
+
+    AtomicInteger finishedSeen = new AtomicInteger(-1);
+    Thread resetter = startVirtual(() -> {
+      slot.reset();
+      finishedSeen.set(finished.get());
+    });
+    // With one carrier, this second virtual thread runs only if the waiting reset unmounted.
+    CountDownLatch otherVirtualRan = new CountDownLatch(1);
+    startVirtual(otherVirtualRan::countDown);
+    assertTrue(otherVirtualRan.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS),
+        "a waiting reset() kept its carrier busy");
+    assertTrue(resetter.isAlive(), "reset returned while the callback was running");
+
+    release.countDown();
+    join(resetter);
+    platformInvoker.joinOrFail();
+    assertEquals(1, finishedSeen.get());
+  }
+
+  @Test
+  void reset_crossResetOnVirtualThreads_bothTerminate() throws Throwable {
+    for (int round = 0; round < 20; round++) {
+      CallbackSlot<String> x = CallbackSlot.create("x");
+      CallbackSlot<String> y = CallbackSlot.create("y");
+      CyclicBarrier bothInside = new CyclicBarrier(2);
+      x.set(v -> {
+        await(bothInside);
+        y.reset();
+      });
+      y.set(v -> {
+        await(bothInside);
+        x.reset();
+      });
+      Thread a = startVirtual(() -> x.invoke("a"));
+      Thread b = startVirtual(() -> y.invoke("b"));
+      join(a);
+      join(b);
+      assertFalse(x.isSet() || y.isSet());
+    }
+  }
+
+  private static void await(CyclicBarrier barrier) {
+    try {
+      barrier.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Thread startVirtual(Runnable task) throws Throwable {
+    MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
+        "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
+    return (Thread) startVirtualThread.invoke(task);
+  }
+
+  private static void join(Thread thread) throws InterruptedException {
+    thread.join(TestThread.BOUND.toMillis());
+    assertFalse(thread.isAlive(), "virtual thread did not end: hang");
+  }
+}
