@@ -704,12 +704,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   static final class Invoker {
     static final Object NULL_VALUE = new Object();
+    private static final @Nullable Registration<?>[] NO_MARKS = new Registration<?>[0];
 
     final Thread thread;
     /** The outermost call's registration, or null. Volatile store in, release store out. */
     volatile @Nullable Registration<?> active;
     /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
-    @Nullable Registration<?>[] nested = new Registration<?>[0];
+    @Nullable Registration<?>[] nested = NO_MARKS;
     volatile int nestedDepth;
     /** Set by a remover that waits for this record; cleared by the owner when it wakes waiters. */
     volatile boolean wakeRequested;
