@@ -28,12 +28,14 @@ public final class CallbackDeadlockException extends IllegalStateException {
   private final String lockName;
   private final List<StackTraceElement> callbackThreadStack;
 
-  CallbackDeadlockException(String slotName, String waitingThreadName, String callbackThreadName,
-      String lockName, String chain, StackTraceElement[] callbackThreadStack) {
-    super("reset of slot '" + slotName + "' on thread '" + waitingThreadName
-        + "' would deadlock: its callback is running on thread '" + callbackThreadName
-        + "', which is blocked on " + lockName + " held by thread '" + waitingThreadName
-        + "' (" + chain + "). The slot is reset; the blocked call may still finish.");
+  CallbackDeadlockException(String slotName, String waitedFor, String waitingThreadName,
+      String callbackThreadName, String lockName, String chain,
+      StackTraceElement[] callbackThreadStack) {
+    super("waiting for " + waitedFor + " on thread '" + waitingThreadName
+        + "' would deadlock: it waits for thread '" + callbackThreadName
+        + "', which is blocked on " + lockName + " that thread '" + waitingThreadName
+        + "' holds, directly or through others (" + chain + "). The slot is reset (or the"
+        + " lifecycle closing) all the same; the blocked call may still finish.");
     this.slotName = slotName;
     this.waitingThreadName = waitingThreadName;
     this.callbackThreadName = callbackThreadName;
@@ -45,7 +47,10 @@ public final class CallbackDeadlockException extends IllegalStateException {
     initCause(stack);
   }
 
-  /** The name of the slot whose reset detected the deadlock. */
+  /**
+   * The name of the slot whose reset detected the deadlock, or, when a {@link Lifecycle#close()}
+   * waited for another thread's close of the same node, that node's path.
+   */
   public String slotName() {
     return slotName;
   }
@@ -55,7 +60,7 @@ public final class CallbackDeadlockException extends IllegalStateException {
     return waitingThreadName;
   }
 
-  /** The thread running the callback, blocked on the lock. */
+  /** The thread waited for (running the callback, or closing), blocked on the lock. */
   public String callbackThreadName() {
     return callbackThreadName;
   }

@@ -405,6 +405,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       ACTIVE.setVolatile(self, registration);
       if (current != registration) {
         ACTIVE.setRelease(self, null); // lost a race with a removal: never call it
+        wakeWaitersIfAsked(self);
         continue;
       }
       boolean delivered;
@@ -481,6 +482,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       self.pushNested(depth, registration);
       if (current != registration) {
         self.popNested(depth);
+        wakeWaitersIfAsked(self);
         continue;
       }
       boolean delivered;
@@ -593,7 +595,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
     LockCycle cycle = WaitForGraph.await(asWaitTarget());
     if (cycle != null) {
-      throw new CallbackDeadlockException(name, Thread.currentThread().getName(),
+      throw new CallbackDeadlockException(name, "a callback of slot '" + name + "'",
+          Thread.currentThread().getName(),
           cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),
           cycle.callbackThreadStack());
     }

@@ -178,6 +178,34 @@ public final class WaitForGraph {
     }
   }
 
+  /**
+   * Describes what {@code thread} waits for, if it is parked in {@link #await}: the target and,
+   * for each thread it waits for, that thread's top {@code frames} stack frames. For dumps.
+   */
+  public static @Nullable String describeWait(Thread thread, int frames) {
+    List<Thread> blockers = new ArrayList<>();
+    Quiescible target;
+    LOCK.lock();
+    try {
+      target = WAITING.get(thread);
+      if (target == null) {
+        return null;
+      }
+      target.collectBlockers(thread, blockers, false);
+    } finally {
+      LOCK.unlock();
+    }
+    StringBuilder text = new StringBuilder("waits for ").append(target.describe());
+    for (Thread blocker : blockers) {
+      text.append("\n  running on thread '").append(blocker.getName()).append("'");
+      StackTraceElement[] stack = blocker.getStackTrace();
+      for (int i = 0; i < Math.min(frames, stack.length); i++) {
+        text.append("\n    at ").append(stack[i]);
+      }
+    }
+    return text.toString();
+  }
+
   /** How many waits were skipped because they would have closed a cycle, since start-up. */
   public static long skippedCycles() {
     return SKIPPED_CYCLES.get();

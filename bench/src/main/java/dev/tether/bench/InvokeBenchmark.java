@@ -1,0 +1,78 @@
+package dev.tether.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@code invoke} on one thread with a callback set: the cost a user pays per event on an I/O
+ * thread. Run with {@code -prof gc} for the allocation per call ({@code gc.alloc.rate.norm}),
+ * which must be 0 B/op for {@code callbackSlot}.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar 'dev.tether.bench.InvokeBenchmark'
+ * -prof gc -rf json -rff bench/target/invoke.json}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+@Threads(1)
+@State(Scope.Thread)
+public class InvokeBenchmark extends Designs {
+
+  @Setup
+  public void setUp() {
+    installCallback();
+  }
+
+  @TearDown
+  public void tearDown() {
+    close();
+  }
+
+  @Benchmark
+  public boolean volatileField(Counter value) {
+    return volatileField.invoke(value);
+  }
+
+  @Benchmark
+  public boolean synchronizedHeld(Counter value) {
+    return synchronizedHeld.invoke(value);
+  }
+
+  @Benchmark
+  public boolean reentrantLockHeld(Counter value) {
+    return reentrantLockHeld.invoke(value);
+  }
+
+  @Benchmark
+  public boolean readWriteLock(Counter value) {
+    return readWriteLock.invoke(value);
+  }
+
+  @Benchmark
+  public boolean stampedLock(Counter value) {
+    return stampedLock.invoke(value);
+  }
+
+  @Benchmark
+  public boolean atomicSwap(Counter value) {
+    return atomicSwap.invoke(value);
+  }
+
+  @Benchmark
+  public boolean callbackSlot(Counter value) {
+    return callbackSlot.invoke(value);
+  }
+}

@@ -1,0 +1,681 @@
+package dev.tether;
+
+import dev.tether.internal.LockCycle;
+import dev.tether.internal.Quiescible;
+import dev.tether.internal.StripedLocks;
+import dev.tether.internal.TetherCleaner;
+import dev.tether.internal.WaitForGraph;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A node in a tree of closeable resources: {@link #close()} closes its whole subtree, child nodes
+ * first, then its callback slots, then the resources it owns, each group in reverse order of
+ * registration, and returns only when all of it is closed. It replaces libdatachannel's
+ * {@code rtc::Cleanup()}: closing the root closes everything, and a bounded wait names what is
+ * stuck.
+ *
+ * <p>Instances are thread-safe: every method may be called from any thread, including from
+ * inside a callback of a slot of this node or of any other.
+ *
+ * <p>Memory consistency effects: actions prior to registering a child, slot or resource
+ * happen-before its closing by this node's close. Actions of the whole close (every callback
+ * call it waited for, every resource's {@code close()}) happen-before the return of every
+ * {@code close()} call that waited for it and the completion of {@link #closeFuture()}.
+ *
+ * <p>Blocking: {@link #close()} blocks until the node is {@link State#CLOSED}, except where
+ * waiting would deadlock, under the rules of {@link CallbackSlot#reset()}: a caller running
+ * inside a callback of this subtree does not wait for its own call; a caller whose wait would
+ * close a wait-for cycle (two nodes closed from each other's callbacks at the same moment, for
+ * example) returns at once, and {@link #closeFuture()} tells when the close completes. A caller
+ * that lost the race to close waits for the winner, as a wait-for edge to the winner's thread.
+ * {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
+ *
+ * <p>Reentrancy: every method may be called from inside callbacks of this subtree.
+ *
+ * <p>Exceptions: failures of slot resets ({@link CallbackDeadlockException}) and of owned
+ * resources' {@code close()} are collected; the close still finishes the whole subtree, then the
+ * first failure is thrown with the others suppressed, and {@link #closeFuture()} completes
+ * exceptionally with the same exception. Every caller of {@code close()} that waited sees it.
+ *
+ * <p>Interrupts: waiting is uninterruptible; the interrupt status is restored on return.
+ *
+ * @since 0.1.0
+ */
+/*
+ * Implementation notes
+ *
+ * State. `closer` is null while OPEN, the closing thread while CLOSING, and the CLOSED sentinel
+ * once closed; one reference, so that "CLOSING" and "who closes" are published in one CAS and a
+ * waiter can never see CLOSING without the thread to wait for. OPEN -> CLOSING happens once, by
+ * CAS; the winner does all the work.
+ *
+ * Structure. Children form an intrusive doubly linked list (first/last, prev/next) so a closed
+ * child unlinks in O(1) and a long-lived parent with millions of short-lived children does not
+ * grow. Slots and resources are small arrays. All of it is guarded by a striped lock
+ * (StripedLocks.of(node)), never held while user code runs or while blocking, and never two at
+ * once. Registration checks the state under the lock and the winner snapshots children under the
+ * lock after its CAS, so a registration either lands in the snapshot or sees CLOSING and fails:
+ * a child can never be orphaned.
+ *
+ * The close walk is iterative (an explicit stack of frames), post-order, so a deep tree cannot
+ * overflow the thread's stack. For each child, in reverse creation order: claim it (CAS) and
+ * descend, or, if another thread is closing it, wait for that close to finish before going on.
+ *
+ * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
+ * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
+ * callback that the waiter is running, the cycle is found exactly and one side skips its wait,
+ * as with slots. Completion wakes waiters through WaitForGraph.wake(this).
+ *
+ * Leaks. bindOwner registers the owner with the shared Cleaner; the action holds only this node.
+ * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and
+ * starts closeAsync() (the Cleaner's thread must never block on a callback). Closing cleans the
+ * registration, so closed nodes leave nothing behind in the Cleaner.
+ */
+public final class Lifecycle implements AutoCloseable {
+  /** The state of a node; it only moves forward. */
+  public enum State {
+    /** Accepting children, slots and resources. */
+    OPEN,
+    /** A close is in progress; registrations are refused. */
+    CLOSING,
+    /** Everything in the subtree is closed. */
+    CLOSED
+  }
+
+  private static final VarHandle CLOSER;
+
+  static {
+    try {
+      CLOSER = MethodHandles.lookup().findVarHandle(Lifecycle.class, "closer", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final Object CLOSED = new Object();
+  private static final Object[] NOTHING = new Object[0];
+  private static final boolean PARANOID =
+      "paranoid".equals(System.getProperty("dev.tether.leaks"));
+  private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
+  private static final List<Consumer<? super LeakReport>> LEAK_LISTENERS =
+      new CopyOnWriteArrayList<>();
+
+  private final @Nullable Lifecycle parent;
+  private final String name;
+  private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+  private final @Nullable Throwable creationSite;
+  /** null: OPEN; a Thread: CLOSING by it; CLOSED: closed. */
+  private volatile @Nullable Object closer;
+  /** Written before closer becomes CLOSED, read after seeing CLOSED. */
+  private @Nullable Throwable closeFailure;
+
+  // Guarded by StripedLocks.of(this).
+  private @Nullable Lifecycle firstChild;
+  private @Nullable Lifecycle lastChild;
+  private Object[] slots = NOTHING;
+  private int slotCount;
+  private Object[] resources = NOTHING;
+  private int resourceCount;
+  private Cleaner.@Nullable Cleanable ownerBinding;
+  // Guarded by StripedLocks.of(parent).
+  private @Nullable Lifecycle previousSibling;
+  private @Nullable Lifecycle nextSibling;
+
+  private Lifecycle(@Nullable Lifecycle parent, String name) {
+    this.parent = parent;
+    this.name = name;
+    this.creationSite = PARANOID ? new Throwable("lifecycle created here") : null;
+  }
+
+  /**
+   * Creates a root node.
+   *
+   * @throws NullPointerException if {@code name} is null
+   * @throws IllegalArgumentException if {@code name} is blank or contains {@code '/'}
+   */
+  public static Lifecycle root(String name) {
+    return new Lifecycle(null, checkName(name, null));
+  }
+
+  /**
+   * Creates a child of this node; it is closed before this node's slots and resources, and
+   * before every older sibling.
+   *
+   * @throws IllegalStateException naming the path if this node is closing or closed
+   */
+  public Lifecycle child(String name) {
+    Lifecycle child = new Lifecycle(this, checkName(name, this));
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      requireOpen("create child '" + name + "'");
+      child.previousSibling = lastChild;
+      if (lastChild == null) {
+        firstChild = child;
+      } else {
+        lastChild.nextSibling = child;
+      }
+      lastChild = child;
+    } finally {
+      lock.unlock();
+    }
+    return child;
+  }
+
+  /**
+   * Creates a slot owned by this node with the default policies; this node's close closes it.
+   *
+   * @throws IllegalStateException naming the path if this node is closing or closed
+   */
+  public <T extends @Nullable Object> CallbackSlot<T> slot(String name) {
+    return register(CallbackSlot.create(name));
+  }
+
+  /**
+   * Builds a slot from {@code builder} and makes this node its owner.
+   *
+   * @throws IllegalStateException naming the path if this node is closing or closed
+   */
+  public <T extends @Nullable Object> CallbackSlot<T> slot(CallbackSlot.Builder<T> builder) {
+    return register(Objects.requireNonNull(builder, "builder").build());
+  }
+
+  /**
+   * Makes this node the owner of {@code resource}: it is closed after this node's children and
+   * slots, in reverse order of registration. If this node is already closing or closed, closes
+   * {@code resource} at once and then throws.
+   *
+   * @return {@code resource}
+   * @throws IllegalStateException naming the path if this node is closing or closed (the
+   *     resource has been closed; a failure of its close is attached as suppressed)
+   */
+  public <R extends AutoCloseable> R own(R resource) {
+    Objects.requireNonNull(resource, "resource");
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      if (closer == null) {
+        resources = append(resources, resourceCount++, resource);
+        return resource;
+      }
+    } finally {
+      lock.unlock();
+    }
+    IllegalStateException refused = new IllegalStateException(
+        "lifecycle '" + path() + "' is " + stateName() + ": cannot own " + resource
+            + "; it has been closed");
+    try {
+      resource.close();
+    } catch (Exception e) {
+      refused.addSuppressed(e);
+    }
+    throw refused;
+  }
+
+  /**
+   * Binds this node to {@code owner}, typically the user-facing object that this node stands
+   * for. If {@code owner} is garbage collected while this node is still {@link State#OPEN}, the
+   * program leaked it: Tether reports a {@link LeakReport} through {@code System.Logger}
+   * {@code dev.tether.Lifecycle} at {@code WARNING} and to every listener added with
+   * {@link #addLeakListener}, then closes the node asynchronously. {@code owner} is held weakly,
+   * and must not be reachable from this node's callbacks, or it never becomes unreachable.
+   *
+   * @return this node
+   * @throws IllegalStateException if an owner is already bound
+   */
+  public Lifecycle bindOwner(Object owner) {
+    Objects.requireNonNull(owner, "owner");
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      if (ownerBinding != null) {
+        throw new IllegalStateException("lifecycle '" + path() + "' already has an owner");
+      }
+      ownerBinding = TetherCleaner.register(owner, this::ownerCollected);
+    } finally {
+      lock.unlock();
+    }
+    return this;
+  }
+
+  /**
+   * Adds a listener for leak reports of every node. Listeners run on Tether's cleaner thread and
+   * must not block.
+   *
+   * @return closing it removes the listener
+   */
+  public static AutoCloseable addLeakListener(Consumer<? super LeakReport> listener) {
+    Objects.requireNonNull(listener, "listener");
+    LEAK_LISTENERS.add(listener);
+    return () -> LEAK_LISTENERS.remove(listener);
+  }
+
+  /** The name given at creation. */
+  public String name() {
+    return name;
+  }
+
+  /** The names from the root to this node joined by {@code '/'}, e.g. {@code server/conn-42}. */
+  public String path() {
+    if (parent == null) {
+      return name;
+    }
+    ArrayDeque<String> names = new ArrayDeque<>();
+    for (Lifecycle node = this; node != null; node = node.parent) {
+      names.addFirst(node.name);
+    }
+    return String.join("/", names);
+  }
+
+  /** The parent, or empty for a root. A closed node keeps its parent for {@link #path()}. */
+  public Optional<Lifecycle> parent() {
+    return Optional.ofNullable(parent);
+  }
+
+  /** A snapshot of the children not yet closed, oldest first. */
+  public List<Lifecycle> children() {
+    List<Lifecycle> snapshot = new ArrayList<>();
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      for (Lifecycle child = firstChild; child != null; child = child.nextSibling) {
+        snapshot.add(child);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return snapshot;
+  }
+
+  /** The state now; a snapshot. */
+  public State state() {
+    Object state = closer;
+    return state == null ? State.OPEN : state == CLOSED ? State.CLOSED : State.CLOSING;
+  }
+
+  /**
+   * Closes the subtree and returns when this node is {@link State#CLOSED}, except where waiting
+   * would deadlock (see the class documentation). Idempotent; concurrent callers do no work twice
+   * and each waits for the one close.
+   *
+   * @throws RuntimeException the first failure of the close, with the others suppressed
+   *     (checked exceptions of owned resources are wrapped in {@link ResourceCloseException})
+   */
+  @Override
+  public void close() {
+    Thread self = Thread.currentThread();
+    if (CLOSER.compareAndSet(this, null, self)) {
+      closeClaimedSubtree();
+    } else {
+      awaitClosedBy(this);
+    }
+    rethrowFailure();
+  }
+
+  /**
+   * Starts closing the subtree on a new daemon thread and returns {@link #closeFuture()} at once.
+   * The node is {@link State#CLOSING} when this returns (unless already closed), so
+   * registrations are refused from then on. {@code closeAsync().get(timeout, unit)} bounds a
+   * shutdown; when it times out, {@link #dump()} names what the close is stuck on.
+   */
+  public CompletableFuture<Void> closeAsync() {
+    Thread closingThread = new Thread(this::closeClaimedSubtree, "tether-close-" + path());
+    closingThread.setDaemon(true);
+    if (CLOSER.compareAndSet(this, null, closingThread)) {
+      closingThread.start();
+    }
+    return closeFuture;
+  }
+
+  /** Completes when this node is {@link State#CLOSED}; always the same instance. */
+  public CompletableFuture<Void> closeFuture() {
+    return closeFuture;
+  }
+
+  /**
+   * The subtree as text, one node a line: path, state, slots; for a close in progress, the
+   * closing thread and, when it is waiting, what it waits for: the slot, the thread running the
+   * callback, and that thread's top stack frames.
+   */
+  public String dump() {
+    StringBuilder text = new StringBuilder();
+    ArrayDeque<Lifecycle> pending = new ArrayDeque<>();
+    pending.push(this);
+    while (!pending.isEmpty()) {
+      Lifecycle node = pending.pop();
+      node.dumpLine(text);
+      List<Lifecycle> children = node.children();
+      for (int i = children.size() - 1; i >= 0; i--) {
+        pending.push(children.get(i));
+      }
+    }
+    return text.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "Lifecycle[" + path() + ", " + state() + "]";
+  }
+
+  // ---- close ----
+
+  /** One node of the close walk: its children to visit, newest first, and failures so far. */
+  private static final class Frame {
+    final Lifecycle node;
+    final Lifecycle[] children;
+    int next;
+    @Nullable Throwable failure;
+
+    Frame(Lifecycle node) {
+      this.node = node;
+      this.children = node.childrenNewestFirst();
+    }
+
+    void fail(Throwable t) {
+      if (failure == null) {
+        failure = t;
+      } else if (failure != t) {
+        failure.addSuppressed(t);
+      }
+    }
+  }
+
+  /** Closes this node's subtree; the caller's thread has claimed this node. */
+  private void closeClaimedSubtree() {
+    Thread self = Thread.currentThread();
+    ArrayDeque<Frame> stack = new ArrayDeque<>();
+    stack.push(new Frame(this));
+    while (!stack.isEmpty()) {
+      Frame top = stack.peek();
+      if (top.next < top.children.length) {
+        Lifecycle child = top.children[top.next++];
+        if (CLOSER.compareAndSet(child, null, self)) {
+          stack.push(new Frame(child));
+        } else {
+          try {
+            awaitClosedBy(child);
+          } catch (CallbackDeadlockException e) {
+            top.fail(e); // the other closer finishes that child; this walk goes on
+          }
+          Throwable childFailure = child.failure();
+          if (childFailure != null) {
+            top.fail(childFailure);
+          }
+        }
+      } else {
+        stack.pop();
+        Throwable failure = top.node.finishClose(top.failure);
+        if (failure != null && !stack.isEmpty()) {
+          stack.peek().fail(failure);
+        }
+      }
+    }
+  }
+
+  /** Children closed, now slots, resources, CLOSED; returns this node's failure. */
+  private @Nullable Throwable finishClose(@Nullable Throwable childFailure) {
+    Object[] ownSlots;
+    Object[] ownResources;
+    Cleaner.Cleanable binding;
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      ownSlots = Arrays.copyOf(slots, slotCount);
+      ownResources = Arrays.copyOf(resources, resourceCount);
+      binding = ownerBinding;
+      slots = NOTHING;
+      resources = NOTHING;
+      slotCount = 0;
+      resourceCount = 0;
+      ownerBinding = null;
+    } finally {
+      lock.unlock();
+    }
+    Throwable failure = childFailure;
+    for (int i = ownSlots.length - 1; i >= 0; i--) {
+      try {
+        ((CallbackSlot<?>) ownSlots[i]).close();
+      } catch (RuntimeException e) {
+        failure = combine(failure, e);
+      }
+    }
+    for (int i = ownResources.length - 1; i >= 0; i--) {
+      try {
+        ((AutoCloseable) ownResources[i]).close();
+      } catch (VirtualMachineError fatal) {
+        throw fatal;
+      } catch (Throwable e) {
+        failure = combine(failure, e instanceof Exception && !(e instanceof RuntimeException)
+            ? new ResourceCloseException(path(), (Exception) e)
+            : e);
+      }
+    }
+    closeFailure = failure;
+    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure
+    if (binding != null) {
+      binding.clean(); // the action sees CLOSED and does nothing
+    }
+    detachFromParent();
+    WaitForGraph.wake(this);
+    if (failure == null) {
+      closeFuture.complete(null);
+    } else {
+      closeFuture.completeExceptionally(failure);
+    }
+    return failure;
+  }
+
+  private static Throwable combine(@Nullable Throwable first, Throwable next) {
+    if (first == null) {
+      return next;
+    }
+    if (first != next) {
+      first.addSuppressed(next);
+    }
+    return first;
+  }
+
+  /** Waits until {@code node} is CLOSED, unless that wait would close a wait-for cycle. */
+  private static void awaitClosedBy(Lifecycle node) {
+    if (node.closer == CLOSED) {
+      return;
+    }
+    LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
+    if (cycle != null) {
+      String path = node.path();
+      throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
+          Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
+          String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+    }
+  }
+
+  /** This node's close failure, once CLOSED; null before, or if it closed cleanly. */
+  private @Nullable Throwable failure() {
+    return closer == CLOSED ? closeFailure : null;
+  }
+
+  private void rethrowFailure() {
+    Throwable failure = failure();
+    if (failure instanceof RuntimeException) {
+      throw (RuntimeException) failure;
+    }
+    if (failure instanceof Error) {
+      throw (Error) failure;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
+    }
+  }
+
+  private Lifecycle[] childrenNewestFirst() {
+    List<Lifecycle> newestFirst = new ArrayList<>();
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
+        newestFirst.add(child);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return newestFirst.toArray(new Lifecycle[0]);
+  }
+
+  private void detachFromParent() {
+    Lifecycle from = parent;
+    if (from == null) {
+      return;
+    }
+    ReentrantLock lock = StripedLocks.of(from);
+    lock.lock();
+    try {
+      if (previousSibling == null) {
+        if (from.firstChild == this) {
+          from.firstChild = nextSibling;
+        }
+      } else {
+        previousSibling.nextSibling = nextSibling;
+      }
+      if (nextSibling == null) {
+        if (from.lastChild == this) {
+          from.lastChild = previousSibling;
+        }
+      } else {
+        nextSibling.previousSibling = previousSibling;
+      }
+      previousSibling = null;
+      nextSibling = null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** This node's close as the waiting machinery sees it: blocked by the closing thread. */
+  private Quiescible asWaitTarget() {
+    return new Quiescible() {
+      @Override
+      public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
+          boolean requestWake) {
+        Object state = closer;
+        if (state instanceof Thread && state != excluded) {
+          out.add((Thread) state);
+        }
+      }
+
+      @Override
+      public String describe() {
+        return "the close of lifecycle '" + path() + "'";
+      }
+
+      @Override
+      public Object identity() {
+        return Lifecycle.this;
+      }
+    };
+  }
+
+  // ---- registration helpers ----
+
+  private <T extends @Nullable Object> CallbackSlot<T> register(CallbackSlot<T> slot) {
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      requireOpen("create slot '" + slot.name() + "'");
+      slots = append(slots, slotCount++, slot);
+    } finally {
+      lock.unlock();
+    }
+    return slot;
+  }
+
+  /** Under the lock. */
+  private void requireOpen(String action) {
+    if (closer != null) {
+      throw new IllegalStateException(
+          "lifecycle '" + path() + "' is " + stateName() + ": cannot " + action);
+    }
+  }
+
+  private String stateName() {
+    return state().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static Object[] append(Object[] array, int index, Object element) {
+    Object[] target = index < array.length ? array : Arrays.copyOf(array, Math.max(4, index * 2));
+    target[index] = element;
+    return target;
+  }
+
+  private static String checkName(String name, @Nullable Lifecycle parent) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank() || name.indexOf('/') >= 0) {
+      String where = parent == null ? "" : " (child of '" + parent.path() + "')";
+      throw new IllegalArgumentException("lifecycle name must be non-blank and must not contain"
+          + " '/', was '" + name + "'" + where);
+    }
+    return name;
+  }
+
+  // ---- leaks and dumps ----
+
+  private void ownerCollected() {
+    if (closer != null) {
+      return; // closed, or being closed: not a leak
+    }
+    LeakReport report = new LeakReport(path(), creationSite);
+    LOG.log(Level.WARNING, report.toString(), creationSite);
+    for (Consumer<? super LeakReport> listener : LEAK_LISTENERS) {
+      try {
+        listener.accept(report);
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "leak listener threw", e);
+      }
+    }
+    closeAsync();
+  }
+
+  private void dumpLine(StringBuilder text) {
+    Object state = closer;
+    text.append(path()).append(" [").append(state()).append(']');
+    Object[] ownSlots;
+    ReentrantLock lock = StripedLocks.of(this);
+    lock.lock();
+    try {
+      ownSlots = Arrays.copyOf(slots, slotCount);
+    } finally {
+      lock.unlock();
+    }
+    if (ownSlots.length > 0) {
+      text.append(" slots:");
+      for (Object slot : ownSlots) {
+        CallbackSlot<?> s = (CallbackSlot<?>) slot;
+        text.append(' ').append(s.name()).append('(')
+            .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty").append(')');
+      }
+    }
+    if (state instanceof Thread) {
+      Thread closingThread = (Thread) state;
+      text.append("\n  closing on thread '").append(closingThread.getName()).append('\'');
+      String wait = WaitForGraph.describeWait(closingThread, 5);
+      if (wait != null) {
+        text.append(", which ").append(wait.replace("\n", "\n  "));
+      }
+    }
+    text.append('\n');
+  }
+}

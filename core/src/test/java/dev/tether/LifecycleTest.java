@@ -1,0 +1,464 @@
+package dev.tether;
+
+import static dev.tether.Asserts.assertContains;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.common.testing.GcFinalization;
+import com.google.common.testing.NullPointerTester;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/** Unit tests for every clause of {@link Lifecycle}'s contract. */
+class LifecycleTest {
+
+  @Nested
+  class Structure {
+    @Test
+    void path_joinsNamesFromTheRoot() {
+      Lifecycle root = Lifecycle.root("server");
+      Lifecycle data = root.child("conn-42").child("data");
+      assertEquals("server/conn-42/data", data.path());
+      assertEquals("data", data.name());
+      assertEquals("conn-42", data.parent().orElseThrow().name());
+      assertTrue(root.parent().isEmpty());
+    }
+
+    @Test
+    void children_snapshotOldestFirst() {
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle a = root.child("a");
+      Lifecycle b = root.child("b");
+      assertEquals(List.of(a, b), root.children());
+    }
+
+    @Test
+    void badNames_areRejectedNamingTheParent() {
+      Lifecycle root = Lifecycle.root("root");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> root.child("a/b"));
+      assertContains(e.getMessage(), "a/b", "root");
+      assertThrows(IllegalArgumentException.class, () -> Lifecycle.root(" "));
+    }
+
+    @Test
+    void nullHostility_everyPublicMethod() {
+      NullPointerTester tester = new NullPointerTester();
+      tester.testAllPublicStaticMethods(Lifecycle.class);
+      tester.testAllPublicInstanceMethods(Lifecycle.root("npe"));
+    }
+
+    @Test
+    void closeFuture_isAlwaysTheSameInstance() {
+      Lifecycle root = Lifecycle.root("root");
+      CompletableFuture<Void> future = root.closeFuture();
+      assertSame(future, root.closeFuture());
+      root.close();
+      assertSame(future, root.closeFuture());
+      assertTrue(future.isDone());
+    }
+  }
+
+  @Nested
+  class CloseOrder {
+    @Test
+    void close_childrenThenSlotsThenResources_eachNewestFirst() {
+      List<String> order = Collections.synchronizedList(new ArrayList<>());
+      Lifecycle root = Lifecycle.root("root");
+      root.own(() -> order.add("resource-1"));
+      Lifecycle first = root.child("first");
+      first.own(() -> order.add("first/resource"));
+      CallbackSlot<String> slot1 = root.slot(CallbackSlot.<String>builder("slot-1")
+          .errorHandler((s, e) -> { }));
+      CallbackSlot<String> slot2 = root.slot("slot-2");
+      slot1.set(v -> order.add("slot-1 still set"));
+      slot2.set(v -> order.add("slot-2 still set"));
+      Lifecycle second = root.child("second");
+      second.own(() -> order.add("second/resource"));
+      root.own(() -> {
+        order.add("resource-2");
+        // slots are closed before resources: invoking now must not run callbacks
+        slot1.invoke("late");
+        slot2.invoke("late");
+      });
+
+      root.close();
+
+      assertEquals(List.of("second/resource", "first/resource", "resource-2", "resource-1"),
+          order);
+      assertTrue(slot1.isClosed() && slot2.isClosed());
+      assertEquals(Lifecycle.State.CLOSED, root.state());
+      assertEquals(Lifecycle.State.CLOSED, first.state());
+    }
+
+    @Test
+    void close_childCompletesBeforeNextSiblingStarts() {
+      List<String> order = new ArrayList<>();
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle older = root.child("older");
+      older.child("grandchild").own(() -> order.add("older/grandchild"));
+      older.own(() -> order.add("older"));
+      Lifecycle newer = root.child("newer");
+      newer.child("grandchild").own(() -> order.add("newer/grandchild"));
+      newer.own(() -> order.add("newer"));
+      root.close();
+      assertEquals(List.of("newer/grandchild", "newer", "older/grandchild", "older"), order);
+    }
+
+    @Test
+    void close_detachesClosedChildFromParent() {
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle child = root.child("child");
+      child.close();
+      assertEquals(List.of(), root.children());
+      assertEquals(Lifecycle.State.OPEN, root.state());
+    }
+
+    @Test
+    void close_isIdempotent() {
+      Lifecycle root = Lifecycle.root("root");
+      AtomicInteger closes = new AtomicInteger();
+      root.own(closes::incrementAndGet);
+      root.close();
+      root.close();
+      assertEquals(1, closes.get());
+    }
+  }
+
+  @Nested
+  class Registration {
+    @Test
+    void childAndSlot_afterClose_throwNamingThePath() {
+      Lifecycle node = Lifecycle.root("server").child("conn-1");
+      node.close();
+      IllegalStateException child =
+          assertThrows(IllegalStateException.class, () -> node.child("x"));
+      assertContains(child.getMessage(), "server/conn-1", "closed");
+      IllegalStateException slot =
+          assertThrows(IllegalStateException.class, () -> node.slot("onOpen"));
+      assertContains(slot.getMessage(), "server/conn-1", "onOpen");
+    }
+
+    @Test
+    void own_afterClose_closesResourceAtOnceThenThrows() {
+      Lifecycle node = Lifecycle.root("root");
+      node.close();
+      AtomicInteger closed = new AtomicInteger();
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> node.own(closed::incrementAndGet));
+      assertEquals(1, closed.get());
+      assertContains(e.getMessage(), "root");
+    }
+
+    @Test
+    void own_whileClosing_closesResourceAtOnceThenThrows() throws Exception {
+      Lifecycle node = Lifecycle.root("root");
+      AtomicReference<Throwable> thrown = new AtomicReference<>();
+      AtomicInteger closed = new AtomicInteger();
+      node.own(() -> {
+        try {
+          node.own(closed::incrementAndGet);
+        } catch (IllegalStateException e) {
+          thrown.set(e);
+        }
+      });
+      node.close();
+      assertEquals(1, closed.get());
+      assertContains(thrown.get().getMessage(), "closing");
+    }
+  }
+
+  @Nested
+  class Concurrency {
+    @RepeatedTest(20)
+    void close_eightThreadsAtOnce_resourcesCloseOnceAndEveryCallerSeesClosed() throws Exception {
+      Lifecycle root = Lifecycle.root("root");
+      AtomicInteger closes = new AtomicInteger();
+      CountDownLatch resourceEntered = new CountDownLatch(1);
+      root.child("child").own(() -> {
+        resourceEntered.countDown();
+        closes.incrementAndGet();
+      });
+      root.own(closes::incrementAndGet);
+      CyclicBarrier start = new CyclicBarrier(8);
+      List<Lifecycle.State> seen = Collections.synchronizedList(new ArrayList<>());
+      List<TestThread> threads = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        threads.add(TestThread.start("closer-" + i, () -> {
+          start.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+          root.close();
+          seen.add(root.state());
+        }));
+      }
+      for (TestThread thread : threads) {
+        thread.joinOrFail();
+      }
+      assertEquals(2, closes.get());
+      assertEquals(Collections.nCopies(8, Lifecycle.State.CLOSED), seen);
+    }
+
+    @Test
+    void close_fromInsideCallbackOfDescendant_returnsAndClosesEverything() throws Exception {
+      Lifecycle root = Lifecycle.root("app");
+      Lifecycle conn = root.child("conn");
+      CallbackSlot<String> onMessage = conn.slot("onMessage");
+      AtomicInteger resourceClosed = new AtomicInteger();
+      root.own(resourceClosed::incrementAndGet);
+      AtomicReference<Lifecycle.State> stateInside = new AtomicReference<>();
+      onMessage.set(v -> {
+        root.close();
+        stateInside.set(root.state());
+      });
+      TestThread io = TestThread.start("io", () -> onMessage.invoke("bye"));
+      io.joinOrFail();
+      assertEquals(Lifecycle.State.CLOSED, stateInside.get());
+      assertEquals(1, resourceClosed.get());
+    }
+
+    @Test
+    void close_loserInsideCallbackOfSubtree_doesNotDeadlockWithWinner() throws Exception {
+      for (int round = 0; round < 20; round++) {
+        Lifecycle conn = Lifecycle.root("conn");
+        CallbackSlot<String> onMessage = conn.slot("onMessage");
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch winnerStarted = new CountDownLatch(1);
+        conn.own(winnerStarted::countDown);
+        onMessage.set(v -> {
+          inside.countDown();
+          conn.close(); // may lose to the main thread's close, which waits for this call
+        });
+        TestThread io = TestThread.start("io", () -> onMessage.invoke("x"));
+        TestThread.await(inside, "callback");
+        conn.close();
+        io.joinOrFail();
+        assertEquals(Lifecycle.State.CLOSED, conn.state());
+      }
+    }
+
+    /** The relay: each side's callback closes the other side, at the same moment. */
+    @RepeatedTest(30)
+    void close_relayCrossClose_neverDeadlocks() throws Exception {
+      Lifecycle root = Lifecycle.root("relay");
+      Lifecycle left = root.child("left");
+      Lifecycle right = root.child("right");
+      CallbackSlot<String> leftClosed = left.slot("onMessage");
+      CallbackSlot<String> rightClosed = right.slot("onMessage");
+      CyclicBarrier bothInside = new CyclicBarrier(2);
+      leftClosed.set(v -> {
+        awaitBarrier(bothInside);
+        right.close();
+      });
+      rightClosed.set(v -> {
+        awaitBarrier(bothInside);
+        left.close();
+      });
+      TestThread a = TestThread.start("io-left", () -> leftClosed.invoke("x"));
+      TestThread b = TestThread.start("io-right", () -> rightClosed.invoke("x"));
+      a.joinOrFail();
+      b.joinOrFail();
+      root.close();
+      assertEquals(Lifecycle.State.CLOSED, left.state());
+      assertEquals(Lifecycle.State.CLOSED, right.state());
+      left.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void childCreationRacingParentClose_childIsClosedNeverOrphaned() throws Exception {
+      for (int round = 0; round < 200; round++) {
+        Lifecycle parent = Lifecycle.root("parent");
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<Lifecycle> created = new AtomicReference<>();
+        TestThread creator = TestThread.start("creator", () -> {
+          TestThread.await(go, "go");
+          try {
+            created.set(parent.child("child"));
+          } catch (IllegalStateException refused) {
+            // the parent was closing first: fine
+          }
+        });
+        TestThread closer = TestThread.start("closer", () -> {
+          TestThread.await(go, "go");
+          parent.close();
+        });
+        go.countDown();
+        creator.joinOrFail();
+        closer.joinOrFail();
+        if (created.get() != null) {
+          assertEquals(Lifecycle.State.CLOSED, created.get().state(), "orphaned child");
+        }
+      }
+    }
+  }
+
+  @Nested
+  class Failures {
+    @Test
+    void close_failuresAreAggregatedAndTheWholeSubtreeStillCloses() {
+      Lifecycle root = Lifecycle.root("root");
+      AtomicInteger closed = new AtomicInteger();
+      root.own(closed::incrementAndGet);
+      root.own(() -> {
+        throw new IllegalStateException("second failure");
+      });
+      root.child("child").own(() -> {
+        throw new IllegalArgumentException("first failure");
+      });
+      root.own(closed::incrementAndGet);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, root::close);
+      assertEquals("first failure", e.getMessage());
+      assertEquals(1, e.getSuppressed().length);
+      assertEquals("second failure", e.getSuppressed()[0].getMessage());
+      assertEquals(2, closed.get());
+      assertEquals(Lifecycle.State.CLOSED, root.state());
+      ExecutionException viaFuture =
+          assertThrows(ExecutionException.class, () -> root.closeFuture().get());
+      assertSame(e, viaFuture.getCause());
+    }
+
+    @Test
+    void close_checkedExceptionOfResource_isWrappedNamingThePath() {
+      Lifecycle root = Lifecycle.root("root");
+      root.own(() -> {
+        throw new java.io.IOException("socket close failed");
+      });
+      ResourceCloseException e = assertThrows(ResourceCloseException.class, root::close);
+      assertContains(e.getMessage(), "root", "socket close failed");
+      assertEquals("root", e.path());
+      assertEquals("socket close failed", e.getCause().getMessage());
+    }
+  }
+
+  @Nested
+  class Scale {
+    @Test
+    void manyShortLivedChildren_parentDoesNotGrow() {
+      Lifecycle parent = Lifecycle.root("server");
+      for (int i = 0; i < 100_000; i++) {
+        Lifecycle conn = parent.child("conn-" + i);
+        conn.slot("onMessage");
+        conn.close();
+      }
+      assertEquals(List.of(), parent.children());
+      WeakReference<Lifecycle> last = new WeakReference<>(parent.child("last"));
+      last.get().close();
+      GcFinalization.awaitClear(last); // the parent keeps no reference to closed children
+    }
+
+    @Test
+    void close_treeOf100000Nodes_closesEveryNode() {
+      Lifecycle root = Lifecycle.root("root");
+      AtomicInteger closed = new AtomicInteger();
+      List<Lifecycle> level = List.of(root);
+      int nodes = 1;
+      while (nodes < 100_000) {
+        List<Lifecycle> next = new ArrayList<>();
+        for (Lifecycle node : level) {
+          for (int i = 0; i < 10 && nodes < 100_000; i++, nodes++) {
+            Lifecycle child = node.child("n" + i);
+            child.own(closed::incrementAndGet);
+            next.add(child);
+          }
+        }
+        level = next;
+      }
+      root.close();
+      assertEquals(99_999, closed.get());
+    }
+
+    @Test
+    void close_deepChainOf100000Nodes_doesNotOverflowTheStack() {
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle node = root;
+      for (int i = 0; i < 100_000; i++) {
+        node = node.child("d");
+      }
+      root.close();
+      assertEquals(Lifecycle.State.CLOSED, node.state());
+    }
+  }
+
+  @Nested
+  class LeaksAndDumps {
+    @Test
+    void bindOwner_ownerCollectedWhileOpen_reportsLeakAndClosesTheNode() throws Exception {
+      Lifecycle server = Lifecycle.root("server");
+      List<LeakReport> reports = Collections.synchronizedList(new ArrayList<>());
+      try (AutoCloseable listener = Lifecycle.addLeakListener(reports::add)) {
+        Lifecycle conn = bindToGarbage(server.child("conn-7"));
+        GcFinalization.awaitDone(() -> !reports.isEmpty());
+        assertEquals("server/conn-7", reports.get(0).path());
+        conn.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(Lifecycle.State.CLOSED, conn.state());
+      }
+    }
+
+    @Test
+    void bindOwner_closedBeforeOwnerCollected_reportsNothing() throws Exception {
+      Lifecycle server = Lifecycle.root("server");
+      List<LeakReport> reports = Collections.synchronizedList(new ArrayList<>());
+      try (AutoCloseable listener = Lifecycle.addLeakListener(reports::add)) {
+        Object owner = new Object();
+        Lifecycle conn = server.child("conn-8").bindOwner(owner);
+        conn.close();
+        WeakReference<Object> ref = new WeakReference<>(owner);
+        owner = null;
+        GcFinalization.awaitClear(ref);
+        GcFinalization.awaitFullGc();
+        assertEquals(List.of(), reports);
+      }
+    }
+
+    @Test
+    void closeAsync_stuckOnCallback_timesOutAndDumpNamesTheStuckNodeAndThread()
+        throws Exception {
+      Lifecycle root = Lifecycle.root("app");
+      Lifecycle conn = root.child("conn-3");
+      CallbackSlot<String> onMessage = conn.slot("onMessage");
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      onMessage.set(v -> {
+        entered.countDown();
+        TestThread.await(release, "release");
+      });
+      TestThread io = TestThread.start("stuck-io", () -> onMessage.invoke("x"));
+      TestThread.await(entered, "callback");
+      CompletableFuture<Void> closing = root.closeAsync();
+      assertThrows(TimeoutException.class, () -> closing.get(200, TimeUnit.MILLISECONDS));
+      String dump = root.dump();
+      assertContains(dump, "app [CLOSING]", "app/conn-3 [CLOSING]", "onMessage",
+          "slot 'onMessage'", "stuck-io", "CountDownLatch.await");
+      release.countDown();
+      closing.get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      io.joinOrFail();
+      assertContains(root.dump(), "app [CLOSED]");
+    }
+
+    private Lifecycle bindToGarbage(Lifecycle node) {
+      return node.bindOwner(new Object());
+    }
+  }
+
+  private static void awaitBarrier(CyclicBarrier barrier) {
+    try {
+      barrier.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
