@@ -1,0 +1,268 @@
+package dev.tether;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Naive callback-slot designs that the jcstress canaries ({@code Broken*} variants of the
+ * {@code Slot*Stress} harnesses) drive in place of {@link CallbackSlot}. Each models a design that
+ * real callback libraries have shipped, and each violates one {@code CallbackSlot} guarantee; a
+ * harness is trusted only because its canary is observed failing.
+ *
+ * <p>Every wait here is bounded by {@link #HANG_NANOS}: a wait that would deadlock throws
+ * {@link Hang} instead of blocking forever, and the harness records it as a FORBIDDEN "hang"
+ * sentinel outcome (jcstress has no hang detection of its own). A bounded wait may also time out
+ * when the scheduler deschedules the awaited thread for longer than the bound; that too is
+ * reported as a hang, which is harmless in a canary that must fail anyway.
+ */
+final class NaiveSlots {
+  /** Bound of every wait in a canary; far longer than any callback in the harnesses runs. */
+  static final long HANG_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /** Pause instructions between reading and clearing the kept value in NaiveReplaySlot. */
+  static final int REPLAY_WINDOW_SPIN = 200;
+
+  private NaiveSlots() {}
+
+  /** Thrown by a canary when a bounded wait times out: the naive design would have hung. */
+  static final class Hang extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    static final Hang INSTANCE = new Hang();
+
+    private Hang() {
+      super("bounded wait timed out: the naive design deadlocks here", null, false, false);
+    }
+  }
+
+  /** Spins about {@code n} pause instructions; keeps a callback in flight without sleeping. */
+  static void spin(int n) {
+    for (int i = 0; i < n; i++) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Spins until {@code condition} holds, or throws {@link Hang} after {@link #HANG_NANOS}. */
+  static void awaitBounded(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + HANG_NANOS;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw Hang.INSTANCE;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * The plainest slot: an {@code AtomicReference}; {@code reset} is {@code getAndSet(null)} and
+   * {@code set} a swap, neither waiting for a call in flight. invoke reads the reference and calls
+   * what it read, so a call can start after, or still run when, reset or set returns.
+   */
+  static final class RefSlot<T> {
+    private final AtomicReference<Consumer<? super T>> ref;
+
+    RefSlot(Consumer<? super T> callback) {
+      ref = new AtomicReference<>(callback);
+    }
+
+    boolean invoke(T value) {
+      Consumer<? super T> callback = ref.get();
+      if (callback == null) {
+        return false;
+      }
+      callback.accept(value);
+      return true;
+    }
+
+    boolean reset() {
+      return ref.getAndSet(null) != null;
+    }
+
+    void set(Consumer<? super T> callback) {
+      ref.getAndSet(callback);
+    }
+  }
+
+  /**
+   * Counts calls in flight and has reset wait for the count to reach zero, the caller's own call
+   * included: correct against other threads, but a callback that resets its own slot waits for
+   * itself forever.
+   */
+  static final class CountingSlot<T> {
+    private final AtomicReference<Consumer<? super T>> ref;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    CountingSlot(Consumer<? super T> callback) {
+      ref = new AtomicReference<>(callback);
+    }
+
+    boolean invoke(T value) {
+      inFlight.incrementAndGet();
+      try {
+        Consumer<? super T> callback = ref.get();
+        if (callback == null) {
+          return false;
+        }
+        callback.accept(value);
+        return true;
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    }
+
+    /** @throws Hang when the wait for calls in flight (its own call included) would not end */
+    boolean reset() {
+      boolean removed = ref.getAndSet(null) != null;
+      awaitBounded(() -> inFlight.get() == 0);
+      return removed;
+    }
+  }
+
+  /**
+   * The libdatachannel design (issue 1181): a per-slot lock held while the callback runs, and
+   * reset takes the same lock. Correct for one slot, but a callback of X that resets Y while a
+   * callback of Y resets X deadlocks (lock-order inversion). Lock acquisitions are bounded.
+   */
+  static final class LockHeldSlot<T> {
+    private final ReentrantLock lock = new ReentrantLock();
+    private Consumer<? super T> callback; // guarded by lock
+
+    LockHeldSlot(Consumer<? super T> callback) {
+      this.callback = callback;
+    }
+
+    /** @throws Hang when the lock is not acquired within the bound */
+    boolean invoke(T value) {
+      lockBounded();
+      try {
+        if (callback == null) {
+          return false;
+        }
+        callback.accept(value);
+        return true;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** @throws Hang when the lock is not acquired within the bound */
+    boolean reset() {
+      lockBounded();
+      try {
+        boolean removed = callback != null;
+        callback = null;
+        return removed;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void lockBounded() {
+      boolean locked;
+      try {
+        locked = lock.tryLock(HANG_NANOS, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        locked = false;
+      }
+      if (!locked) {
+        throw Hang.INSTANCE;
+      }
+    }
+  }
+
+  /**
+   * A slot for a single invoking thread whose winning reset waits for the call in flight (skipping
+   * the caller's own call), but whose losing reset returns false at once: "nothing removed by me,
+   * nothing to wait for". A reset that loses to a callback's own reset returns while that call
+   * still runs.
+   */
+  static final class LoserNoWaitSlot<T> {
+    private final AtomicReference<Consumer<? super T>> ref;
+    private volatile Thread runner;
+
+    LoserNoWaitSlot(Consumer<? super T> callback) {
+      ref = new AtomicReference<>(callback);
+    }
+
+    boolean invoke(T value) {
+      runner = Thread.currentThread(); // volatile store, then re-read: a Dekker pair with reset
+      try {
+        Consumer<? super T> callback = ref.get();
+        if (callback == null) {
+          return false;
+        }
+        callback.accept(value);
+        return true;
+      } finally {
+        runner = null;
+      }
+    }
+
+    /** @throws Hang when the winner's wait for the call in flight does not end within the bound */
+    boolean reset() {
+      if (ref.getAndSet(null) == null) {
+        return false; // the bug: the loser does not wait for the winner's removal
+      }
+      Thread self = Thread.currentThread();
+      awaitBounded(() -> {
+        Thread running = runner;
+        return running == null || running == self;
+      });
+      return true;
+    }
+  }
+
+  /**
+   * Replay of the latest value, naively. {@code recheck == false}: invoke checks "callback set?",
+   * finds none and stores the value without checking again, so a set that drained the (still
+   * empty) store in between never sees it: the value is lost. {@code recheck == true}: invoke
+   * stores and checks again, but both sides read the stored value before clearing it (no atomic
+   * take), so both may deliver it: twice.
+   */
+  static final class NaiveReplaySlot<T> {
+    private final boolean recheck;
+    private final AtomicReference<Consumer<? super T>> ref = new AtomicReference<>();
+    private volatile T pending;
+
+    NaiveReplaySlot(boolean recheck) {
+      this.recheck = recheck;
+    }
+
+    boolean invoke(T value) {
+      Consumer<? super T> callback = ref.get();
+      if (callback != null) {
+        callback.accept(value);
+        return true;
+      }
+      pending = value;
+      if (recheck) {
+        callback = ref.get();
+        if (callback != null) {
+          deliverPending(callback);
+        }
+      }
+      return true;
+    }
+
+    void set(Consumer<? super T> callback) {
+      ref.set(callback);
+      deliverPending(callback);
+    }
+
+    private void deliverPending(Consumer<? super T> callback) {
+      T kept = pending; // read, then clear: not one atomic take
+      if (kept != null) {
+        // The window exists without this spin; widening it lets a short CI run catch the double
+        // delivery in every JVM configuration instead of a few times per million samples.
+        spin(REPLAY_WINDOW_SPIN);
+        pending = null;
+        callback.accept(kept);
+      }
+    }
+  }
+}

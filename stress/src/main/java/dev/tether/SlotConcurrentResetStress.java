@@ -1,0 +1,160 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIIII_Result;
+
+/**
+ * Property: of two concurrent {@link CallbackSlot#reset()} calls exactly one returns true, and
+ * each caller on a thread other than the running call, winner or loser, returns only when no call
+ * of the removed callback is running (a losing reset waits for the winner's removal).
+ *
+ * <p>Two actors only (jcstress skips 3-actor tests on 2 CPUs), so the second resetter is the call
+ * itself. Actor 1 invokes the slot; the callback raises an in-call flag, notes whether actor 2's
+ * reset has returned, spins, resets its own slot (rule 1: it does not wait for itself), spins
+ * again, and lowers the flag. Actor 2 notes the flag, resets, publishes "reset returned" and reads
+ * the flag again. The interleavings that matter: actor 2 wins while the call runs (the winner
+ * waits); the callback's own reset wins and actor 2 loses while the call is still spinning (the
+ * loser must wait too); actor 2 wins before invoke reads the slot.
+ *
+ * <p>Result: r1 = the callback's own reset: 0 = the callback never ran, 1 = returned true,
+ * 2 = returned false, -1 = hung (canary only); r2 = actor 2's reset: 1 = true, 2 = false,
+ * -1 = hung (canary only); r3 = the call was running when actor 2's reset returned; r4 = the call
+ * started after actor 2's reset returned; r5 = the call was running when actor 2's reset began.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * SlotConcurrentResetStress}. {@code Actual} drives {@link CallbackSlot}; the canary
+ * {@code Broken} drives {@link NaiveSlots.LoserNoWaitSlot}, whose winning reset waits but whose
+ * losing reset returns false at once.
+ */
+public class SlotConcurrentResetStress {
+  private SlotConcurrentResetStress() {}
+
+  /** The instrumented callback; {@link #ownReset()} is the variant's reset of its own slot. */
+  abstract static class Probe {
+    volatile int inCall;
+    volatile boolean resetReturned;
+    int startedAfterReset; // invoking actor only
+    int ownReset;          // invoking actor only
+
+    abstract boolean ownReset();
+
+    final void callback(Integer value) {
+      inCall = 1;
+      if (resetReturned) {
+        startedAfterReset = 1;
+      }
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN / 2);
+      ownReset = ownReset() ? 1 : 2;
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      inCall = 0;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 1, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "actor 2's reset removed the callback before invoke read the slot: the callback "
+          + "never ran.")
+  @Outcome(id = "1, 2, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "The callback removed itself; actor 2's reset lost and returned false after the "
+          + "call had ended.")
+  @Outcome(id = "1, 2, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's reset began during the call, lost to the callback's own reset, and "
+          + "waited for the call to end before returning false.")
+  @Outcome(id = "2, 1, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "actor 2's reset removed the callback while the call ran (its own reset then "
+          + "returned false), and waited for the call to end.")
+  @Outcome(id = "2, 1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's reset began during the call, won, and waited for the call to end; the "
+          + "callback's own reset returned false.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A reset returned while the call was still running, or the call started after a "
+          + "reset returned, or both or neither reset returned true: the guarantee is broken.")
+  @State
+  public static class Actual extends Probe {
+    final CallbackSlot<Integer> slot = CallbackSlot.create("concurrent-reset");
+
+    public Actual() {
+      slot.set(this::callback);
+    }
+
+    @Override
+    boolean ownReset() {
+      return slot.reset();
+    }
+
+    @Actor
+    public void invoker(IIIII_Result r) {
+      slot.invoke(1);
+      r.r1 = ownReset;
+      r.r4 = startedAfterReset;
+    }
+
+    @Actor
+    public void resetter(IIIII_Result r) {
+      r.r5 = inCall;
+      r.r2 = slot.reset() ? 1 : 2;
+      resetReturned = true;
+      r.r3 = inCall;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 1, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "actor 2's reset removed the callback before invoke read the slot: the callback "
+          + "never ran.")
+  @Outcome(id = "1, 2, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "The callback removed itself; actor 2's reset lost and returned false after the "
+          + "call had ended.")
+  @Outcome(id = "1, 2, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's reset began during the call, lost to the callback's own reset, and "
+          + "waited for the call to end before returning false.")
+  @Outcome(id = "2, 1, 0, 0, 0", expect = ACCEPTABLE,
+      desc = "actor 2's reset removed the callback while the call ran (its own reset then "
+          + "returned false), and waited for the call to end.")
+  @Outcome(id = "2, 1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's reset began during the call, won, and waited for the call to end; the "
+          + "callback's own reset returned false.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A reset returned while the call was still running (the losing reset did not wait), "
+          + "or the call started after a reset returned, or both or neither reset returned "
+          + "true: the guarantee is broken (expected of this canary).")
+  @State
+  public static class Broken extends Probe {
+    final NaiveSlots.LoserNoWaitSlot<Integer> slot = new NaiveSlots.LoserNoWaitSlot<>(this::callback);
+
+    @Override
+    boolean ownReset() {
+      return slot.reset();
+    }
+
+    @Actor
+    public void invoker(IIIII_Result r) {
+      try {
+        slot.invoke(1);
+        r.r1 = ownReset;
+      } catch (NaiveSlots.Hang hang) {
+        r.r1 = -1;
+      }
+      r.r4 = startedAfterReset;
+    }
+
+    @Actor
+    public void resetter(IIIII_Result r) {
+      r.r5 = inCall;
+      try {
+        r.r2 = slot.reset() ? 1 : 2;
+      } catch (NaiveSlots.Hang hang) {
+        r.r2 = -1;
+      }
+      resetReturned = true;
+      r.r3 = inCall;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Property: cross resets terminate (rule 2 of the reset guarantee). Actor 1 invokes slot X, whose
+ * callback resets slot Y; actor 2 invokes slot Y, whose callback resets slot X. When both calls
+ * are in flight, each reset would wait for the other thread's call: a wait-for cycle
+ * (libdatachannel issue 1181, dotnet/runtime issue 43438). The thread whose wait would close the
+ * cycle must return without waiting, so both invokes return.
+ *
+ * <p>Each callback spins briefly before its reset so that the two calls often overlap. The
+ * interleavings that matter: both callbacks in flight, then both resets (the cycle); one call
+ * ending before the other thread invokes (no cycle, the later invoke finds no callback).
+ *
+ * <p>Result, per actor: 0 = invoke found no callback (the other callback had reset this slot);
+ * 1 = the callback ran and its reset of the other slot returned true; 2 = it ran and that reset
+ * returned false; -1 = a lock wait would have hung (canary only: its waits are bounded). A hang of
+ * the real {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
+ * harness under {@code timeout} and names it.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t SlotCrossResetStress}.
+ * {@code Actual} drives two {@link CallbackSlot}s; the canary {@code Broken} drives two
+ * {@link NaiveSlots.LockHeldSlot}s (the libdatachannel design: a per-slot lock held while calling,
+ * taken by reset), which deadlock on the lock-order inversion.
+ */
+public class SlotCrossResetStress {
+  private SlotCrossResetStress() {}
+
+  @JCStressTest
+  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+      desc = "X's callback ran and reset Y before actor 2 invoked Y: Y's callback never ran.")
+  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+      desc = "Y's callback ran and reset X before actor 1 invoked X: X's callback never ran.")
+  @Outcome(id = "1, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "Both callbacks ran at once and each reset the other's slot: the waits formed a "
+          + "cycle, and the thread closing it returned without waiting.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A cross reset hung (deadlock), or a reset of a slot that only it resets returned "
+          + "false, or neither callback ran: the guarantee is broken.")
+  @State
+  public static class Actual {
+    final CallbackSlot<Integer> x = CallbackSlot.create("cross-x");
+    final CallbackSlot<Integer> y = CallbackSlot.create("cross-y");
+    int resultX; // actor 1 only
+    int resultY; // actor 2 only
+
+    public Actual() {
+      x.set(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        resultX = y.reset() ? 1 : 2;
+      });
+      y.set(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        resultY = x.reset() ? 1 : 2;
+      });
+    }
+
+    @Actor
+    public void invokeX(II_Result r) {
+      x.invoke(1);
+      r.r1 = resultX;
+    }
+
+    @Actor
+    public void invokeY(II_Result r) {
+      y.invoke(2);
+      r.r2 = resultY;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+      desc = "X's callback ran and reset Y before actor 2 invoked Y: Y's callback never ran.")
+  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+      desc = "Y's callback ran and reset X before actor 1 invoked X: X's callback never ran.")
+  @Outcome(id = "1, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "Both callbacks ran at once and each reset the other's slot: the waits formed a "
+          + "cycle, and the thread closing it returned without waiting.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A cross reset hung (-1: each thread held its slot's lock and waited for the "
+          + "other's), or a reset returned false, or neither callback ran: the guarantee is "
+          + "broken (expected of this canary).")
+  @State
+  public static class Broken {
+    final NaiveSlots.LockHeldSlot<Integer> x;
+    final NaiveSlots.LockHeldSlot<Integer> y;
+    int resultX;
+    int resultY;
+
+    public Broken() {
+      x = new NaiveSlots.LockHeldSlot<>(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        resultX = resetY() ? 1 : 2;
+      });
+      y = new NaiveSlots.LockHeldSlot<>(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        resultY = resetX() ? 1 : 2;
+      });
+    }
+
+    private boolean resetX() {
+      return x.reset();
+    }
+
+    private boolean resetY() {
+      return y.reset();
+    }
+
+    @Actor
+    public void invokeX(II_Result r) {
+      try {
+        x.invoke(1);
+        r.r1 = resultX;
+      } catch (NaiveSlots.Hang hang) {
+        r.r1 = -1;
+      }
+    }
+
+    @Actor
+    public void invokeY(II_Result r) {
+      try {
+        y.invoke(2);
+        r.r2 = resultY;
+      } catch (NaiveSlots.Hang hang) {
+        r.r2 = -1;
+      }
+    }
+  }
+}

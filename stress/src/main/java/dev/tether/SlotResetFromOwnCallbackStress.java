@@ -1,0 +1,136 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Property: a callback that calls {@link CallbackSlot#reset()} on its own slot terminates (rule 1
+ * of the reset guarantee: the caller does not wait for its own call), also while another thread
+ * runs the same callback and resets the same slot (then the two waits would form a cycle, and
+ * rule 2 lets the thread closing it return without waiting). Exactly one of the resets removes
+ * the callback.
+ *
+ * <p>Both actors invoke the slot; the callback spins briefly (so that the two calls often
+ * overlap) and resets its own slot. The interleavings that matter: a call resetting with only its
+ * own call in flight, and both calls in flight, each reset waiting for the other thread's call.
+ *
+ * <p>Result, per actor: 0 = invoke found no callback (the other call had already removed it);
+ * 1 = the callback ran and its reset returned true; 2 = it ran and its reset returned false;
+ * -1 = the reset would have hung (canary only: its wait is bounded). A hang of the real
+ * {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
+ * harness under {@code timeout} and names it.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * SlotResetFromOwnCallbackStress}. {@code Actual} drives {@link CallbackSlot}; the canary
+ * {@code Broken} drives {@link NaiveSlots.CountingSlot}, whose reset waits for the in-flight count
+ * to reach zero, its own call included, and so waits for itself.
+ */
+public class SlotResetFromOwnCallbackStress {
+  private SlotResetFromOwnCallbackStress() {}
+
+  @JCStressTest
+  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+      desc = "actor 1's callback reset its own slot and returned; actor 2 then found no callback.")
+  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+      desc = "actor 2's callback reset its own slot and returned; actor 1 then found no callback.")
+  @Outcome(id = {"1, 2", "2, 1"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "Both calls ran at once and both reset the slot: one removed the callback, the other "
+          + "found it removed, and neither waited forever (one call ended first, or the wait "
+          + "cycle was broken).")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A reset from inside the callback hung, or both or neither reset removed the "
+          + "callback: the guarantee is broken.")
+  @State
+  public static class Actual {
+    final CallbackSlot<Integer> slot = CallbackSlot.create("reset-from-own-callback");
+    int result1; // actor 1 only
+    int result2; // actor 2 only
+
+    public Actual() {
+      slot.set(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        int outcome = slot.reset() ? 1 : 2;
+        if (value == 1) {
+          result1 = outcome;
+        } else {
+          result2 = outcome;
+        }
+      });
+    }
+
+    @Actor
+    public void invoker1(II_Result r) {
+      slot.invoke(1);
+      r.r1 = result1;
+    }
+
+    @Actor
+    public void invoker2(II_Result r) {
+      slot.invoke(2);
+      r.r2 = result2;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+      desc = "actor 1's callback reset its own slot and returned; actor 2 then found no callback.")
+  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+      desc = "actor 2's callback reset its own slot and returned; actor 1 then found no callback.")
+  @Outcome(id = {"1, 2", "2, 1"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "Both calls ran at once and both reset the slot: one removed the callback, the other "
+          + "found it removed, and neither waited forever (one call ended first, or the wait "
+          + "cycle was broken).")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A reset from inside the callback hung (-1: it waited for its own call), or both or "
+          + "neither reset removed the callback: the guarantee is broken (expected of this "
+          + "canary).")
+  @State
+  public static class Broken {
+    final NaiveSlots.CountingSlot<Integer> slot;
+    int result1;
+    int result2;
+
+    public Broken() {
+      slot = new NaiveSlots.CountingSlot<>(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        int outcome = reset() ? 1 : 2;
+        if (value == 1) {
+          result1 = outcome;
+        } else {
+          result2 = outcome;
+        }
+      });
+    }
+
+    private boolean reset() {
+      return slot.reset();
+    }
+
+    @Actor
+    public void invoker1(II_Result r) {
+      try {
+        slot.invoke(1);
+        r.r1 = result1;
+      } catch (NaiveSlots.Hang hang) {
+        r.r1 = -1;
+      }
+    }
+
+    @Actor
+    public void invoker2(II_Result r) {
+      try {
+        slot.invoke(2);
+        r.r2 = result2;
+      } catch (NaiveSlots.Hang hang) {
+        r.r2 = -1;
+      }
+    }
+  }
+}
