@@ -1,6 +1,7 @@
 package dev.tether.bench;
 
 import dev.tether.CallbackSlot;
+import dev.tether.Lifecycle;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.reflect.Array;
@@ -80,6 +81,27 @@ public final class FootprintReport {
     System.out.printf("graph: + 2nd thread, beyond callback    %4d B%n", invokedTwo - callbackSize);
 
     System.out.println();
+    System.out.println("## Lifecycle node: (root holding the node) minus (empty root)");
+    long emptyRoot = graphOf("empty root", () -> Lifecycle.root("footprint"));
+    long node = graphOf("root with one child node, no slots", () -> {
+      Lifecycle root = Lifecycle.root("footprint");
+      root.child("conn");
+      return root;
+    }) - emptyRoot;
+    long nodeWith4 = graphOf("root with one child node with 4 empty slots", () -> {
+      Lifecycle root = Lifecycle.root("footprint");
+      Lifecycle child = root.child("conn");
+      child.slot("onOpen");
+      child.slot("onMessage");
+      child.slot("onClosed");
+      child.slot("onError");
+      return root;
+    }) - emptyRoot;
+    System.out.printf("graph: node, no slots                   %4d B%n", node);
+    System.out.printf("graph: node with 4 empty slots          %4d B   (target <= 400)%n",
+        nodeWith4);
+
+    System.out.println();
     System.out.println("## Heap delta over " + COUNT + " slots (bytes per slot)");
     heapDelta();
   }
@@ -100,10 +122,20 @@ public final class FootprintReport {
   }
 
   private static long graph(String label, Consumer<CallbackSlot<Counter>> prepare) {
-    CallbackSlot<Counter> subject = CallbackSlot.create(NAME);
-    CallbackSlot<Counter> twin = CallbackSlot.create(NAME);
-    prepare.accept(subject);
-    prepare.accept(twin);
+    return graphOf(label, () -> {
+      CallbackSlot<Counter> slot = CallbackSlot.create(NAME);
+      prepare.accept(slot);
+      return slot;
+    });
+  }
+
+  /**
+   * The bytes exclusive to one object built by {@code factory}: reachable from it and not from a
+   * twin built the same way.
+   */
+  static long graphOf(String label, java.util.function.Supplier<Object> factory) {
+    Object subject = factory.get();
+    Object twin = factory.get();
     Set<Object> shared = reachable(twin, null);
     List<Object> own = new ArrayList<>();
     reachable(subject, own);
