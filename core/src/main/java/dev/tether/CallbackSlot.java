@@ -114,8 +114,9 @@ import org.jspecify.annotations.Nullable;
  *
  * Costs. invoke allocates nothing when a callback is set and no reentrancy occurs; it takes no lock
  * and holds none while the callback runs. A thread's first invoke on a slot allocates its record
- * and copies the array, pruning records of terminated threads. Records are not padded yet: the
- * benchmark issue measures false sharing between two invokers of one slot.
+ * and copies the array, pruning records of terminated threads. Records are padded to a cache
+ * line on each side (InvokerFields): two invokers of one shared slot otherwise false-share after a
+ * GC copies their records together (bench: InvokeTwoThreadsBenchmark, shared vs own).
  */
 public final class CallbackSlot<T extends @Nullable Object> implements AutoCloseable {
   private static final VarHandle CURRENT;
@@ -130,8 +131,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       CURRENT = lookup.findVarHandle(CallbackSlot.class, "current", Registration.class);
       INVOKERS = lookup.findVarHandle(CallbackSlot.class, "invokers", Invoker[].class);
       REPLAY = lookup.findVarHandle(CallbackSlot.class, "replay", ReplayBuffer.class);
-      ACTIVE = lookup.findVarHandle(Invoker.class, "active", Registration.class);
-      NESTED_DEPTH = lookup.findVarHandle(Invoker.class, "nestedDepth", int.class);
+      ACTIVE = lookup.findVarHandle(InvokerFields.class, "active", Registration.class);
+      NESTED_DEPTH = lookup.findVarHandle(InvokerFields.class, "nestedDepth", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -705,23 +706,43 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * Legal states of {@code active}: null (not inside this slot's callback), or the registration
    * of the outermost call in progress.
    */
-  static final class Invoker {
-    static final Object NULL_VALUE = new Object();
-    private static final @Nullable Registration<?>[] NO_MARKS = new Registration<?>[0];
+  @SuppressWarnings("unused")
+  abstract static class InvokerPaddingBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+  }
 
+  /**
+   * The fields of {@link Invoker}, between two 64-byte pads (a superclass's fields are laid out
+   * first, a subclass's last): the owner writes {@code active} on every call, and without the pads
+   * a garbage collector that copies two threads' records next to each other, or next to the slot,
+   * makes every call of one thread evict the other's line (measured: 3x slower on a shared slot).
+   */
+  abstract static class InvokerFields extends InvokerPaddingBefore {
     final Thread thread;
     /** The outermost call's registration, or null. Volatile store in, release store out. */
     volatile @Nullable Registration<?> active;
     /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
-    @Nullable Registration<?>[] nested = NO_MARKS;
+    @Nullable Registration<?>[] nested = Invoker.NO_MARKS;
     volatile int nestedDepth;
     /** Set by a remover that waits for this record; cleared by the owner when it wakes waiters. */
     volatile boolean wakeRequested;
     /** DEFER: values invoked reentrantly, owner only. */
     @Nullable ArrayDeque<Object> deferred;
 
-    Invoker(Thread thread) {
+    InvokerFields(Thread thread) {
       this.thread = thread;
+    }
+  }
+
+  @SuppressWarnings("unused")
+  static final class Invoker extends InvokerFields {
+    static final Object NULL_VALUE = new Object();
+    static final @Nullable Registration<?>[] NO_MARKS = new Registration<?>[0];
+
+    long p10, p11, p12, p13, p14, p15, p16, p17;
+
+    Invoker(Thread thread) {
+      super(thread);
     }
 
     boolean isMarked() {

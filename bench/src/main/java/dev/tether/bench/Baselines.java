@@ -1,5 +1,8 @@
 package dev.tether.bench;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -42,6 +45,47 @@ final class Baselines {
         return false;
       }
       c.accept(value);
+      return true;
+    }
+  }
+
+  /**
+   * The floor of any design that keeps reset's guarantee without a lock: one in-flight mark,
+   * written with a volatile store (the StoreLoad fence the Dekker handshake with reset needs),
+   * re-checked, cleared with a release store. No thread lookup, no reentrancy, no waiting side:
+   * single-threaded use only. What {@code CallbackSlot.invoke} costs beyond this is its own.
+   */
+  static final class FenceFloor<T> {
+    private static final VarHandle MARK;
+
+    static {
+      try {
+        MARK = MethodHandles.lookup().findVarHandle(FenceFloor.class, "mark", Object.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private volatile Consumer<? super T> callback;
+    @SuppressWarnings("unused") // accessed through MARK
+    private volatile Object mark;
+
+    void set(Consumer<? super T> callback) {
+      this.callback = callback;
+    }
+
+    boolean invoke(T value) {
+      Consumer<? super T> c = callback;
+      if (c == null) {
+        return false;
+      }
+      MARK.setVolatile(this, c);
+      if (callback != c) {
+        MARK.setRelease(this, null);
+        return false;
+      }
+      c.accept(value);
+      MARK.setRelease(this, null);
       return true;
     }
   }

@@ -31,9 +31,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class InvokeBenchmark extends Designs {
 
+  private final Baselines.FenceFloor<Counter> fenceFloor = new Baselines.FenceFloor<>();
+
   @Setup
   public void setUp() {
     installCallback();
+    fenceFloor.set(Counter.CALLBACK);
   }
 
   @TearDown
@@ -44,6 +47,12 @@ public class InvokeBenchmark extends Designs {
   @Benchmark
   public boolean volatileField(Counter value) {
     return volatileField.invoke(value);
+  }
+
+  /** The floor of any lock-free design with reset's guarantee: one fence per call. */
+  @Benchmark
+  public boolean fenceFloor(Counter value) {
+    return fenceFloor.invoke(value);
   }
 
   @Benchmark
