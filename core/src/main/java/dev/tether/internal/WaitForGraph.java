@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * The waiting path of every Tether wait: parks until a {@link Quiescible} has no removed callback
  * running, except where waiting would deadlock.
  *
- * <p>Instances are not created; all methods are static and thread-safe.
+ * <p>All public methods are static and thread-safe; they act on the one current graph.
  */
 /*
  * Implementation notes
@@ -27,33 +27,43 @@ import org.jspecify.annotations.Nullable;
  * The wait-for graph. Nodes are threads; a thread parked in await(target) has an edge to every
  * other thread still running a removed callback of target, and no thread has any other edge.
  * Edges are not stored: they are recomputed from the targets' in-flight marks whenever needed,
- * so they are never stale in the direction that matters (see below). WAITING maps each parked
- * thread to its target and is guarded by LOCK, a single global lock taken only on this slow
+ * so they are never stale in the direction that matters (see below). waiting maps each parked
+ * thread to its target and is guarded by lock, a single global lock taken only on this slow
  * path, never while user code runs.
  *
- * Registering and checking are one critical section. A thread about to wait takes LOCK, computes
+ * Why the graph is an instance. The lock and the maps are fields of one WaitForGraph held in the
+ * static `current`, not static fields, for one reason: Lincheck's model checker (a test
+ * dependency) cannot explore contention on a java.util.concurrent lock it did not see created as
+ * part of the test object; on a lock created in a static initializer every run hangs. A Lincheck
+ * test calls replaceForTesting() when its test object is constructed and keeps the returned graph
+ * in a field, so each checked scenario runs on a graph reachable from the test object. In
+ * production there is exactly one graph for the life of the JVM, and every static method reads
+ * `current` once and works on that graph throughout, so a wait registers, parks and unregisters
+ * on one graph. An AsyncWait keeps the graph it was created on.
+ *
+ * Registering and checking are one critical section. A thread about to wait takes lock, computes
  * its blockers, and searches from them for a path back to itself through the edges of the other
  * registered waiters. If there is one, waiting would close a cycle: it does not register and
  * returns at once (the caller's removal still holds; only the wait is skipped). Otherwise it
- * registers, releases LOCK and parks. Because the check and the registration are atomic, of two
+ * registers, releases lock and parks. Because the check and the registration are atomic, of two
  * threads closing a cycle at the same moment the second always sees the first, and exactly one
  * of them skips: the first is never left looking at a waiter that has already given up, because
  * a waiter that gives up (cycle found, or no blockers left) unregisters in the same critical
  * section in which it decided.
  *
- * Why the edges read under LOCK are sound. A waiting thread is parked, so its own marks are
+ * Why the edges read under lock are sound. A waiting thread is parked, so its own marks are
  * frozen; the marks of the threads it waits for can only disappear (no new call of a removed
  * callback starts, which Quiescible demands). A thread's mark and its registration as a waiter
- * are ordered by its program order, and LOCK's release/acquire makes the registration, and
+ * are ordered by its program order, and lock's release/acquire makes the registration, and
  * everything before it, visible to the next checker. The only staleness left is a blocker whose
  * call has just ended but whose cleared mark is not yet visible; such a thread is not parked here,
  * so it has no outgoing edges and cannot close a cycle. A false cycle would need a stale edge out
- * of a parked thread, and those edges are recomputed under LOCK.
+ * of a parked thread, and those edges are recomputed under lock.
  *
  * Wakeups. The hot path clears its mark with a release store and then reads a per-record wake
  * flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
  * window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
- * bounds the cost of a lost wakeup, and each wake-up re-checks everything under LOCK.
+ * bounds the cost of a lost wakeup, and each wake-up re-checks everything under lock.
  *
  * User locks. After LOCK_PROBE_GRACE, and then at doubling intervals, the waiter asks
  * LockOwnerProbe whether one of its blockers is blocked on a lock that leads back to it; a cycle
@@ -67,15 +77,31 @@ public final class WaitForGraph {
   static final long LOCK_PROBE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   static final long MAX_PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private static final ReentrantLock LOCK = new ReentrantLock();
-  /** Guarded by LOCK: every thread parked in await, and what it waits for. */
-  private static final Map<Thread, Quiescible> WAITING = new HashMap<>();
-  /** Guarded by LOCK: pending asynchronous waits. */
-  private static final List<AsyncWait> ASYNC_WAITS = new ArrayList<>();
+  /** The graph every static method acts on; replaced only by tests. */
+  private static volatile WaitForGraph current = new WaitForGraph();
 
   private static final AtomicLong SKIPPED_CYCLES = new AtomicLong();
 
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Guarded by lock: every thread parked in await, and what it waits for. */
+  private final Map<Thread, Quiescible> waiting = new HashMap<>();
+  /** Guarded by lock: pending asynchronous waits. */
+  private final List<AsyncWait> asyncWaits = new ArrayList<>();
+
   private WaitForGraph() {}
+
+  /**
+   * Tests only: installs a fresh graph; waits in progress on the old graph are unaffected.
+   * Threads that start waiting afterwards no longer see the old graph's waiters, so a cycle
+   * through both graphs would go undetected; call it only when no wait is in progress.
+   *
+   * @return the new graph, for a model-checking test to keep in a field of its test object
+   */
+  public static WaitForGraph replaceForTesting() {
+    WaitForGraph fresh = new WaitForGraph();
+    current = fresh;
+    return fresh;
+  }
 
   /**
    * Waits until {@code target} has no removed callback running on a thread other than the
@@ -85,6 +111,10 @@ public final class WaitForGraph {
    *     a blocker is blocked on a lock that the caller holds, directly or through other waiters
    */
   public static @Nullable LockCycle await(Quiescible target) {
+    return current.awaitOn(target);
+  }
+
+  private @Nullable LockCycle awaitOn(Quiescible target) {
     Thread self = Thread.currentThread();
     List<Thread> blockers = new ArrayList<>();
     boolean interrupted = false;
@@ -94,22 +124,22 @@ public final class WaitForGraph {
     @Nullable LockCycle suspected = null;
     try {
       for (;;) {
-        LOCK.lock();
+        lock.lock();
         try {
           blockers.clear();
           target.collectBlockers(self, blockers, true);
           if (blockers.isEmpty()) {
-            WAITING.remove(self);
+            waiting.remove(self);
             return null;
           }
           if (reaches(blockers, self)) {
-            WAITING.remove(self);
+            waiting.remove(self);
             SKIPPED_CYCLES.incrementAndGet();
             return null;
           }
-          WAITING.put(self, target);
+          waiting.put(self, target);
         } finally {
-          LOCK.unlock();
+          lock.unlock();
         }
         LockSupport.parkNanos(target, parkNanos);
         parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
@@ -128,11 +158,11 @@ public final class WaitForGraph {
         }
       }
     } finally {
-      LOCK.lock();
+      lock.lock();
       try {
-        WAITING.remove(self);
+        waiting.remove(self);
       } finally {
-        LOCK.unlock();
+        lock.unlock();
       }
       if (interrupted) {
         self.interrupt();
@@ -145,7 +175,7 @@ public final class WaitForGraph {
    * thread, the caller included. Never blocks.
    */
   public static CompletableFuture<Void> awaitAsync(Quiescible target) {
-    AsyncWait wait = new AsyncWait(target);
+    AsyncWait wait = current.new AsyncWait(target);
     wait.check(true);
     return wait.future;
   }
@@ -153,25 +183,29 @@ public final class WaitForGraph {
   /**
    * Called by a thread whose call of a removed callback has just ended and that was asked to
    * wake waiters: unparks the threads waiting on the object whose {@link Quiescible#identity()}
-   * is {@code identity}, and re-checks its asynchronous waits. Takes LOCK; never runs user code
-   * while holding it.
+   * is {@code identity}, and re-checks its asynchronous waits. Takes the graph's lock; never runs
+   * user code while holding it.
    */
   public static void wake(Object identity) {
+    current.wakeOn(identity);
+  }
+
+  private void wakeOn(Object identity) {
     List<AsyncWait> toCheck = new ArrayList<>();
-    LOCK.lock();
+    lock.lock();
     try {
-      WAITING.forEach((thread, waitedOn) -> {
+      waiting.forEach((thread, waitedOn) -> {
         if (waitedOn.identity() == identity) {
           LockSupport.unpark(thread);
         }
       });
-      for (AsyncWait wait : ASYNC_WAITS) {
+      for (AsyncWait wait : asyncWaits) {
         if (wait.target.identity() == identity) {
           toCheck.add(wait);
         }
       }
     } finally {
-      LOCK.unlock();
+      lock.unlock();
     }
     for (AsyncWait wait : toCheck) {
       wait.check(false);
@@ -183,17 +217,21 @@ public final class WaitForGraph {
    * for each thread it waits for, that thread's top {@code frames} stack frames. For dumps.
    */
   public static @Nullable String describeWait(Thread thread, int frames) {
+    return current.describeWaitOn(thread, frames);
+  }
+
+  private @Nullable String describeWaitOn(Thread thread, int frames) {
     List<Thread> blockers = new ArrayList<>();
     Quiescible target;
-    LOCK.lock();
+    lock.lock();
     try {
-      target = WAITING.get(thread);
+      target = waiting.get(thread);
       if (target == null) {
         return null;
       }
       target.collectBlockers(thread, blockers, false);
     } finally {
-      LOCK.unlock();
+      lock.unlock();
     }
     StringBuilder text = new StringBuilder("waits for ").append(target.describe());
     for (Thread blocker : blockers) {
@@ -211,8 +249,8 @@ public final class WaitForGraph {
     return SKIPPED_CYCLES.get();
   }
 
-  /** Under LOCK: is {@code self} reachable from {@code start} over the edges of parked threads? */
-  private static boolean reaches(List<Thread> start, Thread self) {
+  /** Under lock: is {@code self} reachable from {@code start} over the edges of parked threads? */
+  private boolean reaches(List<Thread> start, Thread self) {
     ArrayDeque<Thread> frontier = new ArrayDeque<>(start);
     Set<Thread> seen = new HashSet<>();
     List<Thread> next = new ArrayList<>();
@@ -221,7 +259,7 @@ public final class WaitForGraph {
       if (thread == self) {
         return true;
       }
-      Quiescible waitedOn = WAITING.get(thread);
+      Quiescible waitedOn = waiting.get(thread);
       if (waitedOn != null && seen.add(thread)) {
         next.clear();
         waitedOn.collectBlockers(thread, next, false);
@@ -232,19 +270,19 @@ public final class WaitForGraph {
   }
 
   /**
-   * Looks for a lock cycle through {@code self}. Runs entirely under LOCK (a rare, slow path) so
+   * Looks for a lock cycle through {@code self}. Runs entirely under lock (a rare, slow path) so
    * that a cycle that several of its waiters can see is broken by exactly one of them: when
    * {@code suspected} is confirmed, {@code self} unregisters in the same critical section, and
    * the others' confirmations no longer find a path through it.
    */
   @SuppressWarnings("deprecation") // Thread.getId: threadId() is Java 19+
-  private static @Nullable LockCycle probeLocks(Thread self, Quiescible target,
+  private @Nullable LockCycle probeLocks(Thread self, Quiescible target,
       @Nullable LockCycle suspected) {
-    LOCK.lock();
+    lock.lock();
     try {
       Map<Long, List<Long>> edges = new HashMap<>();
       List<Thread> next = new ArrayList<>();
-      WAITING.forEach((thread, waitedOn) -> {
+      waiting.forEach((thread, waitedOn) -> {
         next.clear();
         waitedOn.collectBlockers(thread, next, false);
         List<Long> ids = new ArrayList<>(next.size());
@@ -259,23 +297,26 @@ public final class WaitForGraph {
       if (found != null && suspected != null
           && found.callbackThreadName().equals(suspected.callbackThreadName())
           && found.lockName().equals(suspected.lockName())) {
-        WAITING.remove(self);
+        waiting.remove(self);
         return found;
       }
       return found == null || suspected != null ? null : found;
     } finally {
-      LOCK.unlock();
+      lock.unlock();
     }
   }
 
-  /** An asynchronous wait: re-checked on every wake of its target and on a back-off timer. */
-  private static final class AsyncWait {
+  /**
+   * An asynchronous wait: re-checked on every wake of its target and on a back-off timer, always
+   * on the graph it was created on.
+   */
+  private final class AsyncWait {
     final Quiescible target;
     final CompletableFuture<Void> future = new CompletableFuture<>();
     private final List<Thread> blockers = new ArrayList<>();
-    /** Guarded by LOCK. */
+    /** Guarded by lock. */
     private boolean registered;
-    /** Guarded by LOCK. */
+    /** Guarded by lock. */
     private long pollNanos = MIN_PARK_NANOS;
 
     AsyncWait(Quiescible target) {
@@ -285,7 +326,7 @@ public final class WaitForGraph {
     /** Completes the future if nothing blocks; {@code schedule}: also arm the next poll. */
     void check(boolean schedule) {
       long delay;
-      LOCK.lock();
+      lock.lock();
       try {
         if (future.isDone()) {
           return;
@@ -294,13 +335,13 @@ public final class WaitForGraph {
         target.collectBlockers(null, blockers, true);
         if (blockers.isEmpty()) {
           if (registered) {
-            ASYNC_WAITS.remove(this);
+            asyncWaits.remove(this);
           }
           registered = false;
           delay = -1;
         } else {
           if (!registered) {
-            ASYNC_WAITS.add(this);
+            asyncWaits.add(this);
             registered = true;
           }
           delay = pollNanos;
@@ -309,10 +350,10 @@ public final class WaitForGraph {
           }
         }
       } finally {
-        LOCK.unlock();
+        lock.unlock();
       }
       if (delay < 0) {
-        future.complete(null); // dependents run here, outside LOCK
+        future.complete(null); // dependents run here, outside the lock
       } else if (schedule) {
         // One timer chain per wait; wakes re-check without arming another.
         Executor later = CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS);
