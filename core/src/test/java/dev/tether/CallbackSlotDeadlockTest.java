@@ -32,12 +32,12 @@ class CallbackSlotDeadlockTest {
     CyclicBarrier bothInside = new CyclicBarrier(2);
     AtomicInteger resets = new AtomicInteger();
     x.set(v -> {
-      awaitBarrier(bothInside);
+      TestThread.awaitBarrier(bothInside);
       y.reset();
       resets.incrementAndGet();
     });
     y.set(v -> {
-      awaitBarrier(bothInside);
+      TestThread.awaitBarrier(bothInside);
       x.reset();
       resets.incrementAndGet();
     });
@@ -58,7 +58,7 @@ class CallbackSlotDeadlockTest {
     for (int i = 0; i < 3; i++) {
       CallbackSlot<String> next = slots.get((i + 1) % 3);
       slots.get(i).set(v -> {
-        awaitBarrier(allInside);
+        TestThread.awaitBarrier(allInside);
         next.reset();
       });
     }
@@ -254,11 +254,4 @@ class CallbackSlotDeadlockTest {
     assertNotNull(e.getCause(), "stack attached as cause for loggers");
   }
 
-  private static void awaitBarrier(CyclicBarrier barrier) {
-    try {
-      barrier.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("barrier failed", e);
-    }
-  }
 }

@@ -198,16 +198,7 @@ class CallbackSlotTest {
     @Test
     void reset_concurrentResets_everyCallerWaitsForTheRunningCall() throws Exception {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
-      CountDownLatch entered = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      AtomicInteger finished = new AtomicInteger();
-      slot.set(v -> {
-        entered.countDown();
-        TestThread.await(release, "release");
-        finished.incrementAndGet();
-      });
-      TestThread invoker = TestThread.start("io-thread", () -> slot.invoke("x"));
-      TestThread.await(entered, "callback entry");
+      HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
       AtomicInteger removed = new AtomicInteger();
       List<Integer> finishedSeenOnReturn = Collections.synchronizedList(new ArrayList<>());
       List<TestThread> resetters = new ArrayList<>();
@@ -216,14 +207,14 @@ class CallbackSlotTest {
           if (slot.reset()) {
             removed.incrementAndGet();
           }
-          finishedSeenOnReturn.add(finished.get());
+          finishedSeenOnReturn.add(held.finished());
         }));
       }
-      release.countDown();
+      held.release();
       for (TestThread resetter : resetters) {
         resetter.joinOrFail();
       }
-      invoker.joinOrFail();
+      held.join();
       assertEquals(1, removed.get());
       assertEquals(List.of(1, 1, 1, 1), finishedSeenOnReturn);
     }
@@ -258,20 +249,13 @@ class CallbackSlotTest {
     @Test
     void resetAsync_callbackRunning_completesOnlyAfterItReturns() throws Exception {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
-      CountDownLatch entered = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      slot.set(v -> {
-        entered.countDown();
-        TestThread.await(release, "release");
-      });
-      TestThread invoker = TestThread.start("io-thread", () -> slot.invoke("x"));
-      TestThread.await(entered, "callback entry");
+      HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
       CompletableFuture<Void> done = slot.resetAsync();
       assertFalse(slot.isSet());
       assertFalse(done.isDone(), "completed while the callback was running");
-      release.countDown();
+      held.release();
       done.get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-      invoker.joinOrFail();
+      held.join();
     }
 
     @Test
@@ -298,29 +282,21 @@ class CallbackSlotTest {
     @Test
     void reset_interruptedWhileWaiting_keepsWaitingAndRestoresInterrupt() throws Exception {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
-      CountDownLatch entered = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
-      AtomicInteger finished = new AtomicInteger();
-      slot.set(v -> {
-        entered.countDown();
-        TestThread.await(release, "release");
-        finished.incrementAndGet();
-      });
-      TestThread invoker = TestThread.start("io-thread", () -> slot.invoke("x"));
-      TestThread.await(entered, "callback entry");
+      HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
       AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
       AtomicInteger finishedSeen = new AtomicInteger(-1);
+      CountDownLatch resetReturned = new CountDownLatch(1);
       TestThread resetter = TestThread.start("resetter", () -> {
         Thread.currentThread().interrupt();
         slot.reset();
-        finishedSeen.set(finished.get());
+        finishedSeen.set(held.finished());
         interruptedAfter.set(Thread.currentThread().isInterrupted());
+        resetReturned.countDown();
       });
-      assertFalse(resetter.isInterrupted() && finishedSeen.get() == 0,
+      assertFalse(resetReturned.await(100, TimeUnit.MILLISECONDS),
           "reset returned early on interrupt");
-      release.countDown();
+      held.releaseAndJoin();
       resetter.joinOrFail();
-      invoker.joinOrFail();
       assertEquals(1, finishedSeen.get());
       assertTrue(interruptedAfter.get());
     }

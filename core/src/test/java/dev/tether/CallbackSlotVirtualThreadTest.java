@@ -48,21 +48,12 @@ class CallbackSlotVirtualThreadTest {
   @Test
   void reset_onVirtualThread_waitsWithoutBlockingItsCarrier() throws Throwable {
     CallbackSlot<String> slot = CallbackSlot.create("onMessage");
-    CountDownLatch entered = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger finished = new AtomicInteger();
-    slot.set(v -> {
-      entered.countDown();
-      TestThread.await(release, "release");
-      finished.incrementAndGet();
-    });
-    TestThread platformInvoker = TestThread.start("io-thread", () -> slot.invoke("x"));
-    TestThread.await(entered, "callback entry");
+    HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
 
     AtomicInteger finishedSeen = new AtomicInteger(-1);
     Thread resetter = startVirtual(() -> {
       slot.reset();
-      finishedSeen.set(finished.get());
+      finishedSeen.set(held.finished());
     });
     // With one carrier, this second virtual thread runs only if the waiting reset unmounted.
     CountDownLatch otherVirtualRan = new CountDownLatch(1);
@@ -71,9 +62,9 @@ class CallbackSlotVirtualThreadTest {
         "a waiting reset() kept its carrier busy");
     assertTrue(resetter.isAlive(), "reset returned while the callback was running");
 
-    release.countDown();
+    held.release();
     join(resetter);
-    platformInvoker.joinOrFail();
+    held.join();
     assertEquals(1, finishedSeen.get());
   }
 
@@ -84,11 +75,11 @@ class CallbackSlotVirtualThreadTest {
       CallbackSlot<String> y = CallbackSlot.create("y");
       CyclicBarrier bothInside = new CyclicBarrier(2);
       x.set(v -> {
-        await(bothInside);
+        TestThread.awaitBarrier(bothInside);
         y.reset();
       });
       y.set(v -> {
-        await(bothInside);
+        TestThread.awaitBarrier(bothInside);
         x.reset();
       });
       Thread a = startVirtual(() -> x.invoke("a"));
@@ -99,13 +90,6 @@ class CallbackSlotVirtualThreadTest {
     }
   }
 
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
 
   private static Thread startVirtual(Runnable task) throws Throwable {
     MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,

@@ -261,11 +261,11 @@ class LifecycleTest {
       CallbackSlot<String> rightClosed = right.slot("onMessage");
       CyclicBarrier bothInside = new CyclicBarrier(2);
       leftClosed.set(v -> {
-        awaitBarrier(bothInside);
+        TestThread.awaitBarrier(bothInside);
         right.close();
       });
       rightClosed.set(v -> {
-        awaitBarrier(bothInside);
+        TestThread.awaitBarrier(bothInside);
         left.close();
       });
       TestThread a = TestThread.start("io-left", () -> leftClosed.invoke("x"));
@@ -454,11 +454,4 @@ class LifecycleTest {
     }
   }
 
-  private static void awaitBarrier(CyclicBarrier barrier) {
-    try {
-      barrier.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -57,6 +57,18 @@ final class TestThread extends Thread {
     }
   }
 
+  /** Awaits a barrier within the bound, failing instead of hanging; usable inside callbacks. */
+  static void awaitBarrier(java.util.concurrent.CyclicBarrier barrier) {
+    try {
+      barrier.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new AssertionError("barrier failed", e);
+    }
+  }
+
   /**
    * Awaits a latch within the bound, failing instead of hanging. Usable inside callbacks: an
    * interrupt is restored and reported as a failure.
