@@ -24,6 +24,11 @@ import org.jspecify.annotations.Nullable;
  * a cycle is reported only if it is seen on two probes in a row (the caller probes again after
  * backing off); a stale edge would have to be stale in the same way twice.
  *
+ * The waiter probes while holding the graph's own lock (GraphMutex), so a thread entering the graph
+ * at that moment appears blocked on a lock the waiter owns; edges on GraphMutex are ignored, which
+ * is exact because its holder never blocks while holding it (jcstress found the false cycle this
+ * used to report: LifecycleCloseFromCallbackStress).
+ *
  * ThreadMXBean reports nothing for virtual threads (getThreadInfo answers null), so a virtual
  * callback thread blocked on a lock ends the search on that path.
  */
@@ -52,7 +57,7 @@ final class LockOwnerProbe {
     while (!frontier.isEmpty()) {
       long thread = frontier.poll();
       ThreadInfo info = infos.computeIfAbsent(thread, LockOwnerProbe::info);
-      if (info != null && info.getLockOwnerId() >= 0) {
+      if (info != null && info.getLockOwnerId() >= 0 && !isGraphLock(info)) {
         long owner = info.getLockOwnerId();
         Step step = new Step(thread, true, info.getLockName());
         if (owner == waiterId) {
@@ -76,6 +81,12 @@ final class LockOwnerProbe {
       }
     }
     return null;
+  }
+
+  /** The graph's own lock is held only briefly and never while blocking: never a cycle edge. */
+  private static boolean isGraphLock(ThreadInfo info) {
+    return info.getLockInfo() != null
+        && GraphMutex.class.getName().equals(info.getLockInfo().getClassName());
   }
 
   private static boolean pathHasLock(long thread, Map<Long, Step> reachedBy) {

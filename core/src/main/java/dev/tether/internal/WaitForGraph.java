@@ -12,7 +12,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -82,7 +81,7 @@ public final class WaitForGraph {
 
   private static final AtomicLong SKIPPED_CYCLES = new AtomicLong();
 
-  private final ReentrantLock lock = new ReentrantLock();
+  private final GraphMutex lock = new GraphMutex();
   /** Guarded by lock: every thread parked in await, and what it waits for. */
   private final Map<Thread, Quiescible> waiting = new HashMap<>();
   /** Guarded by lock: pending asynchronous waits. */

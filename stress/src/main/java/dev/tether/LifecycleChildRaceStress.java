@@ -1,0 +1,141 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+/**
+ * Property: a {@link Lifecycle#child(String)} racing the parent's {@link Lifecycle#close()} is
+ * either refused ({@code IllegalStateException}) or created and then {@link Lifecycle.State#CLOSED}
+ * by the time the parent's close returns: never orphaned OPEN under a closed parent.
+ * Registration checks the state under the parent's lock, and the closing parent snapshots its
+ * children under the same lock after its OPEN-to-CLOSING CAS, so a child either lands in the
+ * snapshot or sees CLOSING.
+ *
+ * <p>Actor 1 creates a child and publishes it in a volatile field. Actor 2 closes the parent,
+ * then reads the published child's state. The arbiter reads the child's state again: nothing but
+ * the parent closes the child, so a child not CLOSED at the end was not closed by the parent's
+ * close. The interleavings that matter: the child is registered just before the close takes its
+ * snapshot of children (it must be in it), or just after the CAS (it must be refused).
+ *
+ * <p>Result: r1 = 1 if the child was created, 0 if refused; r2 = the child's state (ordinal:
+ * 0 OPEN, 1 CLOSING, 2 CLOSED) seen by actor 2 right after the parent's close returned, or 3 if
+ * actor 1 had not published a child by then (none was created, or it was not stored yet); r3 =
+ * the child's state at the end (arbiter), 3 if none was created; r4 = the parent's state when its
+ * close returned. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks the
+ * run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names
+ * it.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LifecycleChildRaceStress}. {@code Actual} drives {@link Lifecycle}; the canary {@code Broken}
+ * drives a {@link NaiveLifecycles.Node} whose {@code child()} checks "open?" outside its lock and
+ * adds the child under the lock without checking again, so a child can be added after the
+ * closing parent's snapshot and is left OPEN.
+ */
+public class LifecycleChildRaceStress {
+  private LifecycleChildRaceStress() {}
+
+  /** r2/r3 value when there is no child to read. */
+  static final int NO_CHILD = 3;
+
+  @JCStressTest
+  @Outcome(id = "0, 3, 3, 2", expect = ACCEPTABLE_INTERESTING,
+      desc = "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
+          + "was refused.")
+  @Outcome(id = "1, 2, 2, 2", expect = ACCEPTABLE,
+      desc = "The child was created first, and the parent's close closed it before returning "
+          + "(actor 2 saw it CLOSED).")
+  @Outcome(id = "1, 3, 2, 2", expect = ACCEPTABLE,
+      desc = "The child was created first and closed by the parent's close; actor 1 published it "
+          + "only after actor 2's look.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A child was created but not CLOSED when the parent's close returned (registered "
+          + "after the closing parent's snapshot of children: orphaned), or the parent's close "
+          + "returned before the parent was CLOSED: the guarantee is broken.")
+  @State
+  public static class Actual {
+    final Lifecycle parent = Lifecycle.root("child-race");
+    volatile Lifecycle child;
+
+    @Actor
+    public void creator(IIII_Result r) {
+      try {
+        child = parent.child("c");
+        r.r1 = 1;
+      } catch (IllegalStateException refused) {
+        r.r1 = 0;
+      }
+    }
+
+    @Actor
+    public void closer(IIII_Result r) {
+      parent.close();
+      r.r4 = parent.state().ordinal();
+      Lifecycle c = child;
+      r.r2 = c == null ? NO_CHILD : c.state().ordinal();
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      Lifecycle c = child;
+      r.r3 = c == null ? NO_CHILD : c.state().ordinal();
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 3, 3, 2", expect = ACCEPTABLE_INTERESTING,
+      desc = "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
+          + "was refused.")
+  @Outcome(id = "1, 2, 2, 2", expect = ACCEPTABLE,
+      desc = "The child was created first, and the parent's close closed it before returning "
+          + "(actor 2 saw it CLOSED).")
+  @Outcome(id = "1, 3, 2, 2", expect = ACCEPTABLE,
+      desc = "The child was created first and closed by the parent's close; actor 1 published it "
+          + "only after actor 2's look.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A child was created but not CLOSED when the parent's close returned (child() "
+          + "checked OPEN outside the lock and added the child after the closing parent's "
+          + "snapshot: orphaned), or the parent's close returned before the parent was CLOSED: "
+          + "the guarantee is broken (expected of this canary).")
+  @State
+  public static class Broken {
+    final NaiveLifecycles.Node parent =
+        new NaiveLifecycles.Node(NaiveLifecycles.Flaw.CHECK_OUTSIDE_LOCK);
+    volatile NaiveLifecycles.Node child;
+
+    @Actor
+    public void creator(IIII_Result r) {
+      try {
+        child = parent.child();
+        r.r1 = 1;
+      } catch (IllegalStateException refused) {
+        r.r1 = 0;
+      }
+    }
+
+    @Actor
+    public void closer(IIII_Result r) {
+      try {
+        parent.close();
+        r.r4 = parent.state();
+      } catch (NaiveSlots.Hang hang) {
+        r.r4 = -1;
+      }
+      NaiveLifecycles.Node c = child;
+      r.r2 = c == null ? NO_CHILD : c.state();
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      NaiveLifecycles.Node c = child;
+      r.r3 = c == null ? NO_CHILD : c.state();
+    }
+  }
+}

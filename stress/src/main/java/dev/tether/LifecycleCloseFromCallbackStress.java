@@ -1,0 +1,172 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+/**
+ * Property: {@link Lifecycle#close()} called from inside a callback of a slot the node owns, on
+ * the invoking thread, terminates, also while another thread closes the same node; the other
+ * thread's close terminates too and returns with the node {@link Lifecycle.State#CLOSED}. A close
+ * inside a callback of the subtree does not wait for its own call; when the callback's close
+ * loses to the other thread's close, the two waits (the other thread's slot close waiting for the
+ * running callback, the callback's close waiting for the winner) form a wait-for cycle, and the
+ * thread whose wait would close it returns without waiting.
+ *
+ * <p>Actor 1 invokes the slot; the callback spins briefly (so that actor 2's close often begins
+ * during it), reads the node's state, closes the node, and reads the state again. Actor 2 closes
+ * the node. The interleavings that matter: the callback's close wins (it closes its own slot
+ * without waiting for its own call; actor 2 waits for it); actor 2's close wins while the callback
+ * runs and the callback's close loses (the cycle: either the callback returns at once with the
+ * node still CLOSING, or actor 2's slot close skips its wait and the callback's close then waits
+ * for CLOSED); actor 2's close closes the slot before invoke reads it.
+ *
+ * <p>Result: r1 = the callback: 0 = it never ran, 1 = its close returned with the node CLOSED,
+ * 2 = its close returned with the node still CLOSING (it did not wait), 3 = its close threw
+ * {@link CallbackDeadlockException} (no user lock is involved here, so any such "lock cycle" is
+ * false), -1 = a bounded wait would have hung (canary only); r2 = the state (ordinal: 0 OPEN,
+ * 1 CLOSING, 2 CLOSED) when actor 2's close returned, 3 = it threw
+ * {@link CallbackDeadlockException}, -1 = hung (canary only); r3 = the state at the end (arbiter); r4 = the state the
+ * callback saw just before its close (0 also when it never ran). A hang of the real
+ * {@code Lifecycle} (its waits are uninterruptible) blocks the run instead:
+ * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LifecycleCloseFromCallbackStress}. {@code Actual} drives a {@link Lifecycle} owning a
+ * {@link CallbackSlot}; the canary {@code Broken} drives a {@link NaiveLifecycles.Node} owning a
+ * {@link NaiveSlots.CountingSlot}, whose reset waits for the in-flight count to reach zero, the
+ * caller's own call included: a close from the callback waits for itself.
+ */
+public class LifecycleCloseFromCallbackStress {
+  private LifecycleCloseFromCallbackStress() {}
+
+  @JCStressTest
+  @Outcome(id = "0, 2, 2, 0", expect = ACCEPTABLE,
+      desc = "actor 2's close closed the slot before invoke read it: the callback never ran.")
+  @Outcome(id = "1, 2, 2, 0", expect = ACCEPTABLE,
+      desc = "The callback's close found the node OPEN and won (it closed its own slot without "
+          + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
+  @Outcome(id = "1, 2, 2, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2 was closing the node during the call; the callback's close waited, and "
+          + "actor 2's wait for the callback was the one skipped to break the wait-for cycle.")
+  @Outcome(id = {"2, 2, 2, 1", "2, 2, 2, 0"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's close won while the callback ran; the callback's close lost and returned "
+          + "at once with the node CLOSING, since its wait would have closed the cycle; actor 2 "
+          + "then waited for the call and returned CLOSED.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A close hung, or threw CallbackDeadlockException (3) though no user lock is held, "
+          + "or actor 2's close returned before the node was CLOSED, or the node became CLOSED "
+          + "while the callback ran before the callback itself closed it, or the node was not "
+          + "CLOSED at the end: the guarantee is broken.")
+  @State
+  public static class Actual {
+    final Lifecycle node = Lifecycle.root("close-from-callback");
+    final CallbackSlot<Integer> slot = node.slot("s");
+    int result;      // invoking actor only
+    int stateBefore; // invoking actor only
+
+    public Actual() {
+      slot.set(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        stateBefore = node.state().ordinal();
+        try {
+          node.close();
+          result = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
+        } catch (CallbackDeadlockException falseLockCycle) {
+          result = 3;
+        }
+      });
+    }
+
+    @Actor
+    public void invoker(IIII_Result r) {
+      slot.invoke(1);
+      r.r1 = result;
+      r.r4 = stateBefore;
+    }
+
+    @Actor
+    public void closer(IIII_Result r) {
+      try {
+        node.close();
+        r.r2 = node.state().ordinal();
+      } catch (CallbackDeadlockException falseLockCycle) {
+        r.r2 = 3;
+      }
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r3 = node.state().ordinal();
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 2, 2, 0", expect = ACCEPTABLE,
+      desc = "actor 2's close closed the slot before invoke read it: the callback never ran.")
+  @Outcome(id = "1, 2, 2, 0", expect = ACCEPTABLE,
+      desc = "The callback's close found the node OPEN and won (it closed its own slot without "
+          + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
+  @Outcome(id = "1, 2, 2, 1", expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2 was closing the node during the call; the callback's close waited, and "
+          + "actor 2's wait for the callback was the one skipped to break the wait-for cycle.")
+  @Outcome(id = {"2, 2, 2, 1", "2, 2, 2, 0"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "actor 2's close won while the callback ran; the callback's close lost and returned "
+          + "at once with the node CLOSING, since its wait would have closed the cycle; actor 2 "
+          + "then waited for the call and returned CLOSED.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A close hung (-1: the callback's close waited for its own call, or the two closes "
+          + "waited for each other), or actor 2's close returned before the node was CLOSED, or "
+          + "the node was not CLOSED at the end: the guarantee is broken (expected of this "
+          + "canary).")
+  @State
+  public static class Broken {
+    final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
+    final NaiveSlots.CountingSlot<Integer> slot;
+    int result;
+    int stateBefore;
+
+    public Broken() {
+      slot = new NaiveSlots.CountingSlot<>(value -> {
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+        stateBefore = node.state();
+        node.close();
+        result = node.state() == NaiveLifecycles.CLOSED ? 1 : 2;
+      });
+      node.slot(slot::reset);
+    }
+
+    @Actor
+    public void invoker(IIII_Result r) {
+      try {
+        slot.invoke(1);
+        r.r1 = result;
+      } catch (NaiveSlots.Hang hang) {
+        r.r1 = -1;
+      }
+      r.r4 = stateBefore;
+    }
+
+    @Actor
+    public void closer(IIII_Result r) {
+      try {
+        node.close();
+        r.r2 = node.state();
+      } catch (NaiveSlots.Hang hang) {
+        r.r2 = -1;
+      }
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r3 = node.state();
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIIII_Result;
+
+/**
+ * Property: when {@link Lifecycle#close()} returns, the callback of a slot the node owns is not
+ * running on another thread and never starts again, and the node is {@link Lifecycle.State#CLOSED}
+ * (the close closes its slots with {@link CallbackSlot#close()}, which waits).
+ *
+ * <p>Actor 1 invokes the slot; the callback raises an in-call flag, notes whether the close has
+ * already returned, spins briefly so that it is often in flight while the close runs, and lowers
+ * the flag. Actor 2 notes the flag, closes the node, publishes "close returned", reads the flag
+ * again and reads the node's state. As in {@link SlotNoCallAfterResetStress}, the callback's
+ * "started after close returned" check and actor 2's "still running" check form a Dekker pair
+ * over two volatile fields, so a call that starts after the close returns is seen by at least one
+ * of them. The interleavings that matter: invoke reads the slot before the close closes it, and
+ * the call starts (or is still running) after the close returns.
+ *
+ * <p>Result: r1 = the call was running when the close began (1) or not (0); r2 = it was running
+ * when the close returned; r3 = it started after the close returned; r4 = how many times it ran
+ * (arbiter); r5 = the node's state (ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED) when the close returned.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LifecycleNoCallAfterCloseStress}. {@code Actual} drives a {@link Lifecycle} owning a
+ * {@link CallbackSlot}; the canary {@code Broken} drives a {@link NaiveLifecycles.Node} whose
+ * close resets a {@link NaiveSlots.RefSlot} ({@code getAndSet(null)}, no waiting), which this
+ * harness must catch. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
+ * the run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and
+ * names it.
+ */
+public class LifecycleNoCallAfterCloseStress {
+  private LifecycleNoCallAfterCloseStress() {}
+
+  /** State shared by both variants: the instrumented callback. */
+  abstract static class Probe {
+    volatile int inCall;
+    volatile boolean closeReturned;
+    int startedAfterClose; // written and read by the invoking actor only
+    int calls;             // written by the invoking actor, read by the arbiter
+
+    final void callback(Integer value) {
+      inCall = 1;
+      if (closeReturned) {
+        startedAfterClose = 1;
+      }
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      calls++;
+      inCall = 0;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 0, 0, 1, 2", expect = ACCEPTABLE,
+      desc = "The call ran once and had ended when the close returned (it ended before the close "
+          + "began, or started just after the close's first look and the close waited for it).")
+  @Outcome(id = "1, 0, 0, 1, 2", expect = ACCEPTABLE_INTERESTING,
+      desc = "The close began while the call was running and waited for it to end before "
+          + "returning CLOSED.")
+  @Outcome(id = "0, 0, 0, 0, 2", expect = ACCEPTABLE,
+      desc = "The close closed the slot before invoke read it: the callback never ran.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "close() returned while the slot's callback was still running, or the callback "
+          + "started after close() returned, or close() returned before the node was CLOSED: "
+          + "the guarantee is broken.")
+  @State
+  public static class Actual extends Probe {
+    final Lifecycle node = Lifecycle.root("no-call-after-close");
+    final CallbackSlot<Integer> slot = node.slot("s");
+
+    public Actual() {
+      slot.set(this::callback);
+    }
+
+    @Actor
+    public void invoker(IIIII_Result r) {
+      slot.invoke(1);
+      r.r3 = startedAfterClose;
+    }
+
+    @Actor
+    public void closer(IIIII_Result r) {
+      r.r1 = inCall;
+      node.close();
+      closeReturned = true;
+      r.r2 = inCall;
+      r.r5 = node.state().ordinal();
+    }
+
+    @Arbiter
+    public void arbiter(IIIII_Result r) {
+      r.r4 = calls;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 0, 0, 1, 2", expect = ACCEPTABLE,
+      desc = "The call ran once and had ended when the close returned (it ended before the close "
+          + "began, or started just after the close's first look and the close waited for it).")
+  @Outcome(id = "1, 0, 0, 1, 2", expect = ACCEPTABLE_INTERESTING,
+      desc = "The close began while the call was running and waited for it to end before "
+          + "returning CLOSED.")
+  @Outcome(id = "0, 0, 0, 0, 2", expect = ACCEPTABLE,
+      desc = "The close closed the slot before invoke read it: the callback never ran.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "close() returned while the slot's callback was still running (the naive close "
+          + "reset the slot without waiting), or the callback started after close() returned, "
+          + "or close() returned before the node was CLOSED: the guarantee is broken (expected "
+          + "of this canary).")
+  @State
+  public static class Broken extends Probe {
+    final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
+    final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::callback);
+
+    public Broken() {
+      node.slot(slot::reset);
+    }
+
+    @Actor
+    public void invoker(IIIII_Result r) {
+      slot.invoke(1);
+      r.r3 = startedAfterClose;
+    }
+
+    @Actor
+    public void closer(IIIII_Result r) {
+      r.r1 = inCall;
+      node.close();
+      closeReturned = true;
+      r.r2 = inCall;
+      r.r5 = node.state();
+    }
+
+    @Arbiter
+    public void arbiter(IIIII_Result r) {
+      r.r4 = calls;
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+/**
+ * Property: relay cross-closes terminate. Two nodes, left and right, each own one slot. Actor 1
+ * invokes left's slot, whose callback closes right; actor 2 invokes right's slot, whose callback
+ * closes left (a relay whose two ends shut each other down). When both calls are in flight, each
+ * close waits in its slot close for the other thread's call: a wait-for cycle, as in
+ * {@link SlotCrossResetStress} but through {@link Lifecycle#close()}. The thread whose wait would
+ * close the cycle returns without waiting, so both invokes return; every close that ran leaves
+ * its node {@link Lifecycle.State#CLOSED} by the time its caller returns (each node has a single
+ * closer, which always finishes its node even when it skips a wait), so the arbiter, which runs
+ * after both actors returned, sees both nodes CLOSED whenever both callbacks ran. When one
+ * callback closes the other's node before the other invoke reads its slot, the other callback
+ * never runs and its own node, which nobody closes, stays OPEN.
+ *
+ * <p>Each callback raises an in-call flag, spins briefly so that the two calls often overlap,
+ * closes the other node, notes whether the other callback was still in flight when that close
+ * returned (possible only for the side whose wait was skipped to break the cycle: otherwise its
+ * slot close waited for the other call to end), and lowers the flag. The interleavings that
+ * matter: both callbacks in flight, then both closes (the cycle); one callback closing the other
+ * node before the other invoke reads the slot (no cycle).
+ *
+ * <p>Result: r1 = left's callback (actor 1): 0 = it never ran, 1 = it ran and its close of right
+ * returned after right's callback had ended, 2 = its close returned while right's callback was
+ * still in flight (its wait was skipped), 3 = its close threw {@link CallbackDeadlockException}
+ * (no user lock is involved here, so any such "lock cycle" is false), -1 = a bounded wait would
+ * have hung (canary only);
+ * r2 = the same for right's callback (actor 2); r3, r4 = the states of left and right at the end
+ * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of the real {@code Lifecycle} (its waits
+ * are uninterruptible) blocks the run instead: {@code stress/run-jcstress.sh} runs every harness
+ * under {@code timeout} and names it.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LifecycleRelayCrossCloseStress}. {@code Actual} drives two {@link Lifecycle}s; the canary
+ * {@code Broken} drives two {@link NaiveLifecycles.Node}s owning {@link NaiveSlots.LockHeldSlot}s
+ * (the libdatachannel design: a per-slot lock held while calling, taken by the close's reset),
+ * which deadlock on the lock-order inversion.
+ */
+public class LifecycleRelayCrossCloseStress {
+  private LifecycleRelayCrossCloseStress() {}
+
+  /** The two instrumented callbacks; {@code closeLeft/closeRight} are the variant's closes. */
+  abstract static class Probe {
+    volatile int inLeft;
+    volatile int inRight;
+    int resultLeft;  // actor 1 only
+    int resultRight; // actor 2 only
+
+    abstract void closeLeft();
+
+    abstract void closeRight();
+
+    final void leftCallback(Integer value) {
+      inLeft = 1;
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      try {
+        closeRight();
+        resultLeft = inRight == 1 ? 2 : 1;
+      } catch (CallbackDeadlockException falseLockCycle) {
+        resultLeft = 3;
+      }
+      inLeft = 0;
+    }
+
+    final void rightCallback(Integer value) {
+      inRight = 1;
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      try {
+        closeLeft();
+        resultRight = inLeft == 1 ? 2 : 1;
+      } catch (CallbackDeadlockException falseLockCycle) {
+        resultRight = 3;
+      }
+      inRight = 0;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "1, 0, 0, 2", expect = ACCEPTABLE,
+      desc = "left's callback closed right before actor 2 invoked right's slot: right's callback "
+          + "never ran, and left, which nobody closed, stayed OPEN.")
+  @Outcome(id = "0, 1, 2, 0", expect = ACCEPTABLE,
+      desc = "right's callback closed left before actor 1 invoked left's slot: left's callback "
+          + "never ran, and right, which nobody closed, stayed OPEN.")
+  @Outcome(id = {"2, 1, 2, 2", "1, 2, 2, 2"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "Both callbacks ran at once and each closed the other's node: the waits formed a "
+          + "cycle, the thread closing it returned without waiting, the other waited; both "
+          + "nodes ended CLOSED.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A cross close hung (deadlock), or threw CallbackDeadlockException (3) though no "
+          + "user lock is held, or both or neither skipped a wait while both callbacks ran, or a node that was closed was not CLOSED once both actors returned, "
+          + "or neither callback ran: the guarantee is broken.")
+  @State
+  public static class Actual extends Probe {
+    final Lifecycle left = Lifecycle.root("relay-left");
+    final Lifecycle right = Lifecycle.root("relay-right");
+    final CallbackSlot<Integer> leftSlot = left.slot("l");
+    final CallbackSlot<Integer> rightSlot = right.slot("r");
+
+    public Actual() {
+      leftSlot.set(this::leftCallback);
+      rightSlot.set(this::rightCallback);
+    }
+
+    @Override
+    void closeLeft() {
+      left.close();
+    }
+
+    @Override
+    void closeRight() {
+      right.close();
+    }
+
+    @Actor
+    public void invokeLeft(IIII_Result r) {
+      leftSlot.invoke(1);
+      r.r1 = resultLeft;
+    }
+
+    @Actor
+    public void invokeRight(IIII_Result r) {
+      rightSlot.invoke(2);
+      r.r2 = resultRight;
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r3 = left.state().ordinal();
+      r.r4 = right.state().ordinal();
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "1, 0, 0, 2", expect = ACCEPTABLE,
+      desc = "left's callback closed right before actor 2 invoked right's slot: right's callback "
+          + "never ran, and left, which nobody closed, stayed OPEN.")
+  @Outcome(id = "0, 1, 2, 0", expect = ACCEPTABLE,
+      desc = "right's callback closed left before actor 1 invoked left's slot: left's callback "
+          + "never ran, and right, which nobody closed, stayed OPEN.")
+  @Outcome(id = {"2, 1, 2, 2", "1, 2, 2, 2"}, expect = ACCEPTABLE_INTERESTING,
+      desc = "Both callbacks ran at once and each closed the other's node: the waits formed a "
+          + "cycle, the thread closing it returned without waiting, the other waited; both "
+          + "nodes ended CLOSED.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A cross close hung (-1: each thread held its slot's lock while calling and the "
+          + "other's close waited for it), or a node was left CLOSING, or neither callback ran: "
+          + "the guarantee is broken (expected of this canary).")
+  @State
+  public static class Broken extends Probe {
+    final NaiveLifecycles.Node left = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
+    final NaiveLifecycles.Node right = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
+    final NaiveSlots.LockHeldSlot<Integer> leftSlot =
+        new NaiveSlots.LockHeldSlot<>(this::leftCallback);
+    final NaiveSlots.LockHeldSlot<Integer> rightSlot =
+        new NaiveSlots.LockHeldSlot<>(this::rightCallback);
+
+    public Broken() {
+      left.slot(leftSlot::reset);
+      right.slot(rightSlot::reset);
+    }
+
+    @Override
+    void closeLeft() {
+      left.close();
+    }
+
+    @Override
+    void closeRight() {
+      right.close();
+    }
+
+    @Actor
+    public void invokeLeft(IIII_Result r) {
+      try {
+        leftSlot.invoke(1);
+        r.r1 = resultLeft;
+      } catch (NaiveSlots.Hang hang) {
+        r.r1 = -1;
+      }
+    }
+
+    @Actor
+    public void invokeRight(IIII_Result r) {
+      try {
+        rightSlot.invoke(2);
+        r.r2 = resultRight;
+      } catch (NaiveSlots.Hang hang) {
+        r.r2 = -1;
+      }
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r3 = left.state();
+      r.r4 = right.state();
+    }
+  }
+}
