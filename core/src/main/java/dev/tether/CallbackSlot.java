@@ -82,7 +82,9 @@ import org.jspecify.annotations.Nullable;
  * registration (replace), anything -> CLOSED.
  *
  * In-flight marks (the hot path). Each thread that invokes this slot owns one Invoker record, kept
- * in the copy-on-write array `invokers` and found by comparing Thread.currentThread() (a few loads;
+ * in the copy-on-write array `invokers` (interleaved thread, record pairs: the lookup reads only
+ * that immutable array, never another thread's record) and found by comparing
+ * Thread.currentThread() (a few loads;
  * a slot is typically invoked by one or two I/O threads). invoke does:
  *   1. r = current                                   (volatile read)
  *   2. record.active = r                             (volatile store: the one full fence)
@@ -129,7 +131,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       CURRENT = lookup.findVarHandle(CallbackSlot.class, "current", Registration.class);
-      INVOKERS = lookup.findVarHandle(CallbackSlot.class, "invokers", Invoker[].class);
+      INVOKERS = lookup.findVarHandle(CallbackSlot.class, "invokers", Object[].class);
       REPLAY = lookup.findVarHandle(CallbackSlot.class, "replay", ReplayBuffer.class);
       ACTIVE = lookup.findVarHandle(InvokerFields.class, "active", Registration.class);
       NESTED_DEPTH = lookup.findVarHandle(InvokerFields.class, "nestedDepth", int.class);
@@ -138,7 +140,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  private static final Invoker[] NO_INVOKERS = new Invoker[0];
+  private static final Object[] NO_INVOKERS = new Object[0];
   private static final Registration<Object> CLOSED = new Registration<>(value -> {});
   private static final Policy DEFAULT_POLICY =
       new Policy(Reentrancy.DEFER, Replay.none(), CallbackErrorHandler.logging());
@@ -147,8 +149,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private final Policy policy;
   /** null (empty), a Registration (set), or CLOSED (terminal). */
   private volatile @Nullable Registration<? super T> current;
-  /** Copy-on-write: one record per thread that has invoked this slot and is alive. */
-  private volatile Invoker[] invokers = NO_INVOKERS;
+  /**
+   * Copy-on-write, interleaved {thread, its record, thread, its record, ...}: one record per
+   * thread that has invoked this slot and is alive. Lookup reads only this immutable array, never
+   * another thread's record, whose line that thread writes on every call.
+   */
+  private volatile Object[] invokers = NO_INVOKERS;
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
@@ -349,7 +355,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** See {@link Quiescible#collectBlockers}. */
   void collectBlockers(@Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
     Registration<? super T> installed = current;
-    for (Invoker invoker : invokers) {
+    Object[] pairs = invokers;
+    for (int i = 0; i < pairs.length; i += 2) {
+      Invoker invoker = (Invoker) pairs[i + 1];
       if (invoker.thread != excluded && invoker.runsOtherThan(installed)) {
         if (requestWake) {
           invoker.wakeRequested = true;
@@ -384,9 +392,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   private Invoker invokerFor(Thread thread) {
     // Racy read of the array is fine: a stale array lacks only records of other threads.
-    for (Invoker invoker : invokers) {
-      if (invoker.thread == thread) {
-        return invoker;
+    Object[] pairs = invokers;
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] == thread) {
+        return (Invoker) pairs[i + 1];
       }
     }
     return addInvoker(thread);
@@ -606,8 +615,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private boolean hasForeignCalls() {
     Registration<? super T> installed = current;
     Thread self = Thread.currentThread();
-    for (Invoker invoker : invokers) {
-      if (invoker.thread != self && invoker.runsOtherThan(installed)) {
+    Object[] pairs = invokers;
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] != self && ((Invoker) pairs[i + 1]).runsOtherThan(installed)) {
         return true;
       }
     }
@@ -617,17 +627,17 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private Invoker addInvoker(Thread thread) {
     Invoker created = new Invoker(thread);
     for (;;) {
-      Invoker[] old = invokers;
+      Object[] old = invokers;
       int live = 0;
-      Invoker[] copy = new Invoker[old.length + 1];
-      for (Invoker invoker : old) {
-        if (invoker.thread == thread) {
-          return invoker; // cannot happen: only this thread adds its own record
-        }
+      Object[] copy = new Object[old.length + 2];
+      for (int i = 0; i < old.length; i += 2) {
+        Invoker invoker = (Invoker) old[i + 1];
         if (invoker.thread.isAlive() || invoker.isMarked()) {
+          copy[live++] = invoker.thread;
           copy[live++] = invoker;
         }
       }
+      copy[live++] = thread;
       copy[live++] = created;
       if (live != copy.length) {
         copy = java.util.Arrays.copyOf(copy, live);

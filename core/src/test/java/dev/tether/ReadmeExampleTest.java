@@ -57,6 +57,31 @@ class ReadmeExampleTest {
   }
 
   @Test
+  void lifecycleExample_closesSocketAfterSlots() throws Exception {
+    List<String> closed = new ArrayList<>();
+    AutoCloseable socket = () -> closed.add("socket");
+    // --- README.md Lifecycle example, verbatim ---
+    Lifecycle app = Lifecycle.root("app");
+    Lifecycle conn = app.child("conn-42");        // closed before app's own slots and resources
+    CallbackSlot<ByteBuffer> onMessage = conn.slot("onMessage");
+    conn.own(socket);                             // closed after conn's slots
+    app.close();                                  // everything, children first: replaces rtc::Cleanup()
+    // --- end of README Lifecycle example ---
+    assertEquals(List.of("socket"), closed);
+    org.junit.jupiter.api.Assertions.assertTrue(onMessage.isClosed());
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+    String source = java.nio.file.Files.readString(
+        java.nio.file.Path.of("src/test/java/dev/tether/ReadmeExampleTest.java"));
+    String begin = "// --- README.md Lifecycle example, verbatim ---\n";
+    String example = source.substring(source.indexOf(begin) + begin.length(),
+        source.indexOf("    // --- end of README Lifecycle example"));
+    String unindented = example.lines().map(line -> line.substring(4))
+        .reduce((a, b) -> a + "\n" + b).orElseThrow();
+    org.junit.jupiter.api.Assertions.assertTrue(readme.contains(unindented),
+        "README.md's Lifecycle example differs from this test:\n" + unindented);
+  }
+
+  @Test
   void readme_containsThisExampleVerbatim() throws Exception {
     String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
     String source = java.nio.file.Files.readString(
