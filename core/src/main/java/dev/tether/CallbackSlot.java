@@ -10,7 +10,9 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -98,9 +100,13 @@ import org.jspecify.annotations.Nullable;
  * the change and never calls. Hence no call of a removed registration can start after the scan,
  * and the set of threads a remover waits for only shrinks. A record added by a new thread is
  * published (CAS of `invokers`) before that thread's mark, so a scan ordered after the mark sees it.
- * Waiting for "marks that are not the current registration" rather than "marks of the registration
- * I removed" also makes a losing concurrent reset(), and a second close(), wait for the winner's
- * removal: every caller returns only when nothing removed is running.
+ * A remover then snapshots the removed registrations still running (marks that are not the
+ * current registration) and waits until no other thread runs any of them. Snapshotting "every
+ * removed registration running now" rather than only "the one I removed" makes a losing
+ * concurrent reset(), and a second close(), wait for the winner's removal: every caller returns
+ * only when nothing removed is running. Snapshotting rather than re-evaluating "not current" keeps
+ * the set of blockers shrinking: a registration installed and removed after the wait began is not
+ * waited for, so a reset finishes under any amount of set/invoke churn.
  *
  * Nesting. Reentrancy is detected from the record: a thread whose record already has a mark is
  * inside this slot's callback. DEFER queues the value in the record (allocating only then); the
@@ -126,6 +132,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private static final VarHandle REPLAY;
   private static final VarHandle ACTIVE;
   private static final VarHandle NESTED_DEPTH;
+  private static final VarHandle NESTED_MARK =
+      MethodHandles.arrayElementVarHandle(Registration[].class);
 
   static {
     try {
@@ -224,6 +232,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     WeakRegistration<O, T> registration = new WeakRegistration<>(owner, callback);
     registration.cleanable = TetherCleaner.register(owner, () -> evict(registration));
     install(registration);
+    // Until installed, only this frame holds the owner: a collection before the CAS would run
+    // the cleaner's evict too early (a no-op) and leave a dead registration installed.
+    Reference.reachabilityFence(owner);
   }
 
   /**
@@ -245,7 +256,15 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (self.active != null) {
       return invokeReentrant(self, value);
     }
-    boolean called = callOnce(self, value);
+    boolean called;
+    try {
+      called = callOnce(self, value);
+    } catch (VirtualMachineError fatal) {
+      if (self.deferred != null) {
+        self.deferred.clear(); // the thread is failing; never deliver these on a later invoke
+      }
+      throw fatal;
+    }
     if (self.deferred != null && !self.deferred.isEmpty()) {
       drainDeferred(self);
     }
@@ -287,11 +306,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     do {
       removed = current;
       if (removed == null || removed == CLOSED) {
-        return WaitForGraph.awaitAsync(asWaitTarget());
+        return awaitAsync();
       }
     } while (!CURRENT.compareAndSet(this, removed, null));
     removed.retire();
-    return WaitForGraph.awaitAsync(asWaitTarget());
+    return awaitAsync();
   }
 
   /**
@@ -352,13 +371,32 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   // ---- the remover's view of in-flight calls ----
 
-  /** See {@link Quiescible#collectBlockers}. */
-  void collectBlockers(@Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
+  /**
+   * The removed registrations that some thread other than {@code excluded} is running now, or
+   * null if none. Called after the removal: the Dekker pair guarantees that every call of a
+   * removed registration that will ever run has its mark visible here, so this snapshot is the
+   * complete set to wait for, and it can only shrink. A registration removed later (by a
+   * concurrent set or reset) is not in it: a waiter never waits for calls that began after it.
+   */
+  private @Nullable List<Registration<?>> runningRemoved(@Nullable Thread excluded) {
     Registration<? super T> installed = current;
+    List<Registration<?>> running = null;
+    Object[] pairs = invokers;
+    for (int i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] != excluded) {
+        running = ((Invoker) pairs[i + 1]).addMarksOtherThan(installed, running);
+      }
+    }
+    return running;
+  }
+
+  /** Threads other than {@code excluded} running one of {@code removed}; see Quiescible. */
+  void collectBlockers(List<Registration<?>> removed, @Nullable Thread excluded,
+      Collection<Thread> out, boolean requestWake) {
     Object[] pairs = invokers;
     for (int i = 0; i < pairs.length; i += 2) {
       Invoker invoker = (Invoker) pairs[i + 1];
-      if (invoker.thread != excluded && invoker.runsOtherThan(installed)) {
+      if (invoker.thread != excluded && invoker.runsAnyOf(removed)) {
         if (requestWake) {
           invoker.wakeRequested = true;
         }
@@ -367,13 +405,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  /** This slot as the waiting machinery sees it; made only on the slow path. */
-  private Quiescible asWaitTarget() {
+  /** A wait for {@code removed}, as the waiting machinery sees it; made only on the slow path. */
+  private Quiescible asWaitTarget(List<Registration<?>> removed) {
     return new Quiescible() {
       @Override
       public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
           boolean requestWake) {
-        CallbackSlot.this.collectBlockers(excluded, out, requestWake);
+        CallbackSlot.this.collectBlockers(removed, excluded, out, requestWake);
       }
 
       @Override
@@ -470,15 +508,20 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       case REJECT:
         throw new ReentrantInvocationException(name);
       case DEFER:
-        if (self.deferred == null) {
-          self.deferred = new ArrayDeque<>();
-        }
-        self.deferred.addLast(value == null ? Invoker.NULL_VALUE : value);
+        defer(self, value);
         return true;
       case ALLOW:
       default:
         return callNested(self, value) || keepOrDrop(value);
     }
+  }
+
+  /** Queues {@code value} to run after the current call of this thread, as DEFER does. */
+  private static void defer(Invoker self, @Nullable Object value) {
+    if (self.deferred == null) {
+      self.deferred = new ArrayDeque<>();
+    }
+    self.deferred.addLast(value == null ? Invoker.NULL_VALUE : value);
   }
 
   /** ALLOW: a nested call, marked on the record's nested stack. */
@@ -558,9 +601,19 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (buffer == null) {
       return;
     }
+    Invoker self = null;
     Object kept;
     while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
-      invoke((T) kept);
+      if (self == null) {
+        self = invokerFor(Thread.currentThread());
+      }
+      if (self.active != null) {
+        // set() from inside this slot's own callback: the replay is not the user's reentrant
+        // invoke, so it is deferred behind the running call whatever the policy says.
+        defer(self, kept);
+      } else {
+        invoke((T) kept);
+      }
     }
   }
 
@@ -589,9 +642,14 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     } while (!CURRENT.compareAndSet(this, replaced, registration));
     if (replaced != null) {
       replaced.retire();
-      awaitQuiescence();
+      try {
+        awaitQuiescence();
+      } finally {
+        deliverKept(); // also when the wait threw: kept values must reach the new callback
+      }
+    } else {
+      deliverKept();
     }
-    deliverKept();
   }
 
   /** Empties the slot if {@code registration} is still installed; no wait is needed. */
@@ -599,29 +657,25 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     CURRENT.compareAndSet(this, registration, null);
   }
 
+  private CompletableFuture<Void> awaitAsync() {
+    List<Registration<?>> removed = runningRemoved(null);
+    return removed == null
+        ? CompletableFuture.completedFuture(null)
+        : WaitForGraph.awaitAsync(asWaitTarget(removed));
+  }
+
   private void awaitQuiescence() {
-    if (!hasForeignCalls()) {
+    List<Registration<?>> removed = runningRemoved(Thread.currentThread());
+    if (removed == null) {
       return;
     }
-    LockCycle cycle = WaitForGraph.await(asWaitTarget());
+    LockCycle cycle = WaitForGraph.await(asWaitTarget(removed));
     if (cycle != null) {
       throw new CallbackDeadlockException(name, "a callback of slot '" + name + "'",
           Thread.currentThread().getName(),
           cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),
           cycle.callbackThreadStack());
     }
-  }
-
-  private boolean hasForeignCalls() {
-    Registration<? super T> installed = current;
-    Thread self = Thread.currentThread();
-    Object[] pairs = invokers;
-    for (int i = 0; i < pairs.length; i += 2) {
-      if (pairs[i] != self && ((Invoker) pairs[i + 1]).runsOtherThan(installed)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private Invoker addInvoker(Thread thread) {
@@ -759,17 +813,53 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       return active != null || nestedDepth != 0;
     }
 
-    /** Whether this thread runs a registration other than {@code installed}: a removed one. */
-    boolean runsOtherThan(@Nullable Registration<?> installed) {
+    /** Adds to {@code to} (created if null) this thread's marks other than {@code installed}. */
+    @Nullable List<Registration<?>> addMarksOtherThan(@Nullable Registration<?> installed,
+        @Nullable List<Registration<?>> to) {
       Registration<?> outer = active;
       if (outer != null && outer != installed) {
-        return true;
+        to = add(to, outer);
       }
-      int depth = nestedDepth; // volatile read publishes the array and its elements below depth
+      int depth = nestedDepth; // volatile read: the pushes below depth happen-before it
       @Nullable Registration<?>[] marks = nested;
       for (int i = 0; i < depth && i < marks.length; i++) {
-        Registration<?> mark = marks[i];
+        Registration<?> mark = (Registration<?>) NESTED_MARK.getAcquire(marks, i);
         if (mark != null && mark != installed) {
+          to = add(to, mark);
+        }
+      }
+      return to;
+    }
+
+    /** Whether this thread is running one of {@code registrations} now. */
+    boolean runsAnyOf(List<Registration<?>> registrations) {
+      Registration<?> outer = active;
+      if (outer != null && containsIdentity(registrations, outer)) {
+        return true;
+      }
+      int depth = nestedDepth;
+      @Nullable Registration<?>[] marks = nested;
+      for (int i = 0; i < depth && i < marks.length; i++) {
+        Registration<?> mark = (Registration<?>) NESTED_MARK.getAcquire(marks, i);
+        if (mark != null && containsIdentity(registrations, mark)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static List<Registration<?>> add(@Nullable List<Registration<?>> to,
+        Registration<?> registration) {
+      List<Registration<?>> list = to == null ? new ArrayList<>(2) : to;
+      if (!containsIdentity(list, registration)) {
+        list.add(registration);
+      }
+      return list;
+    }
+
+    private static boolean containsIdentity(List<Registration<?>> list, Object element) {
+      for (Object candidate : list) {
+        if (candidate == element) {
           return true;
         }
       }
@@ -780,12 +870,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       if (depth == nested.length) {
         nested = java.util.Arrays.copyOf(nested, Math.max(4, depth * 2));
       }
-      nested[depth] = registration;
+      NESTED_MARK.setRelease(nested, depth, registration);
       NESTED_DEPTH.setVolatile(this, depth + 1);
     }
 
     void popNested(int depth) {
-      nested[depth] = null;
+      NESTED_MARK.setRelease(nested, depth, null); // after the call: orders its writes before
       NESTED_DEPTH.setRelease(this, depth);
     }
   }

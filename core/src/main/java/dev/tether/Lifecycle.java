@@ -75,6 +75,11 @@ import org.jspecify.annotations.Nullable;
  * The close walk is iterative (an explicit stack of frames), post-order, so a deep tree cannot
  * overflow the thread's stack. For each child, in reverse creation order: claim it (CAS) and
  * descend, or, if another thread is closing it, wait for that close to finish before going on.
+ * If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not wait, but
+ * no ancestor may become CLOSED before the child either: the rest of the walk is handed to a
+ * fresh daemon thread (inside no callback, so its wait is an ordinary one), and every node on the
+ * walk's stack is re-pointed to it so waiters' edges stay exact. finishClose never throws; a
+ * VirtualMachineError is rethrown only after every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
  * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
@@ -334,10 +339,18 @@ public final class Lifecycle implements AutoCloseable {
    * shutdown; when it times out, {@link #dump()} names what the close is stuck on.
    */
   public CompletableFuture<Void> closeAsync() {
+    if (closer != null) {
+      return closeFuture;
+    }
     Thread closingThread = new Thread(this::closeClaimedSubtree, "tether-close-" + path());
     closingThread.setDaemon(true);
     if (CLOSER.compareAndSet(this, null, closingThread)) {
-      closingThread.start();
+      try {
+        closingThread.start();
+      } catch (Throwable startFailed) { // e.g. no memory for a thread: close here, never hang
+        CLOSER.setVolatile(this, Thread.currentThread());
+        closeClaimedSubtree();
+      }
     }
     return closeFuture;
   }
@@ -397,37 +410,78 @@ public final class Lifecycle implements AutoCloseable {
 
   /** Closes this node's subtree; the caller's thread has claimed this node. */
   private void closeClaimedSubtree() {
-    Thread self = Thread.currentThread();
     ArrayDeque<Frame> stack = new ArrayDeque<>();
     stack.push(new Frame(this));
+    walk(stack, null);
+  }
+
+  /**
+   * The close walk, post-order over {@code stack}. If {@code pending} is set, first waits for
+   * that child (handed over by another walker) before going on.
+   */
+  private static void walk(ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
+    Thread self = Thread.currentThread();
+    @Nullable VirtualMachineError fatal = null;
+    @Nullable Lifecycle waitFor = pending;
     while (!stack.isEmpty()) {
       Frame top = stack.peek();
-      if (top.next < top.children.length) {
-        Lifecycle child = top.children[top.next++];
+      Lifecycle child = waitFor;
+      waitFor = null;
+      if (child == null && top.next < top.children.length) {
+        child = top.children[top.next++];
         if (CLOSER.compareAndSet(child, null, self)) {
           stack.push(new Frame(child));
-        } else {
-          try {
-            awaitClosedBy(child);
-          } catch (CallbackDeadlockException e) {
-            top.fail(e); // the other closer finishes that child; this walk goes on
-          }
-          Throwable childFailure = child.failure();
-          if (childFailure != null) {
-            top.fail(childFailure);
-          }
-        }
-      } else {
-        stack.pop();
-        Throwable failure = top.node.finishClose(top.failure);
-        if (failure != null && !stack.isEmpty()) {
-          stack.peek().fail(failure);
+          continue;
         }
       }
+      if (child != null) {
+        try {
+          awaitClosedBy(child);
+        } catch (CallbackDeadlockException e) {
+          top.fail(e);
+        }
+        if (child.closer != CLOSED) {
+          // The wait was skipped (it would have closed a wait-for cycle, or deadlocked on a
+          // lock): this thread must not wait, yet no ancestor may be CLOSED before the child.
+          // Hand the rest of the walk to a fresh thread, which is inside no callback and waits.
+          handOff(stack, child);
+          break;
+        }
+        Throwable childFailure = child.failure();
+        if (childFailure != null) {
+          top.fail(childFailure);
+        }
+        continue;
+      }
+      stack.pop();
+      Throwable failure = top.node.finishClose(top.failure);
+      if (failure instanceof VirtualMachineError && fatal == null) {
+        fatal = (VirtualMachineError) failure;
+      }
+      if (failure != null && !stack.isEmpty()) {
+        stack.peek().fail(failure);
+      }
+    }
+    if (fatal != null) {
+      throw fatal; // after every node of the walk is CLOSED: nothing is left CLOSING
     }
   }
 
-  /** Children closed, now slots, resources, CLOSED; returns this node's failure. */
+  /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
+  private static void handOff(ArrayDeque<Frame> stack, Lifecycle child) {
+    Thread next = new Thread(() -> walk(stack, child),
+        "tether-close-" + stack.peekLast().node.path());
+    next.setDaemon(true);
+    for (Frame frame : stack) {
+      CLOSER.setVolatile(frame.node, next); // waiters now wait for, and see the waits of, next
+    }
+    next.start();
+  }
+
+  /**
+   * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
+   * failure that escaped here would leave the node CLOSING forever and every waiter parked.
+   */
   private @Nullable Throwable finishClose(@Nullable Throwable childFailure) {
     Object[] ownSlots;
     Object[] ownResources;
@@ -450,15 +504,13 @@ public final class Lifecycle implements AutoCloseable {
     for (int i = ownSlots.length - 1; i >= 0; i--) {
       try {
         ((CallbackSlot<?>) ownSlots[i]).close();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // even a VirtualMachineError: the walk rethrows it once all is CLOSED
         failure = combine(failure, e);
       }
     }
     for (int i = ownResources.length - 1; i >= 0; i--) {
       try {
         ((AutoCloseable) ownResources[i]).close();
-      } catch (VirtualMachineError fatal) {
-        throw fatal;
       } catch (Throwable e) {
         failure = combine(failure, e instanceof Exception && !(e instanceof RuntimeException)
             ? new ResourceCloseException(path(), (Exception) e)

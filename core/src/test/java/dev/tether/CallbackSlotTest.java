@@ -219,6 +219,32 @@ class CallbackSlotTest {
       assertEquals(List.of(1, 1, 1, 1), finishedSeenOnReturn);
     }
 
+    /**
+     * Review finding: a waiter used to wait for every non-current registration, so a callback
+     * installed and removed after its reset began kept it waiting (unbounded under churn).
+     */
+    @Test
+    void reset_laterInstallationStillRunning_doesNotDelayAnEarlierReset() throws Exception {
+      CallbackSlot<String> slot = CallbackSlot.create("onMessage");
+      HeldCallback<String> first = HeldCallback.inFlight(slot, "x", "io-1");
+      CountDownLatch earlierResetReturned = new CountDownLatch(1);
+      TestThread earlier = TestThread.start("earlier-resetter", () -> {
+        slot.reset();
+        earlierResetReturned.countDown();
+      });
+      assertFalse(earlierResetReturned.await(100, TimeUnit.MILLISECONDS));
+      HeldCallback<String> second = HeldCallback.inFlight(slot, "y", "io-2");
+      TestThread later = TestThread.start("later-resetter", slot::reset);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !slot.isSet());
+      first.releaseAndJoin();
+      TestThread.await(earlierResetReturned, "the earlier reset, while a later call still runs");
+      assertTrue(later.isAlive(), "the later reset must still wait for the second call");
+      second.releaseAndJoin();
+      later.joinOrFail();
+      earlier.joinOrFail();
+    }
+
     @Test
     void reset_fromOwnCallback_returnsAtOnceAndNoNewCallStarts() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
@@ -484,6 +510,28 @@ class CallbackSlotTest {
       AtomicInteger calls = new AtomicInteger();
       slot.set(v -> calls.incrementAndGet());
       assertEquals(1, calls.get());
+    }
+
+    /** Review finding: replay inside set() from the own callback hit REJECT and lost the value. */
+    @Test
+    void latest_setFromOwnCallbackWithReject_deliversKeptValueAfterTheCall() throws Exception {
+      CallbackSlot<String> slot = CallbackSlot.<String>builder("onState")
+          .reentrancy(Reentrancy.REJECT).replay(Replay.latest()).build();
+      List<String> seen = new ArrayList<>();
+      slot.set(v -> {
+        slot.reset();
+        TestThread other = TestThread.start("io", () -> assertTrue(slot.invoke("kept")));
+        try {
+          other.joinOrFail();
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+        slot.set(w -> seen.add("second:" + w));
+        seen.add("first:" + v);
+      });
+      assertTrue(slot.invoke("go"));
+      assertEquals(List.of("first:go", "second:kept"), seen);
+      assertEquals(0, slot.pendingCount());
     }
 
     @Test

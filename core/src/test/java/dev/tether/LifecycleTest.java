@@ -345,6 +345,67 @@ class LifecycleTest {
   }
 
   @Nested
+  class ReviewRegressions {
+    /** Review finding: an Error from a resource left the tree CLOSING and later closes hung. */
+    @Test
+    void close_resourceThrowsVirtualMachineError_everyNodeStillClosesThenItPropagates()
+        throws Exception {
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle child = root.child("child");
+      child.own(() -> {
+        throw new StackOverflowError("simulated");
+      });
+      AtomicInteger rootResourceClosed = new AtomicInteger();
+      root.own(rootResourceClosed::incrementAndGet);
+      assertThrows(StackOverflowError.class, root::close);
+      assertEquals(Lifecycle.State.CLOSED, child.state());
+      assertEquals(Lifecycle.State.CLOSED, root.state());
+      assertEquals(1, rootResourceClosed.get());
+      TestThread again = TestThread.start("second-closer", () -> {
+        assertThrows(StackOverflowError.class, root::close);
+      });
+      again.joinOrFail();
+      assertTrue(root.closeFuture().isCompletedExceptionally());
+    }
+
+    /**
+     * Review finding: W closes the child and waits for L's callback; inside it, L closes the root
+     * and must skip waiting for the child (a cycle). The root used to become CLOSED at once, with
+     * its child still CLOSING.
+     */
+    @Test
+    void close_parentClosedFromCallbackWhileChildCloseWaitsForIt_parentNeverClosedBeforeChild()
+        throws Exception {
+      Lifecycle root = Lifecycle.root("root");
+      Lifecycle child = root.child("child");
+      CallbackSlot<String> slot = child.slot("onMessage");
+      CountDownLatch entered = new CountDownLatch(1);
+      AtomicReference<Thread> closerOfChild = new AtomicReference<>();
+      AtomicReference<String> statesAfterRootClose = new AtomicReference<>();
+      slot.set(v -> {
+        entered.countDown();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+            closerOfChild.get() != null
+                && closerOfChild.get().getState() == Thread.State.TIMED_WAITING);
+        root.close();
+        statesAfterRootClose.set(root.state() + "/" + child.state());
+      });
+      TestThread l = TestThread.start("L", () -> slot.invoke("x"));
+      TestThread.await(entered, "L inside the child's callback");
+      TestThread w = TestThread.start("W", child::close);
+      closerOfChild.set(w);
+      l.joinOrFail();
+      w.joinOrFail();
+      root.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      assertFalse(statesAfterRootClose.get().startsWith("CLOSED/")
+              && !statesAfterRootClose.get().equals("CLOSED/CLOSED"),
+          "root CLOSED before its child: " + statesAfterRootClose.get());
+      assertEquals(Lifecycle.State.CLOSED, child.state());
+      assertEquals(Lifecycle.State.CLOSED, root.state());
+    }
+  }
+
+  @Nested
   class Scale {
     @Test
     void manyShortLivedChildren_parentDoesNotGrow() {

@@ -6,10 +6,11 @@ import java.util.List;
  * A wait that cannot end because a thread running a removed callback is blocked on a lock whose
  * owner, directly or through other waiting threads, is the waiter itself.
  *
- * @param callbackThreadName the thread running the removed callback that the waiter waits for
+ * @param callbackThreadId the thread running the removed callback that the waiter waits for
+ * @param callbackThreadName its name
  * @param lockName the first lock on the chain, as {@code ThreadMXBean} names it
  * @param chain the steps from the callback thread back to the waiter, in words
  * @param callbackThreadStack the callback thread's stack at detection
  */
-public record LockCycle(String callbackThreadName, String lockName, List<String> chain,
+public record LockCycle(long callbackThreadId, String callbackThreadName, String lockName, List<String> chain,
     StackTraceElement[] callbackThreadStack) {}

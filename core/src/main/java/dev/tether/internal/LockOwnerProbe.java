@@ -128,7 +128,7 @@ final class LockOwnerProbe {
     ThreadInfo callbackInfo = THREADS.getThreadInfo(callbackThread, Integer.MAX_VALUE);
     StackTraceElement[] stack =
         callbackInfo == null ? new StackTraceElement[0] : callbackInfo.getStackTrace();
-    return new LockCycle(threadName(callbackThread, infos), firstLock, List.copyOf(chain), stack);
+    return new LockCycle(callbackThread, threadName(callbackThread, infos), firstLock, List.copyOf(chain), stack);
   }
 
   private static String name(long id, Map<Long, @Nullable ThreadInfo> infos) {

@@ -294,7 +294,7 @@ public final class WaitForGraph {
       next.forEach(t -> blockerIds.add(t.getId()));
       LockCycle found = LockOwnerProbe.find(self.getId(), blockerIds, edges);
       if (found != null && suspected != null
-          && found.callbackThreadName().equals(suspected.callbackThreadName())
+          && found.callbackThreadId() == suspected.callbackThreadId()
           && found.lockName().equals(suspected.lockName())) {
         waiting.remove(self);
         return found;
