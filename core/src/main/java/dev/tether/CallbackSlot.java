@@ -611,8 +611,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         // set() from inside this slot's own callback: the replay is not the user's reentrant
         // invoke, so it is deferred behind the running call whatever the policy says.
         defer(self, kept);
+      } else if (callOnce(self, (T) kept)) {
+        if (self.deferred != null && !self.deferred.isEmpty()) {
+          drainDeferred(self);
+        }
       } else {
-        invoke((T) kept);
+        buffer.putBack(kept); // removed meanwhile: back in front, never behind newer values
+        return;
       }
     }
   }

@@ -251,6 +251,9 @@ public final class Lifecycle implements AutoCloseable {
       if (ownerBinding != null) {
         throw new IllegalStateException("lifecycle '" + path() + "' already has an owner");
       }
+      if (closer != null) {
+        return this; // closing or closed: it can no longer leak, and must not pin a Cleaner entry
+      }
       ownerBinding = TetherCleaner.register(owner, this::ownerCollected);
     } finally {
       lock.unlock();

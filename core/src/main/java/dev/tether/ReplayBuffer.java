@@ -50,6 +50,13 @@ abstract class ReplayBuffer {
   /** Removes and returns the oldest kept value, or {@link #EMPTY}. */
   abstract @Nullable Object take();
 
+  /**
+   * Returns a value taken by {@link #take()} that could not be delivered (the callback was removed
+   * meanwhile) to the front, where it was: a newer kept value wins over it (latest), and a full
+   * buffer drops it as the oldest (bounded); either way it is counted.
+   */
+  abstract void putBack(@Nullable Object value);
+
   /** How many values are kept now. */
   abstract int size();
 
@@ -78,6 +85,11 @@ abstract class ReplayBuffer {
     @Override
     @Nullable Object take() {
       return EMPTY;
+    }
+
+    @Override
+    void putBack(@Nullable Object value) {
+      countDrop(); // never taken; here for completeness
     }
 
     @Override
@@ -111,6 +123,13 @@ abstract class ReplayBuffer {
     @Override
     @Nullable Object take() {
       return VALUE.getAndSet(this, EMPTY);
+    }
+
+    @Override
+    void putBack(@Nullable Object older) {
+      if (!VALUE.compareAndSet(this, EMPTY, older)) {
+        countDrop(); // a newer value arrived meanwhile: it wins
+      }
     }
 
     @Override
@@ -151,6 +170,20 @@ abstract class ReplayBuffer {
       try {
         Object value = values.pollFirst();
         return value == null ? EMPTY : value == NULL ? null : value;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    void putBack(@Nullable Object value) {
+      lock.lock();
+      try {
+        if (values.size() == capacity) {
+          countDrop(); // it is the oldest, and the buffer is full
+        } else {
+          values.addFirst(value == null ? NULL : value);
+        }
       } finally {
         lock.unlock();
       }
