@@ -256,19 +256,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (self.active != null) {
       return invokeReentrant(self, value);
     }
-    boolean called;
-    try {
-      called = callOnce(self, value);
-    } catch (VirtualMachineError fatal) {
-      if (self.deferred != null) {
-        self.deferred.clear(); // the thread is failing; never deliver these on a later invoke
-      }
-      throw fatal;
-    }
-    if (self.deferred != null && !self.deferred.isEmpty()) {
-      drainDeferred(self);
-    }
-    return called || keepOrDrop(value);
+    return callThenDrain(self, value) || keepOrDrop(value);
   }
 
   /**
@@ -282,17 +270,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    *     the slot is reset all the same
    */
   public boolean reset() {
-    Registration<? super T> removed;
-    do {
-      removed = current;
-      if (removed == null || removed == CLOSED) {
-        awaitQuiescence();
-        return false;
-      }
-    } while (!CURRENT.compareAndSet(this, removed, null));
-    removed.retire();
+    boolean removed = removeInstalled();
     awaitQuiescence();
-    return true;
+    return removed;
   }
 
   /**
@@ -302,14 +282,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * {@code *Async} variants to move them.
    */
   public CompletableFuture<Void> resetAsync() {
-    Registration<? super T> removed;
-    do {
-      removed = current;
-      if (removed == null || removed == CLOSED) {
-        return awaitAsync();
-      }
-    } while (!CURRENT.compareAndSet(this, removed, null));
-    removed.retire();
+    removeInstalled();
     return awaitAsync();
   }
 
@@ -552,23 +525,34 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  /** DEFER: runs what nested invokes queued, in order, each as a fresh outermost call. */
-  @SuppressWarnings("unchecked")
-  private void drainDeferred(Invoker self) {
-    ArrayDeque<Object> queue = self.deferred;
+  /**
+   * An outermost call: calls once, then runs, in order, what the call deferred (DEFER), each as a
+   * fresh outermost call. Returns whether the first call happened.
+   */
+  private boolean callThenDrain(Invoker self, T value) {
     try {
-      Object next;
-      while (queue != null && (next = queue.pollFirst()) != null) {
-        T value = next == Invoker.NULL_VALUE ? null : (T) next;
-        if (!callOnce(self, value)) {
-          keepOrDrop(value);
-        }
+      boolean called = callOnce(self, value);
+      ArrayDeque<Object> queue = self.deferred;
+      if (queue != null && !queue.isEmpty()) {
+        drainDeferred(queue, self);
       }
+      return called;
     } catch (VirtualMachineError fatal) {
-      if (queue != null) {
-        queue.clear(); // the thread is failing; do not deliver the rest on some later invoke
+      if (self.deferred != null) {
+        self.deferred.clear(); // the thread is failing; never deliver these on a later invoke
       }
       throw fatal;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void drainDeferred(ArrayDeque<Object> queue, Invoker self) {
+    Object next;
+    while ((next = queue.pollFirst()) != null) {
+      T value = next == Invoker.NULL_VALUE ? null : (T) next;
+      if (!callOnce(self, value)) {
+        keepOrDrop(value);
+      }
     }
   }
 
@@ -611,11 +595,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         // set() from inside this slot's own callback: the replay is not the user's reentrant
         // invoke, so it is deferred behind the running call whatever the policy says.
         defer(self, kept);
-      } else if (callOnce(self, (T) kept)) {
-        if (self.deferred != null && !self.deferred.isEmpty()) {
-          drainDeferred(self);
-        }
-      } else {
+      } else if (!callThenDrain(self, (T) kept)) {
         buffer.putBack(kept); // removed meanwhile: back in front, never behind newer values
         return;
       }
@@ -655,6 +635,19 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     } else {
       deliverKept();
     }
+  }
+
+  /** Swaps the installed callback out, leaving CLOSED alone; returns whether one was removed. */
+  private boolean removeInstalled() {
+    Registration<? super T> removed;
+    do {
+      removed = current;
+      if (removed == null || removed == CLOSED) {
+        return false;
+      }
+    } while (!CURRENT.compareAndSet(this, removed, null));
+    removed.retire();
+    return true;
   }
 
   /** Empties the slot if {@code registration} is still installed; no wait is needed. */

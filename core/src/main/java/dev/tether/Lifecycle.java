@@ -403,11 +403,7 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     void fail(Throwable t) {
-      if (failure == null) {
-        failure = t;
-      } else if (failure != t) {
-        failure.addSuppressed(t);
-      }
+      failure = combine(failure, t);
     }
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.internal.WaitForGraph;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,11 +42,14 @@ class CallbackSlotDeadlockTest {
       x.reset();
       resets.incrementAndGet();
     });
+    long skippedBefore = WaitForGraph.skippedCycles();
     TestThread a = TestThread.start("A", () -> x.invoke("a"));
     TestThread b = TestThread.start("B", () -> y.invoke("b"));
     a.joinOrFail();
     b.joinOrFail();
     assertEquals(2, resets.get());
+    assertEquals(1, WaitForGraph.skippedCycles() - skippedBefore,
+        "exactly one of the two threads closing the cycle skips its wait; the other waits");
     assertFalse(x.isSet());
     assertFalse(y.isSet());
   }
