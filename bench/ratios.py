@@ -10,6 +10,8 @@ import sys
 
 DESIGNS = ["volatileField", "atomicSwap", "synchronizedHeld", "reentrantLockHeld",
            "readWriteLock", "stampedLock", "callbackSlot"]
+LANES = ["tether", "clqLane", "guavaSequential"]
+QUEUES = ["xaddPair", "xadd", "unbounded", "growable"]
 
 
 def load(path):
@@ -52,6 +54,31 @@ def table(title, cls, prefix, scores, allocs, errors, units, base):
         print(f"  {d:<20}{s:>12.2f}{fmt_err(errors[k]):<10}{a_txt}  {ratio:>19.2f}x  {units[k]}")
 
 
+def by_producers(title, cls, names, scores, allocs, errors, base):
+    """One row per name: <name>1p and <name>2p side by side, each with B/op and base / name."""
+    rows = [n for n in names if (cls, n + "1p") in scores or (cls, n + "2p") in scores]
+    if not rows:
+        return
+    ratio = base + " / this"
+    print(f"\n{title}")
+    print(f"  {'variant':<18}{'1 producer':>12}{'':8} {'B/op':>8}  {ratio:>16}"
+          f"  {'2 producers':>12}{'':8} {'B/op':>8}  {ratio:>16}")
+    for n in rows:
+        line = f"  {n:<18}"
+        for p in ("1p", "2p"):
+            line += "  " if p == "2p" else ""
+            k, b = (cls, n + p), scores.get((cls, base + p))
+            s = scores.get(k)
+            if s is None:
+                line += f"{'n/a':>12}{'':8} {'':>8}  {'':>16}"
+                continue
+            a = allocs.get(k)
+            a_txt = f"{a:8.2f}" if a is not None else "     n/a"
+            r = f"{b / s:.2f}x" if b and s else "n/a"
+            line += f"{s:>12.2f}{fmt_err(errors[k]):<8} {a_txt}  {r:>16}"
+        print(line)
+
+
 def main():
     scores, allocs, errors, units = load(sys.argv[1])
     table("invoke, one thread, callback set (ns/op; ratio = time / volatileField)",
@@ -66,6 +93,11 @@ def main():
           "synchronizedHeld")
     table("set + reset, nothing in flight (ns/op; ratio = time / readWriteLock)",
           "SetResetBenchmark", "", scores, allocs, errors, units, "readWriteLock")
+
+    by_producers("serial lane, one call (calls run/us, summed over producers)",
+                 "LaneBenchmark", LANES, scores, allocs, errors, "tether")
+    by_producers("lane queues, one call (calls run/us, summed over producers)",
+                 "LaneQueueBenchmark", QUEUES, scores, allocs, errors, "xaddPair")
 
     print("\ntargets")
     checks = []
@@ -90,6 +122,18 @@ def main():
             a = allocs.get((cls, m))
             if a is not None:
                 checks.append((f"{cls}.{m} allocates 0 B/op: {a:.4f} B/op", a < 0.01))
+    lane = g(("LaneBenchmark", "tether2p"))
+    rivals = [(n, g(("LaneBenchmark", n + "2p"))) for n in ("clqLane", "guavaSequential")]
+    rivals = [(n, v) for n, v in rivals if v]
+    if lane and rivals:
+        name, best = max(rivals, key=lambda r: r[1])
+        r = lane / best
+        checks.append((f"serial lane, 2 producers >= 1.5x the better baseline ({name}): "
+                       f"{r:.2f}x", r >= 1.5))
+    for m in ("tether1p", "tether2p"):
+        a = allocs.get(("LaneBenchmark", m))
+        if a is not None:
+            checks.append((f"LaneBenchmark.{m} allocates 0 B/op: {a:.4f} B/op", a < 0.01))
     text = ""
     if len(sys.argv) > 2:
         try:

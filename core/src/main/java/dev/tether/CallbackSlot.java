@@ -59,8 +59,14 @@ import org.jspecify.annotations.Nullable;
  * removed runs on another thread, except as above. {@link #resetAsync()} never blocks. Waiting
  * parks the thread with {@code LockSupport} and never pins a virtual thread.
  *
+ * <p>Delivery: by default each call runs on the invoking thread. A slot built with a serial
+ * {@link Delivery} (or created by a {@link Lifecycle} that has one) queues its calls on that
+ * lane, which runs them one at a time, in order, across all its slots; {@link #reset()} then also
+ * discards the removed callback's queued calls. See {@link Delivery}.
+ *
  * <p>Reentrancy: an {@code invoke} from inside this slot's callback on the same thread is handled
- * by the slot's {@link Reentrancy} policy ({@link Reentrancy#DEFER} by default). {@code set},
+ * by the slot's {@link Reentrancy} policy ({@link Reentrancy#DEFER} by default); on a serial lane
+ * it is always queued behind the current call. {@code set},
  * {@code reset} and {@code close} from inside the callback are legal and follow rule 1.
  *
  * <p>Exceptions: a {@link RuntimeException} or {@link Error} thrown by a callback goes to the
@@ -149,12 +155,14 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   private static final Object[] NO_INVOKERS = new Object[0];
-  private static final Registration<Object> CLOSED = new Registration<>(value -> {});
+  private static final Registration<Object> CLOSED = new Registration<>(null, value -> {});
   private static final Policy DEFAULT_POLICY =
       new Policy(Reentrancy.DEFER, Replay.none(), CallbackErrorHandler.logging());
 
   private final String name;
   private final Policy policy;
+  /** The serial lane calls go through, or null for inline delivery. */
+  private final @Nullable Delivery lane;
   /** null (empty), a Registration (set), or CLOSED (terminal). */
   private volatile @Nullable Registration<? super T> current;
   /**
@@ -166,9 +174,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
-  private CallbackSlot(String name, Policy policy) {
+  private CallbackSlot(String name, Policy policy, Delivery delivery) {
     this.name = name;
     this.policy = policy;
+    this.lane = delivery.isSerial() ? delivery : null;
   }
 
   /**
@@ -180,7 +189,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public static <T extends @Nullable Object> CallbackSlot<T> create(String name) {
-    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY);
+    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline());
   }
 
   /**
@@ -210,7 +219,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    *     holds; {@code callback} is installed all the same
    */
   public void set(Consumer<? super T> callback) {
-    install(new Registration<>(Objects.requireNonNull(callback, "callback")));
+    install(new Registration<>(this, Objects.requireNonNull(callback, "callback")));
   }
 
   /**
@@ -229,7 +238,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   public <O> void setWeak(O owner, BiConsumer<? super O, ? super T> callback) {
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(callback, "callback");
-    WeakRegistration<O, T> registration = new WeakRegistration<>(owner, callback);
+    WeakRegistration<O, T> registration = new WeakRegistration<>(this, owner, callback);
     registration.cleanable = TetherCleaner.register(owner, () -> evict(registration));
     install(registration);
     // Until installed, only this frame holds the owner: a collection before the CAS would run
@@ -238,20 +247,31 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /**
-   * Calls the callback with {@code value} on this thread. Takes no lock, holds none while the
-   * callback runs, and allocates nothing when a callback is set and no reentrancy occurs.
+   * Calls the callback with {@code value}: on this thread with {@link Delivery#inline()} (the
+   * default), or through the slot's serial lane (see {@link Delivery}: the call is queued, and run
+   * by whichever thread drains the lane, or by the lane's executor). Takes no lock, holds none
+   * while the callback runs, and allocates nothing when a callback is set and no reentrancy
+   * occurs (nor on a lane's steady path).
    *
    * <p>With no callback set, the slot's {@link Replay} policy decides whether the value is kept
    * for the next callback. From inside this slot's own callback on the same thread, the
-   * {@link Reentrancy} policy applies; a deferred value counts as accepted.
+   * {@link Reentrancy} policy applies on an inline slot, and a deferred value counts as accepted;
+   * on a serial lane the call is always queued behind the current one.
    *
    * @return {@code true} if the callback was called with the value (even if it threw), or the value
-   *     was deferred or kept for replay; {@code false} if no callback is set and the value was not
-   *     kept, or the slot is closed (both counted in {@link #droppedCount()})
+   *     was deferred, queued on the lane, or kept for replay; {@code false} if no callback is set
+   *     and the value was not kept, or the slot is closed (both counted in
+   *     {@link #droppedCount()}). A queued call whose callback is removed before it starts is
+   *     discarded and counted in {@link Delivery#discardedCount()}.
    * @throws ReentrantInvocationException if called from inside this slot's callback on the same
-   *     thread and the policy is {@link Reentrancy#REJECT}
+   *     thread and the policy is {@link Reentrancy#REJECT} (inline slots only)
+   * @throws java.util.concurrent.RejectedExecutionException if the slot's lane drains on an
+   *     executor and the executor refused to start the drain; the call stays queued
    */
   public boolean invoke(T value) {
+    if (lane != null) {
+      return invokeOnLane(lane, value);
+    }
     Invoker self = invokerFor(Thread.currentThread());
     if (self.active != null) {
       return invokeReentrant(self, value);
@@ -308,6 +328,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     awaitQuiescence();
   }
 
+  /** The delivery of this slot's calls: {@link Delivery#inline()} or the serial lane it is on. */
+  public Delivery delivery() {
+    Delivery serial = lane;
+    return serial == null ? Delivery.inline() : serial;
+  }
+
   /** Whether a callback is installed now. A snapshot: another thread may change it at once. */
   public boolean isSet() {
     Registration<? super T> registration = current;
@@ -339,7 +365,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     Registration<? super T> registration = current;
     String state = registration == CLOSED ? "closed" : registration == null ? "empty" : "set";
     return "CallbackSlot[" + name + ", " + state + ", reentrancy=" + policy.reentrancy
-        + ", replay=" + policy.replay + "]";
+        + ", replay=" + policy.replay + (lane == null ? "" : ", lane=" + lane.name()) + "]";
   }
 
   // ---- the remover's view of in-flight calls ----
@@ -489,6 +515,123 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
+  // ---- serial lanes ----
+
+  /** invoke on a serial lane: queue the call (the lane runs it), or apply the replay policy. */
+  private boolean invokeOnLane(Delivery serial, T value) {
+    return submitToLane(serial, value) || keepOrDrop(value);
+  }
+
+  /** Queues a call of the installed callback; false if none is installed. */
+  private boolean submitToLane(Delivery serial, T value) {
+    Registration<? super T> registration = current;
+    if (registration == null || registration == CLOSED) {
+      return false;
+    }
+    // A removal after this read is fine: the lane's drainer re-checks before it calls.
+    serial.submit(registration, value, name);
+    return true;
+  }
+
+  /**
+   * Runs a call that {@code lane} queued for {@code registration}, on the lane's drainer thread;
+   * false if the registration was removed before the call could start (the call is discarded).
+   *
+   * <p>The drainer marks a registration as any invoker does (volatile store, then re-check), but
+   * keeps the mark across consecutive calls of the same registration ({@link Delivery.HeldMark}):
+   * the mark is already visible, so each further call needs only the re-check, a volatile read,
+   * and no fence. A remover that swaps the registration out and then scans finds the mark and
+   * waits; the drainer's next re-check sees the swap, discards, and clears the mark. The lane
+   * clears a held mark before it stops draining ({@link #releaseHeldMark}).
+   */
+  @SuppressWarnings("unchecked")
+  static boolean runQueued(Delivery.HeldMark held, Registration<?> registration,
+      @Nullable Object value) {
+    Registration<Object> target = (Registration<Object>) registration;
+    CallbackSlot<Object> slot = Objects.requireNonNull(target.slot);
+    if (held.registration == registration) {
+      if (slot.current != target) {
+        releaseHeldMark(held);
+        return false; // removed between two calls: discarded, never run
+      }
+      return slot.deliverMarked(held, target, value);
+    }
+    releaseHeldMark(held);
+    return slot.runQueuedCall(held, target, value);
+  }
+
+  /** Clears the mark {@code held} keeps, if any, and wakes a remover waiting for it. */
+  static void releaseHeldMark(Delivery.HeldMark held) {
+    Invoker record = (Invoker) held.record;
+    CallbackSlot<?> slot = held.slot;
+    if (record != null && slot != null) {
+      held.record = null;
+      held.registration = null;
+      held.slot = null;
+      ACTIVE.setRelease(record, null);
+      slot.wakeWaitersIfAsked(record);
+    }
+  }
+
+  /** The first call of a registration in a run of the drain: mark, re-check, call. */
+  private boolean runQueuedCall(Delivery.HeldMark held, Registration<? super T> registration,
+      T value) {
+    Invoker self = invokerFor(Thread.currentThread());
+    if (self.active != null) {
+      // Not expected: a slot's calls all run on its one lane, which is busy while one of them
+      // runs, so a drain never nests inside a call of the same slot. Handled, not assumed: mark
+      // on the nested stack, and do not hold the mark.
+      return runNestedQueuedCall(self, registration, value);
+    }
+    ACTIVE.setVolatile(self, registration);
+    if (current != registration) {
+      ACTIVE.setRelease(self, null); // removed before the call started: discarded, never run
+      wakeWaitersIfAsked(self);
+      return false;
+    }
+    held.record = self;
+    held.registration = registration;
+    held.slot = this;
+    return deliverMarked(held, registration, value);
+  }
+
+  /** Calls {@code registration}, whose mark {@code held} keeps; false if its owner is gone. */
+  private boolean deliverMarked(Delivery.HeldMark held, Registration<? super T> registration,
+      T value) {
+    boolean delivered = false;
+    try {
+      delivered = deliver(registration, value);
+    } finally {
+      if (!delivered) {
+        releaseHeldMark(held); // a weak owner gone, or a VirtualMachineError on its way out
+      }
+    }
+    if (!delivered) {
+      evict(registration);
+    }
+    return delivered;
+  }
+
+  private boolean runNestedQueuedCall(Invoker self, Registration<? super T> registration,
+      T value) {
+    int depth = self.nestedDepth;
+    self.pushNested(depth, registration);
+    boolean delivered;
+    try {
+      if (current != registration) {
+        return false;
+      }
+      delivered = deliver(registration, value);
+    } finally {
+      self.popNested(depth);
+      wakeWaitersIfAsked(self);
+    }
+    if (!delivered) {
+      evict(registration);
+    }
+    return delivered;
+  }
+
   /** Queues {@code value} to run after the current call of this thread, as DEFER does. */
   private static void defer(Invoker self, @Nullable Object value) {
     if (self.deferred == null) {
@@ -588,6 +731,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     Invoker self = null;
     Object kept;
     while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
+      if (lane != null) {
+        if (!submitToLane(lane, (T) kept)) {
+          buffer.putBack(kept);
+          return;
+        }
+        continue;
+      }
       if (self == null) {
         self = invokerFor(Thread.currentThread());
       }
@@ -712,9 +862,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** One installation of a callback; identity distinguishes installations. */
   static class Registration<T extends @Nullable Object> {
+    /** The slot it is installed in; null only for the CLOSED sentinel. */
+    final @Nullable CallbackSlot<T> slot;
     private final @Nullable Consumer<? super T> callback;
 
-    Registration(@Nullable Consumer<? super T> callback) {
+    Registration(@Nullable CallbackSlot<T> slot, @Nullable Consumer<? super T> callback) {
+      this.slot = slot;
       this.callback = callback;
     }
 
@@ -734,8 +887,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     private final BiConsumer<? super O, ? super T> callback;
     Cleaner.@Nullable Cleanable cleanable;
 
-    WeakRegistration(O owner, BiConsumer<? super O, ? super T> callback) {
-      super(null);
+    WeakRegistration(CallbackSlot<T> slot, O owner, BiConsumer<? super O, ? super T> callback) {
+      super(slot, null);
       this.owner = new WeakReference<>(owner);
       this.callback = callback;
     }
@@ -902,6 +1055,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     private Reentrancy reentrancy = Reentrancy.DEFER;
     private Replay replay = Replay.none();
     private CallbackErrorHandler errorHandler = DEFAULT_POLICY.errorHandler;
+    private @Nullable Delivery delivery;
 
     private Builder(String name) {
       this.name = name;
@@ -925,9 +1079,25 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       return this;
     }
 
+    /**
+     * How calls are run; default {@link Delivery#inline()}, or, for a slot created by a
+     * {@link Lifecycle}, that node's delivery. Every slot built with one serial
+     * {@code Delivery} shares its lane.
+     */
+    public Builder<T> delivery(Delivery delivery) {
+      this.delivery = Objects.requireNonNull(delivery, "delivery");
+      return this;
+    }
+
     /** Builds a new, empty slot; the builder may be used again. */
     public CallbackSlot<T> build() {
-      return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler));
+      return build(Delivery.inline());
+    }
+
+    /** Builds with {@code inherited} as the delivery unless one was chosen explicitly. */
+    CallbackSlot<T> build(Delivery inherited) {
+      return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler),
+          delivery == null ? inherited : delivery);
     }
 
     /** The name the built slot will have. */

@@ -122,6 +122,8 @@ public final class Lifecycle implements AutoCloseable {
 
   private final @Nullable Lifecycle parent;
   private final String name;
+  /** Given at creation, or the parent's: the lane of the slots this node creates. */
+  private final Delivery delivery;
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private final @Nullable Throwable creationSite;
   /** null: OPEN; a Thread: CLOSING by it; CLOSED: closed. */
@@ -141,9 +143,10 @@ public final class Lifecycle implements AutoCloseable {
   private @Nullable Lifecycle previousSibling;
   private @Nullable Lifecycle nextSibling;
 
-  private Lifecycle(@Nullable Lifecycle parent, String name) {
+  private Lifecycle(@Nullable Lifecycle parent, String name, Delivery delivery) {
     this.parent = parent;
     this.name = name;
+    this.delivery = delivery;
     this.creationSite = PARANOID ? new Throwable("lifecycle created here") : null;
   }
 
@@ -154,17 +157,42 @@ public final class Lifecycle implements AutoCloseable {
    * @throws IllegalArgumentException if {@code name} is blank or contains {@code '/'}
    */
   public static Lifecycle root(String name) {
-    return new Lifecycle(null, checkName(name, null));
+    return root(name, Delivery.inline());
+  }
+
+  /**
+   * Creates a root node whose slots, and those of its subtree unless a child overrides it, are
+   * delivered by {@code delivery}: with a serial lane, all callbacks of the tree run one at a
+   * time, in event order.
+   *
+   * @throws NullPointerException if {@code name} or {@code delivery} is null
+   * @throws IllegalArgumentException if {@code name} is blank or contains {@code '/'}
+   */
+  public static Lifecycle root(String name, Delivery delivery) {
+    Objects.requireNonNull(delivery, "delivery");
+    return new Lifecycle(null, checkName(name, null), delivery);
   }
 
   /**
    * Creates a child of this node; it is closed before this node's slots and resources, and
-   * before every older sibling.
+   * before every older sibling. It inherits this node's {@link #delivery()}: its slots share
+   * this node's lane.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public Lifecycle child(String name) {
-    Lifecycle child = new Lifecycle(this, checkName(name, this));
+    return child(name, delivery);
+  }
+
+  /**
+   * Creates a child of this node, as {@link #child(String)}, whose slots (and its subtree's,
+   * unless overridden again) are delivered by {@code delivery} instead of this node's.
+   *
+   * @throws IllegalStateException naming the path if this node is closing or closed
+   */
+  public Lifecycle child(String name, Delivery delivery) {
+    Objects.requireNonNull(delivery, "delivery");
+    Lifecycle child = new Lifecycle(this, checkName(name, this), delivery);
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
     try {
@@ -183,21 +211,31 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * Creates a slot owned by this node with the default policies; this node's close closes it.
+   * Creates a slot owned by this node with the default policies and this node's
+   * {@link #delivery()}; this node's close closes it.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(String name) {
-    return register(CallbackSlot.create(name));
+    return register(CallbackSlot.<T>builder(name).build(delivery));
   }
 
   /**
-   * Builds a slot from {@code builder} and makes this node its owner.
+   * Builds a slot from {@code builder} and makes this node its owner. The slot is on this node's
+   * {@link #delivery()} unless the builder chose one with {@link CallbackSlot.Builder#delivery}.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(CallbackSlot.Builder<T> builder) {
-    return register(Objects.requireNonNull(builder, "builder").build());
+    return register(Objects.requireNonNull(builder, "builder").build(delivery));
+  }
+
+  /**
+   * The delivery of the slots this node creates: given at creation, or inherited from the
+   * parent; {@link Delivery#inline()} for a root created without one.
+   */
+  public Delivery delivery() {
+    return delivery;
   }
 
   /**
@@ -703,6 +741,11 @@ public final class Lifecycle implements AutoCloseable {
   private void dumpLine(StringBuilder text) {
     Object state = closer;
     text.append(path()).append(" [").append(state()).append(']');
+    if (delivery.isSerial() && (parent == null || parent.delivery != delivery)) {
+      text.append(" lane ").append(delivery.name()).append(" (queued ")
+          .append(delivery.queuedCount()).append(", discarded ")
+          .append(delivery.discardedCount()).append(')');
+    }
     Object[] ownSlots;
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();

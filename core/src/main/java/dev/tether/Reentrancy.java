@@ -5,7 +5,9 @@ package dev.tether;
  * same thread.
  *
  * <p>Detection is per thread and per slot, exact (no heuristics), and works on virtual threads.
- * An {@code invoke} on another thread, or on another slot, is never reentrant.
+ * An {@code invoke} on another thread, or on another slot, is never reentrant. The policy applies
+ * to inline slots only: on a serial {@link Delivery} lane, an {@code invoke} from inside a lane
+ * callback is always queued behind the current call, never nested and never rejected.
  *
  * @since 0.1.0
  */

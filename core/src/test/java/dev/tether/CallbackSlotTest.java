@@ -44,6 +44,7 @@ class CallbackSlotTest {
     @Test
     void nullHostility_everyPublicMethod_rejectsNullWithNullPointerException() throws Exception {
       NullPointerTester tester = new NullPointerTester()
+          .setDefault(Delivery.class, Delivery.serial())
           .ignore(CallbackSlot.class.getMethod("invoke", Object.class)); // values may be null
       tester.testAllPublicStaticMethods(CallbackSlot.class);
       tester.testAllPublicInstanceMethods(CallbackSlot.create("npe"));

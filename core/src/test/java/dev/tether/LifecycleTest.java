@@ -59,7 +59,8 @@ class LifecycleTest {
 
     @Test
     void nullHostility_everyPublicMethod() {
-      NullPointerTester tester = new NullPointerTester();
+      NullPointerTester tester =
+          new NullPointerTester().setDefault(Delivery.class, Delivery.serial());
       tester.testAllPublicStaticMethods(Lifecycle.class);
       tester.testAllPublicInstanceMethods(Lifecycle.root("npe"));
     }

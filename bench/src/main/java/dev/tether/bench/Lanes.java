@@ -1,0 +1,216 @@
+package dev.tether.bench;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import org.jctools.queues.MessagePassingQueue;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * The serial lanes {@code Delivery.serial()} is measured against ({@link LaneBenchmark},
+ * {@link LaneQueueBenchmark}): the same drain-by-one combining algorithm as {@code Delivery}
+ * (see its implementation notes), written here over other queues, without Tether's removal
+ * check, reentrancy or exception handling. Producers enqueue, then claim an int state
+ * IDLE -> DRAINING by CAS; the winner polls and calls until the queue is empty, releases with a
+ * volatile store, re-checks {@code isEmpty()} and re-claims if a call arrived meanwhile.
+ *
+ * <p>Also the {@link Producer} state of every thread of a lane benchmark.
+ */
+public final class Lanes {
+  private Lanes() {}
+
+  static final int IDLE = 0;
+  static final int DRAINING = 1;
+
+  /** The lane over {@link ConcurrentLinkedQueue}: one queue node allocated per call. */
+  static final class ClqLane<T> {
+    private static final VarHandle STATE;
+
+    static {
+      try {
+        STATE = MethodHandles.lookup().findVarHandle(ClqLane.class, "state", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+    private final Consumer<? super T> consumer;
+    private volatile int state;
+
+    ClqLane(Consumer<? super T> consumer) {
+      this.consumer = consumer;
+    }
+
+    void submit(T value) {
+      queue.offer(value); // a volatile CAS: ordered before the read of state (Dekker pair)
+      if (state == IDLE && STATE.compareAndSet(this, IDLE, DRAINING)) {
+        drain();
+      }
+    }
+
+    private void drain() {
+      do {
+        T value;
+        while ((value = queue.poll()) != null) {
+          consumer.accept(value);
+        }
+        STATE.setVolatile(this, IDLE);
+      } while (!queue.isEmpty() && STATE.compareAndSet(this, IDLE, DRAINING));
+    }
+  }
+
+  /**
+   * The lane over a JCTools MPSC queue, drained with {@code relaxedPoll} (null for a claimed but
+   * not yet stored index: the release-and-re-check loop retries). A call is one element (the
+   * value; the lane's one consumer is called with it), or, with {@code pairs}, two elements
+   * claimed with one {@code fill(supplier, 2)} through a reused per-thread supplier, the
+   * consumer first: what core's {@code XaddLaneQueue} does, {@code ThreadLocal} included.
+   */
+  static final class JctoolsLane {
+    private static final VarHandle STATE;
+
+    static {
+      try {
+        STATE = MethodHandles.lookup().findVarHandle(JctoolsLane.class, "state", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private static final ThreadLocal<PairSupplier> PAIRS =
+        ThreadLocal.withInitial(PairSupplier::new);
+
+    private final MessagePassingQueue<Object> queue;
+    private final boolean pairs;
+    private final Consumer<Object> consumer;
+    private volatile int state;
+
+    @SuppressWarnings("unchecked")
+    JctoolsLane(MessagePassingQueue<Object> queue, boolean pairs, Consumer<?> consumer) {
+      this.queue = queue;
+      this.pairs = pairs;
+      this.consumer = (Consumer<Object>) consumer;
+    }
+
+    void submit(Object value) {
+      if (pairs) {
+        PairSupplier pair = PAIRS.get();
+        pair.first = consumer;
+        pair.second = value;
+        pair.taken = 0;
+        queue.fill(pair, 2);
+        pair.first = null;
+        pair.second = null;
+      } else if (!queue.offer(value)) {
+        throw new IllegalStateException("bounded queue full: " + queue.capacity());
+      }
+      // Every MPSC offer claims its index with a volatile CAS or getAndAdd: ordered before this.
+      if (state == IDLE && STATE.compareAndSet(this, IDLE, DRAINING)) {
+        drain();
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void drain() {
+      do {
+        Object first;
+        while ((first = queue.relaxedPoll()) != null) {
+          if (pairs) {
+            Object value;
+            while ((value = queue.relaxedPoll()) == null) {
+              Thread.onSpinWait(); // the pair's second index is claimed: its store is coming
+            }
+            ((Consumer<Object>) first).accept(value);
+          } else {
+            consumer.accept(first);
+          }
+        }
+        STATE.setVolatile(this, IDLE);
+      } while (!queue.isEmpty() && STATE.compareAndSet(this, IDLE, DRAINING));
+    }
+
+    /** Supplies a call's two elements to {@code fill}; one per producer thread. */
+    private static final class PairSupplier implements MessagePassingQueue.Supplier<Object> {
+      Object first;
+      Object second;
+      int taken;
+
+      @Override
+      public Object get() {
+        return taken++ == 0 ? first : second;
+      }
+    }
+  }
+
+  /**
+   * One producer thread of a lane benchmark: the value it passes ({@link #value}, a padded JMH
+   * state of its own, so the drainer's increments of it share no cache line with the producer's
+   * own writes) and its pacing. A producer keeps at most {@link #MAX_AHEAD} calls queued and not
+   * yet run: past that, it waits (outside the lane) until every call it queued has run, as a
+   * producer with a bounded send buffer would. Without it, the producer that is not draining
+   * outruns the drainer, the queue grows without bound, the score counts calls queued rather
+   * than run, and the drainer, which returns only once the queue is empty, never returns, so
+   * JMH's warm-down hangs. With it, the score is the rate at which the lane runs calls (within
+   * {@code MAX_AHEAD} per iteration), and the drain changes hands at least every
+   * {@code MAX_AHEAD} calls.
+   *
+   * <p>The calls run are counted by the callback itself ({@link Counter#CALLBACK} increments the
+   * value's counter), so the same pacing applies to every lane. The producer reads the counter
+   * only every {@code MAX_AHEAD} calls, and then with back-off, so that it does not pull the
+   * drainer's cache line away on every call.
+   */
+  @State(Scope.Thread)
+  public static class Producer {
+    static final int MAX_AHEAD = 128;
+    private static final int BACKOFF_SPINS = 16;
+    private static final VarHandle RUN;
+
+    static {
+      try {
+        RUN = MethodHandles.lookup().findVarHandle(Counter.class, "n", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    /** What this thread passes to the lane; the callback counts its runs in it. */
+    Counter value;
+    private long queued;
+    private long known;
+
+    @Setup
+    public void setUp(Counter value) {
+      this.value = value;
+    }
+
+    /** Called after each call this thread queued with {@link #value}. */
+    void queued() {
+      if (++queued - known > MAX_AHEAD) {
+        long run;
+        while ((run = (long) RUN.getOpaque(value)) != queued) {
+          for (int i = 0; i < BACKOFF_SPINS; i++) {
+            Thread.onSpinWait();
+          }
+        }
+        known = run;
+      }
+    }
+
+    /** Every call queued has run once all threads have stopped: the lane lost nothing. */
+    @TearDown(Level.Iteration)
+    public void checkAllRun(BenchmarkParams params) {
+      long run = (long) RUN.getVolatile(value);
+      if (run != queued) {
+        throw new IllegalStateException(params.getBenchmark() + ": " + queued
+            + " calls queued by this thread, " + run + " run");
+      }
+    }
+  }
+}

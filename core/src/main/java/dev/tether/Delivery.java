@@ -1,0 +1,296 @@
+package dev.tether;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How the callbacks of a {@link CallbackSlot} are run: on the invoking thread ({@link #inline()}),
+ * or one at a time, in order, on a serial lane ({@link #serial()}, {@link #serialOn(Executor)}).
+ * A serial {@code Delivery} is the lane itself: every slot built with the same instance, and every
+ * slot of a {@link Lifecycle} subtree given it, shares one lane, so all callbacks of one
+ * connection run one at a time, in event order, across slots.
+ *
+ * <p>Instances are thread-safe: every method may be called from any thread, including from
+ * inside a callback.
+ *
+ * <p>Memory consistency effects: on a serial lane, actions of a thread prior to an
+ * {@code invoke} happen-before the call it queues, and the actions of each call happen-before
+ * the next call run by the lane, whatever thread runs it.
+ *
+ * <p>Ordering: calls on one serial lane never overlap, and they run in the order in which their
+ * {@code invoke} calls queued them; so if one {@code invoke} returns before another begins, its
+ * call runs first. Calls queued by different threads at the same moment are ordered by the lane.
+ *
+ * <p>Blocking: {@code invoke} on a serial lane never waits for the lane. If the lane is idle, an
+ * {@link #serial()} lane runs the queued calls on the invoking thread (that thread "wins the
+ * drain" and runs every call queued meanwhile, by any thread, until the queue is empty); a
+ * {@link #serialOn(Executor)} lane hands the drain to its executor and never runs a callback on
+ * the invoking thread. If the lane is busy, {@code invoke} queues the call and returns at once.
+ *
+ * <p>Reentrancy: an {@code invoke} of any slot of a serial lane from inside a callback running on
+ * that lane is queued behind the current call and runs after it returns, never nested, whatever
+ * the slot's {@link Reentrancy} policy says. {@code reset()} and {@code close()} of a slot, or of
+ * a {@link Lifecycle}, from inside a lane's callback do not wait for that callback (the rules of
+ * {@link CallbackSlot#reset()}), so a connection can close itself from its own event.
+ *
+ * <p>Removal: a call queued for a callback that is removed ({@code reset}, {@code set},
+ * {@code close}, or its weak owner collected) before the call starts is discarded, never run:
+ * once {@code reset()} returns, no queued call of the removed callback will run, and a call the
+ * lane is running at that moment is waited for like any in-flight call. Discarded calls are
+ * counted in {@link #discardedCount()} when the lane reaches them.
+ *
+ * <p>Exceptions: a callback's exception goes to its slot's {@link CallbackErrorHandler} and the
+ * lane goes on with the next call. If a {@link VirtualMachineError} escapes a callback, the lane
+ * releases its drain and rethrows; the calls still queued run on the next drain (the next
+ * {@code invoke}, or at once on the executor of a {@code serialOn} lane). If the executor rejects
+ * the drain, the calls stay queued, and the {@code invoke} that tried to start it throws
+ * {@link RejectedExecutionException}; the next {@code invoke} tries again.
+ *
+ * @since 0.1.0
+ */
+/*
+ * Implementation notes
+ *
+ * The lane is a drain-by-one combining queue (as in Guava's SequentialExecutor and the
+ * "flat-combining" mailbox of actor runtimes): producers enqueue into an MPSC queue (LaneQueue,
+ * backed by JCTools; the queue is the lane's only shared write path), and at most one thread, the
+ * drainer, polls and runs calls. `drainState` is IDLE or DRAINING; the producer that moves it
+ * IDLE -> DRAINING by CAS drains (or hands the drain to the executor). The drainer releases with a
+ * volatile store of IDLE, then re-reads the queue's emptiness; a producer enqueues (a volatile
+ * getAndAdd of the queue's producer index) and then reads `drainState`. These four accesses form
+ * a Dekker pair: either the producer sees IDLE and claims the drain itself, or the drainer's
+ * re-read sees the producer's claimed index and re-claims. No call is left in an idle lane.
+ * The drainer polls with relaxedPoll, which returns null for an index that is claimed but not yet
+ * stored; the release-and-re-check loop then retries, so no path spins inside the queue.
+ *
+ * A call is the pair (Registration, value), claimed together (XaddLaneQueue), so a steady lane
+ * allocates nothing per call. The registration, not the slot, is the header: the drainer runs
+ * the call only if that registration is still installed, with the same mark-then-re-check that
+ * CallbackSlot.invoke uses (CallbackSlot.runQueued), so a removal that returned has either been
+ * seen by the re-check (discarded) or waits for the mark (in flight). The drain in progress thus
+ * is the in-flight call, and no new waiting machinery exists: reset from inside the lane's own
+ * callback is the reentrant reset, and cycles through lanes are cycles of threads in WaitForGraph.
+ *
+ * Reentrancy needs no code: an invoke from inside a lane callback finds the lane DRAINING (by
+ * this very thread) and only enqueues; the drain loop runs it after the current call.
+ *
+ * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
+ * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
+ * no such bound: the invoker that wins the drain runs until the queue is empty (documented above).
+ */
+public final class Delivery {
+  private static final VarHandle DRAIN_STATE;
+
+  static {
+    try {
+      DRAIN_STATE = MethodHandles.lookup().findVarHandle(Delivery.class, "drainState", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final int IDLE = 0;
+  private static final int DRAINING = 1;
+  /** Calls an executor lane runs per task before yielding its pool thread. */
+  static final int EXECUTOR_BATCH = 256;
+  /** Stands for a null value in the queue, which holds no nulls. */
+  static final Object NULL_VALUE = new Object();
+
+  private static final Delivery INLINE = new Delivery("inline", null, null);
+  private static final AtomicLong LANE_IDS = new AtomicLong();
+
+  private final String name;
+  private final @Nullable LaneQueue queue;
+  private final @Nullable Executor executor;
+  private final Runnable drainTask = this::drainOnExecutor;
+  /** IDLE, or DRAINING while one thread (or one executor task, pending or running) drains. */
+  private volatile int drainState;
+  /** Written only by the drainer, which changes hands through drainState. */
+  private final AtomicLong discarded = new AtomicLong();
+  /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
+  private final HeldMark held = new HeldMark();
+
+  private Delivery(String name, @Nullable LaneQueue queue, @Nullable Executor executor) {
+    this.name = name;
+    this.queue = queue;
+    this.executor = executor;
+  }
+
+  /**
+   * Runs each callback on the thread that invokes it; calls from different threads may overlap.
+   * The default.
+   */
+  public static Delivery inline() {
+    return INLINE;
+  }
+
+  /**
+   * A new serial lane drained by its invokers: an {@code invoke} that finds the lane idle runs
+   * its call, and every call queued meanwhile, on its own thread.
+   */
+  public static Delivery serial() {
+    return new Delivery("serial-" + LANE_IDS.incrementAndGet(), new XaddLaneQueue(), null);
+  }
+
+  /**
+   * A new serial lane always drained on {@code executor}: {@code invoke} never runs a callback.
+   * The executor should run tasks on threads that are not the invokers' (a pool, or a thread per
+   * task); a direct executor turns this into {@link #serial()}.
+   *
+   * @throws NullPointerException if {@code executor} is null
+   */
+  public static Delivery serialOn(Executor executor) {
+    Objects.requireNonNull(executor, "executor");
+    return new Delivery("serial-" + LANE_IDS.incrementAndGet() + "-on-executor",
+        new XaddLaneQueue(), executor);
+  }
+
+  /** Whether this is a serial lane (not {@link #inline()}). */
+  public boolean isSerial() {
+    return queue != null;
+  }
+
+  /** Whether this lane always drains on an executor ({@link #serialOn(Executor)}). */
+  public boolean drainsOnExecutor() {
+    return executor != null;
+  }
+
+  /**
+   * How many calls are queued and not yet run or discarded; a snapshot. Always 0 for
+   * {@link #inline()}.
+   */
+  public int queuedCount() {
+    LaneQueue lane = queue;
+    return lane == null ? 0 : lane.size();
+  }
+
+  /**
+   * How many queued calls this lane has discarded because their callback was removed before they
+   * started. Counted when the lane reaches them; always 0 for {@link #inline()}.
+   */
+  public long discardedCount() {
+    return discarded.get();
+  }
+
+  /** The lane's generated name, used in exceptions, such as {@code serial-3}. */
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    return queue == null
+        ? "Delivery[inline]"
+        : "Delivery[" + name + ", queued=" + queuedCount() + ", discarded=" + discardedCount()
+            + "]";
+  }
+
+  // ---- the lane ----
+
+  /**
+   * Queues a call of {@code registration} with {@code value} and starts a drain if the lane is
+   * idle. Serial lanes only.
+   *
+   * @throws RejectedExecutionException naming {@code slotName} if the executor rejects the drain
+   */
+  void submit(CallbackSlot.Registration<?> registration, @Nullable Object value, String slotName) {
+    LaneQueue lane = Objects.requireNonNull(queue);
+    lane.offer(registration, value == null ? NULL_VALUE : value);
+    if (drainState == IDLE && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+      if (executor == null) {
+        drain(lane, Integer.MAX_VALUE);
+      } else {
+        startDrainOnExecutor(slotName);
+      }
+    }
+  }
+
+  private void startDrainOnExecutor(String slotName) {
+    try {
+      Objects.requireNonNull(executor).execute(drainTask);
+    } catch (RuntimeException | Error e) {
+      DRAIN_STATE.setVolatile(this, IDLE);
+      RejectedExecutionException rejected = new RejectedExecutionException(
+          "the executor of lane '" + name + "' refused its drain, on invoke of slot '" + slotName
+              + "'; " + queuedCount() + " calls stay queued until the next invoke", e);
+      throw rejected;
+    }
+  }
+
+  private void drainOnExecutor() {
+    drain(Objects.requireNonNull(queue), EXECUTOR_BATCH);
+  }
+
+  /**
+   * Runs queued calls until the queue is empty (then releases the drain), or, on an executor
+   * lane, until {@code budget} calls have run (then resubmits itself, keeping the drain).
+   */
+  private void drain(LaneQueue lane, int budget) {
+    boolean holding = true;
+    try {
+      int left = budget;
+      for (;;) {
+        Object header;
+        while ((header = lane.pollHeader()) != null) {
+          Object value = lane.pollValue();
+          if (!CallbackSlot.runQueued(held, (CallbackSlot.Registration<?>) header,
+              value == NULL_VALUE ? null : value)) {
+            discarded.lazySet(discarded.get() + 1); // single writer: the drainer
+          }
+          if (executor != null && --left == 0) {
+            CallbackSlot.releaseHeldMark(held); // the next task may run on another thread
+            holding = false;
+            resubmit();
+            return;
+          }
+        }
+        CallbackSlot.releaseHeldMark(held); // before the lane can be claimed by another thread
+        holding = false;
+        DRAIN_STATE.setVolatile(this, IDLE);
+        if (lane.isEmpty() || !DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+          return;
+        }
+        holding = true;
+      }
+    } finally {
+      if (holding) {
+        // Only a VirtualMachineError from a callback gets here (runQueued reports the rest).
+        CallbackSlot.releaseHeldMark(held);
+        DRAIN_STATE.setVolatile(this, IDLE);
+        if (executor != null && !lane.isEmpty()
+            && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+          resubmit();
+        }
+      }
+    }
+  }
+
+  /**
+   * The in-flight mark a drainer keeps across consecutive calls of one registration, so that
+   * each further call costs a volatile read instead of a fence (see CallbackSlot.runQueued).
+   * Owned by the lane's current drainer; published to the next drainer by drainState.
+   */
+  static final class HeldMark {
+    /** The drainer's record (a CallbackSlot.Invoker) in {@link #slot}, or null. */
+    @Nullable Object record;
+    CallbackSlot.@Nullable Registration<?> registration;
+    @Nullable CallbackSlot<?> slot;
+  }
+
+  /** Executor lanes: continue the drain in a new task, keeping the claim. */
+  private void resubmit() {
+    try {
+      Objects.requireNonNull(executor).execute(drainTask);
+    } catch (RuntimeException | Error e) {
+      DRAIN_STATE.setVolatile(this, IDLE);
+      System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
+          "the executor of lane '" + name + "' refused to continue its drain; " + queuedCount()
+              + " calls stay queued until the next invoke", e);
+    }
+  }
+}

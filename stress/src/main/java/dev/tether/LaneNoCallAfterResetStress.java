@@ -1,0 +1,143 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+
+/**
+ * Property: when {@link CallbackSlot#reset()} of a slot on a serial lane returns, no call of the
+ * removed callback runs any more, neither one the lane is running (it is waited for) nor one still
+ * queued (it is discarded, and counted). Every call queued for the slot is run, discarded, or
+ * dropped at invoke.
+ *
+ * <p>Actor 1 invokes a "keeper" slot of the lane; the keeper's callback invokes the target slot
+ * twice (from inside a lane callback, so both calls are queued behind it) and spins, keeping the
+ * lane busy; actor 1's thread then runs the queued target calls. The target's callback raises an
+ * in-call flag, notes whether reset has already returned, spins, and lowers the flag. Actor 2
+ * resets the target, publishes "reset returned", and reads the flag. The interleavings that
+ * matter: reset returns while the target's calls are queued (they must be discarded), and reset
+ * begins while a target call runs (reset must wait for it).
+ *
+ * <p>Result: r1 = a target call started after reset returned (1) or not (0); r2 = a target call
+ * was running when reset returned; r3 = target calls run (arbiter); r4 = target calls not run:
+ * discarded by the lane or dropped at invoke (arbiter).
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LaneNoCallAfterResetStress}. {@code Actual} drives {@link Delivery#serial()}; the canary
+ * {@code BrokenCapturing} drives {@link NaiveLanes.Slot}, whose queued call holds the callback
+ * captured at invoke time (its reset waits for a running call, but cannot reach queued ones),
+ * which this harness must catch.
+ */
+public class LaneNoCallAfterResetStress {
+  private LaneNoCallAfterResetStress() {}
+
+  /** The instrumented target callback, shared by both variants. */
+  abstract static class Probe {
+    volatile int inCall;
+    volatile boolean resetReturned;
+    volatile int startedAfterReset;
+    final AtomicInteger calls = new AtomicInteger();
+
+    final void target(Integer value) {
+      inCall = 1;
+      if (resetReturned) {
+        startedAfterReset = 1;
+      }
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN / 2);
+      calls.incrementAndGet();
+      inCall = 0;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"}, expect = ACCEPTABLE,
+      desc = "Each target call ran before reset returned, or was discarded (or dropped) without "
+          + "running.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A target call started after reset returned (r1 = 1), or was still running when it "
+          + "returned (r2 = 1), or a queued call was neither run nor counted (r3 + r4 != 2): the "
+          + "guarantee is broken.")
+  @State
+  public static class Actual extends Probe {
+    final Delivery lane = Delivery.serial();
+    final CallbackSlot<Integer> keeper =
+        CallbackSlot.<Integer>builder("keeper").delivery(lane).build();
+    final CallbackSlot<Integer> target =
+        CallbackSlot.<Integer>builder("target").delivery(lane).build();
+
+    public Actual() {
+      target.set(this::target);
+      keeper.set(value -> {
+        target.invoke(1);
+        target.invoke(2);
+        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      });
+    }
+
+    @Actor
+    public void invoker() {
+      keeper.invoke(0);
+    }
+
+    @Actor
+    public void resetter(IIII_Result r) {
+      target.reset();
+      resetReturned = true;
+      r.r2 = inCall;
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r1 = startedAfterReset;
+      r.r3 = calls.get();
+      r.r4 = (int) (lane.discardedCount() + target.droppedCount());
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"}, expect = ACCEPTABLE,
+      desc = "Each target call ran before reset returned, or never ran.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A queued target call ran after reset returned (r1 = 1): the queued call kept the "
+          + "callback it captured (expected of this canary).")
+  @State
+  public static class BrokenCapturing extends Probe {
+    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
+    final NaiveLanes.Slot<Integer> target = new NaiveLanes.Slot<>(lane, this::target);
+    final AtomicInteger notRun = new AtomicInteger();
+    final NaiveLanes.Slot<Integer> keeper = new NaiveLanes.Slot<>(lane, value -> {
+      for (int i = 1; i <= 2; i++) {
+        if (!target.invoke(i)) {
+          notRun.incrementAndGet();
+        }
+      }
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+    });
+
+    @Actor
+    public void invoker() {
+      keeper.invoke(0);
+    }
+
+    @Actor
+    public void resetter(IIII_Result r) {
+      target.reset();
+      resetReturned = true;
+      r.r2 = inCall;
+    }
+
+    @Arbiter
+    public void arbiter(IIII_Result r) {
+      r.r1 = startedAfterReset;
+      r.r3 = calls.get();
+      r.r4 = notRun.get();
+    }
+  }
+}

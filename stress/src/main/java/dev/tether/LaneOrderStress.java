@@ -1,0 +1,125 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+/**
+ * Property: a serial lane runs each producer's calls in the order its invokes returned, while it
+ * interleaves two producers' calls in any way.
+ *
+ * <p>Actors 1 and 2 each invoke their own slot of one {@link Delivery#serial()} lane three times,
+ * with 1, 2, 3. The callback spins briefly (so that one actor's calls queue while the other
+ * actor's thread drains) and checks that each slot's values arrive as 1, 2, 3. Calls never
+ * overlap on the lane (LaneNoOverlapStress), so the callback's plain fields need no
+ * synchronization in {@code Actual}. The interleavings that matter: one actor queues two or three
+ * calls while the other actor's thread is inside a call, and that thread then runs them.
+ *
+ * <p>Result: r1 = slot A's values arrived out of order (1) or not (0); r2 = the same for slot B;
+ * r3 = calls run (arbiter).
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t LaneOrderStress}.
+ * {@code Actual} drives {@link Delivery#serial()}; the canary {@code BrokenLifo} drives
+ * {@link NaiveLanes.Lane} with {@link NaiveLanes.Flaw#LIFO} (calls kept on a stack), which this
+ * harness must catch.
+ */
+public class LaneOrderStress {
+  private LaneOrderStress() {}
+
+  /** The instrumented callbacks, shared by both variants. */
+  abstract static class Probe {
+    final int[] last = new int[2];
+    final int[] outOfOrder = new int[2];
+    volatile int calls;
+
+    final void record(int slot, int value) {
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN / 2);
+      if (value != last[slot] + 1) {
+        outOfOrder[slot] = 1;
+      }
+      last[slot] = value;
+      calls = calls + 1; // one call at a time on a correct lane
+    }
+
+    final void report(III_Result r) {
+      r.r1 = outOfOrder[0];
+      r.r2 = outOfOrder[1];
+      r.r3 = calls;
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A slot's calls ran out of the order its invokes returned (r1 or r2 = 1), or a call "
+          + "was lost (r3 < 6): the guarantee is broken.")
+  @State
+  public static class Actual extends Probe {
+    final Delivery lane = Delivery.serial();
+    final CallbackSlot<Integer> a = CallbackSlot.<Integer>builder("a").delivery(lane).build();
+    final CallbackSlot<Integer> b = CallbackSlot.<Integer>builder("b").delivery(lane).build();
+
+    public Actual() {
+      a.set(value -> record(0, value));
+      b.set(value -> record(1, value));
+    }
+
+    @Actor
+    public void producerA() {
+      a.invoke(1);
+      a.invoke(2);
+      a.invoke(3);
+    }
+
+    @Actor
+    public void producerB() {
+      b.invoke(1);
+      b.invoke(2);
+      b.invoke(3);
+    }
+
+    @Arbiter
+    public void arbiter(III_Result r) {
+      report(r);
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
+          + "them (expected of this canary).")
+  @State
+  public static class BrokenLifo extends Probe {
+    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.LIFO);
+    final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
+    final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
+
+    @Actor
+    public void producerA() {
+      a.invoke(1);
+      a.invoke(2);
+      a.invoke(3);
+    }
+
+    @Actor
+    public void producerB() {
+      b.invoke(1);
+      b.invoke(2);
+      b.invoke(3);
+    }
+
+    @Arbiter
+    public void arbiter(III_Result r) {
+      report(r);
+    }
+  }
+}
