@@ -69,16 +69,38 @@ class ReadmeExampleTest {
     // --- end of README Lifecycle example ---
     assertEquals(List.of("socket"), closed);
     org.junit.jupiter.api.Assertions.assertTrue(onMessage.isClosed());
+    assertReadmeContainsBlock("Lifecycle example");
+  }
+
+  @Test
+  void laneExample_closesFromItsOwnCallbackOnTheExecutor() throws Exception {
+    DeliveryTest.ManualExecutor callbackPool = new DeliveryTest.ManualExecutor();
+    // --- README.md lane example, verbatim ---
+    Lifecycle peer = Lifecycle.root("peer-7", Delivery.serialOn(callbackPool));
+    CallbackSlot<String> onText = peer.slot("onText");     // on peer's lane
+    CallbackSlot<Void> onClosed = peer.slot("onClosed");   // same lane: never overlaps onText
+    onText.set(text -> { if (text.equals("bye")) peer.close(); }); // does not wait for itself
+    onText.invoke("bye");                                  // queued; returns at once
+    // --- end of README lane example ---
+    assertEquals(Lifecycle.State.OPEN, peer.state());
+    assertEquals(1, callbackPool.runAll());
+    assertEquals(Lifecycle.State.CLOSED, peer.state());
+    org.junit.jupiter.api.Assertions.assertTrue(onClosed.isClosed());
+    assertReadmeContainsBlock("lane example");
+  }
+
+  /** The lines between this test's markers for {@code name}, unindented, are in README.md. */
+  private static void assertReadmeContainsBlock(String name) throws Exception {
     String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
     String source = java.nio.file.Files.readString(
         java.nio.file.Path.of("src/test/java/dev/tether/ReadmeExampleTest.java"));
-    String begin = "// --- README.md Lifecycle example, verbatim ---\n";
+    String begin = "// --- README.md " + name + ", verbatim ---\n";
     String example = source.substring(source.indexOf(begin) + begin.length(),
-        source.indexOf("    // --- end of README Lifecycle example"));
+        source.indexOf("    // --- end of README " + name));
     String unindented = example.lines().map(line -> line.substring(4))
         .reduce((a, b) -> a + "\n" + b).orElseThrow();
     org.junit.jupiter.api.Assertions.assertTrue(readme.contains(unindented),
-        "README.md's Lifecycle example differs from this test:\n" + unindented);
+        "README.md's " + name + " differs from this test:\n" + unindented);
   }
 
   @Test
