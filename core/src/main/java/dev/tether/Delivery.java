@@ -112,6 +112,10 @@ public final class Delivery {
   private volatile int drainState;
   /** Written only by the drainer, which changes hands through drainState. */
   private final AtomicLong discarded = new AtomicLong();
+  /** The drainer inside resubmit()'s execute(); lets a task run inline there return at once. */
+  private volatile @Nullable Thread resubmitting;
+  /** Set by a task the executor ran inline inside resubmit(); drainer only. */
+  private boolean ranInline;
   /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
   private final HeldMark held = new HeldMark();
 
@@ -223,6 +227,12 @@ public final class Delivery {
   }
 
   private void drainOnExecutor() {
+    if (resubmitting == Thread.currentThread()) {
+      // A direct executor ran the task inside resubmit()'s execute(): the drain calling it goes
+      // on in its own loop, so a long backlog does not recurse once per batch.
+      ranInline = true;
+      return;
+    }
     drain(Objects.requireNonNull(queue), EXECUTOR_BATCH);
   }
 
@@ -244,9 +254,11 @@ public final class Delivery {
           }
           if (executor != null && --left == 0) {
             CallbackSlot.releaseHeldMark(held); // the next task may run on another thread
-            holding = false;
-            resubmit();
-            return;
+            if (resubmit()) {
+              holding = false;
+              return;
+            }
+            left = budget; // the executor ran the task inline: keep draining here
           }
         }
         CallbackSlot.releaseHeldMark(held); // before the lane can be claimed by another thread
@@ -263,8 +275,8 @@ public final class Delivery {
         CallbackSlot.releaseHeldMark(held);
         DRAIN_STATE.setVolatile(this, IDLE);
         if (executor != null && !lane.isEmpty()
-            && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
-          resubmit();
+            && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING) && !resubmit()) {
+          DRAIN_STATE.setVolatile(this, IDLE); // ran inline: the next invoke drains, as serial()
         }
       }
     }
@@ -282,8 +294,15 @@ public final class Delivery {
     @Nullable CallbackSlot<?> slot;
   }
 
-  /** Executor lanes: continue the drain in a new task, keeping the claim. */
-  private void resubmit() {
+  /**
+   * Executor lanes: continue the drain in a new task, keeping the claim.
+   *
+   * @return false if the executor ran the task inline (the caller keeps the claim and drains on);
+   *     true if the task was handed over, or refused (then the claim is released)
+   */
+  private boolean resubmit() {
+    resubmitting = Thread.currentThread();
+    ranInline = false;
     try {
       Objects.requireNonNull(executor).execute(drainTask);
     } catch (RuntimeException | Error e) {
@@ -291,6 +310,10 @@ public final class Delivery {
       System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
           "the executor of lane '" + name + "' refused to continue its drain; " + queuedCount()
               + " calls stay queued until the next invoke", e);
+      return true;
+    } finally {
+      resubmitting = null;
     }
+    return !ranInline;
   }
 }

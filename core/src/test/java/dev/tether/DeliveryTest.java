@@ -470,6 +470,50 @@ class DeliveryTest {
     }
 
     @Test
+    void aDirectExecutorDrainsALongBacklogWithoutRecursingPerBatch() {
+      Delivery lane = Delivery.serialOn(Runnable::run);
+      CallbackSlot<Integer> slot = slotOn("direct", lane);
+      int backlog = Delivery.EXECUTOR_BATCH * 20;
+      int[] depths = new int[2];
+      AtomicInteger calls = new AtomicInteger();
+      slot.set(value -> {
+        int depth = Thread.currentThread().getStackTrace().length;
+        if (value == 0) {
+          depths[0] = depth;
+          for (int i = 1; i <= backlog; i++) {
+            slot.invoke(i); // queued behind this call
+          }
+        } else if (value == backlog) {
+          depths[1] = depth;
+        }
+        calls.incrementAndGet();
+      });
+      assertTrue(slot.invoke(0));
+      assertEquals(backlog + 1, calls.get());
+      assertEquals(depths[0], depths[1], "the last batch ran deeper than the first");
+    }
+
+    @Test
+    void aVirtualMachineErrorOnTheExecutorResubmitsTheRestOfTheDrain() {
+      ManualExecutor executor = new ManualExecutor();
+      Delivery lane = Delivery.serialOn(executor);
+      CallbackSlot<String> slot = slotOn("fatal-on-pool", lane);
+      List<String> seen = new CopyOnWriteArrayList<>();
+      slot.set(value -> {
+        seen.add(value);
+        if (value.equals("fatal")) {
+          throw new OutOfMemoryError("simulated");
+        }
+      });
+      slot.invoke("fatal");
+      slot.invoke("after");
+      assertThrows(OutOfMemoryError.class, executor::runNext);
+      assertEquals(1, executor.pending()); // the rest of the drain is a new task
+      executor.runAll();
+      assertEquals(List.of("fatal", "after"), seen);
+    }
+
+    @Test
     void aRejectedDrainThrowsNamingLaneAndSlotAndKeepsTheCallsQueued() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
