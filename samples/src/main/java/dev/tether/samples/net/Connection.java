@@ -1,0 +1,304 @@
+package dev.tether.samples.net;
+
+import dev.tether.CallbackSlot;
+import dev.tether.Delivery;
+import dev.tether.Lifecycle;
+import dev.tether.Replay;
+import java.io.IOException;
+import java.net.ProtocolException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * One message connection over TCP: whole messages in, whole messages out, and four events
+ * ({@code onOpen}, {@code onMessage}, {@code onClosed}, {@code onError}) delivered to the
+ * listeners the user sets.
+ *
+ * <p>Instances are thread-safe: every method may be called from any thread, including from
+ * inside this connection's own listeners and those of other connections.
+ *
+ * <p>Delivery: all listeners of one connection run one at a time, in event order, on the
+ * connection's serial lane (the {@code Executor} given to its {@link Server} or {@link Client},
+ * or else the I/O thread). Two connections' listeners may run at the same time.
+ *
+ * <p>Memory consistency effects: actions in a thread prior to {@link #send} happen-before the
+ * message's bytes are written to the socket; actions of a listener happen-before the next
+ * listener call of the same connection; every listener call happens-before the return of
+ * {@link #close()}.
+ *
+ * <p>Blocking: {@link #close()} blocks until no listener of this connection is running, except
+ * where waiting would deadlock (it is called from inside one of them, or from inside a listener
+ * that the running one waits for): Tether's rules, see {@link CallbackSlot#reset()}. Every other
+ * method does not block.
+ *
+ * <p>Events: {@code onOpen} fires once when the connection is established, even for a listener
+ * set later; {@code onClosed} fires exactly once when the peer closes the connection or it fails
+ * ({@code onError} first, with the cause), and never for a local {@link #close()}: when
+ * {@code close()} returns, no listener runs or will run. Messages that arrive before an
+ * {@code onMessage} listener is set are kept (up to {@value #KEPT_MESSAGES}, the oldest dropped
+ * beyond) and delivered to it in order.
+ *
+ * <p>Exceptions: what a listener throws is logged, and the connection carries on. Setting a
+ * listener on a closed connection throws {@link IllegalStateException} naming the connection.
+ */
+/*
+ * Implementation notes
+ *
+ * The connection is a Lifecycle node (a child of its Server or Client) with one slot per event,
+ * all on the node's serial lane, and the socket as an owned resource: closing the node (directly,
+ * or by closing any ancestor) resets every slot, waits for the running listener, then closes the
+ * socket. Users never see a CallbackSlot: they get listener setters, as a designer would expose
+ * them.
+ *
+ * `ended` says the socket is finished, by either side; its CAS picks the one path that reports
+ * the end. A remote end queues onError (if failed), onClosed, then a private `finish` call on the
+ * same lane. The lane runs them in order, so onClosed has run when `finish` closes the node from
+ * inside the lane: a close from inside a lane callback does not wait for itself, and closing the
+ * node first would have discarded the queued onClosed. A local close() sets `ended` first, so a
+ * late end-of-stream from the I/O thread reports nothing.
+ *
+ * Only the I/O thread touches the key, the inbound buffer and `writing`; other threads hand it
+ * work through the loop's task queue (flush) and the lock-free outbound queue.
+ */
+public final class Connection implements AutoCloseable {
+  /** The largest message, in bytes, that {@link #send} accepts and a peer may send. */
+  public static final int MAX_MESSAGE_BYTES = 1 << 20;
+  /** Messages kept for an {@code onMessage} listener not yet set. */
+  public static final int KEPT_MESSAGES = 1024;
+
+  private final Lifecycle node;
+  private final SocketChannel channel;
+  private final IoLoop loop;
+  private final CallbackSlot<Void> opened;
+  private final CallbackSlot<ByteBuffer> messages;
+  private final CallbackSlot<Void> closed;
+  private final CallbackSlot<Throwable> errors;
+  private final CallbackSlot<Void> finish;
+  private final Queue<ByteBuffer> outbound = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private final IoLoop.Handler handler = new SocketHandler();
+
+  // I/O thread only.
+  private SelectionKey key;
+  private ByteBuffer inbound = ByteBuffer.allocate(64 * 1024);
+  private ByteBuffer writing;
+
+  Connection(Lifecycle parent, String name, Delivery lane, SocketChannel channel, IoLoop loop) {
+    this.node = parent.child(name, lane); // throws if the parent is closing: the caller closes
+    this.channel = channel;
+    this.loop = loop;
+    String path = node.path();
+    opened = node.slot(CallbackSlot.<Void>builder(path + "/onOpen").replay(Replay.latest()));
+    messages = node.slot(CallbackSlot.<ByteBuffer>builder(path + "/onMessage")
+        .replay(Replay.buffered(KEPT_MESSAGES)));
+    closed = node.slot(CallbackSlot.<Void>builder(path + "/onClosed").replay(Replay.latest()));
+    errors = node.slot(CallbackSlot.<Throwable>builder(path + "/onError")
+        .replay(Replay.latest()));
+    finish = node.slot(path + "/finish");
+    finish.set(ignored -> node.close());
+    node.own(this::endLocally);
+  }
+
+  /** Sets the listener for the open event; replaces any previous one. */
+  public void onOpen(Runnable listener) {
+    Objects.requireNonNull(listener, "listener");
+    opened.set(ignored -> listener.run());
+  }
+
+  /**
+   * Sets the listener for incoming messages; replaces any previous one. Each message is a fresh
+   * read-only buffer the listener may keep.
+   */
+  public void onMessage(Consumer<? super ByteBuffer> listener) {
+    messages.set(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Sets the listener for the end of the connection by the peer or by a failure. */
+  public void onClosed(Runnable listener) {
+    Objects.requireNonNull(listener, "listener");
+    closed.set(ignored -> listener.run());
+  }
+
+  /** Sets the listener for a failure of the connection; {@code onClosed} follows it. */
+  public void onError(Consumer<? super Throwable> listener) {
+    errors.set(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Queues {@code message}'s remaining bytes as one message; does not block. The buffer is copied,
+   * and its position is left unchanged.
+   *
+   * @return {@code false} if the connection has ended and the message was not queued
+   * @throws IllegalArgumentException naming the connection if the message is larger than
+   *     {@link #MAX_MESSAGE_BYTES}
+   */
+  public boolean send(ByteBuffer message) {
+    int size = Objects.requireNonNull(message, "message").remaining();
+    if (size > MAX_MESSAGE_BYTES) {
+      throw new IllegalArgumentException("connection '" + node.path() + "': message of " + size
+          + " bytes exceeds the limit of " + MAX_MESSAGE_BYTES);
+    }
+    if (ended.get()) {
+      return false;
+    }
+    outbound.add(ByteBuffer.allocate(4 + size).putInt(size).put(message.duplicate()).flip());
+    if (flushScheduled.compareAndSet(false, true) && !loop.execute(this::flush)) {
+      return false; // the I/O thread has stopped: the connection is closing with it
+    }
+    return true;
+  }
+
+  /** Whether the connection has not ended (by either side) yet. A snapshot. */
+  public boolean isOpen() {
+    return !ended.get();
+  }
+
+  /** The connection's path in the lifecycle tree, e.g. {@code app/server-4711/conn-3}. */
+  public String path() {
+    return node.path();
+  }
+
+  /**
+   * The connection's lifecycle node: what the user owns there ({@link Lifecycle#own}, child
+   * nodes) is closed with the connection, after its listeners are reset.
+   */
+  public Lifecycle lifecycle() {
+    return node;
+  }
+
+  /**
+   * Closes the socket and resets every listener; when this returns, no listener of this
+   * connection runs or will run (see the class documentation for the waits that are skipped).
+   * Idempotent; concurrent callers each wait. {@code onClosed} does not fire.
+   */
+  @Override
+  public void close() {
+    endLocally();
+    node.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Connection[" + node.path() + (ended.get() ? ", ended]" : ", open]");
+  }
+
+  IoLoop.Handler handler() {
+    return handler;
+  }
+
+  private void endLocally() {
+    ended.set(true);
+    try {
+      channel.close();
+    } catch (IOException ignored) { // closing: the peer sees the end either way
+    }
+  }
+
+  /** The peer closed, or the connection failed ({@code cause} not null). */
+  private void endRemotely(Throwable cause) {
+    if (!ended.compareAndSet(false, true)) {
+      return; // already ended: closed locally, or reported once
+    }
+    try {
+      channel.close();
+    } catch (IOException ignored) { // it is over either way
+    }
+    if (cause != null) {
+      errors.invoke(cause);
+    }
+    closed.invoke(null);
+    finish.invoke(null);
+  }
+
+  private void flush() {
+    flushScheduled.set(false); // before draining: a send after this point schedules again
+    if (key == null || !key.isValid() || !channel.isConnected()) {
+      return; // not registered or connected yet: registration flushes, or the end came first
+    }
+    try {
+      while (true) {
+        if (writing == null && (writing = outbound.poll()) == null) {
+          break;
+        }
+        channel.write(writing);
+        if (writing.hasRemaining()) {
+          key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+          return;
+        }
+        writing = null;
+      }
+      key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+    } catch (IOException | RuntimeException e) {
+      endRemotely(e);
+    }
+  }
+
+  private void read() throws IOException {
+    if (channel.read(inbound) < 0) {
+      endRemotely(null);
+      return;
+    }
+    inbound.flip();
+    while (inbound.remaining() >= 4) {
+      int size = inbound.getInt(inbound.position());
+      if (size < 0 || size > MAX_MESSAGE_BYTES) {
+        endRemotely(new ProtocolException("connection '" + node.path() + "': the peer sent a "
+            + "message of " + size + " bytes; the limit is " + MAX_MESSAGE_BYTES));
+        return;
+      }
+      if (inbound.remaining() < 4 + size) {
+        if (inbound.capacity() < 4 + size) { // a message larger than the buffer: grow to fit it
+          inbound = ByteBuffer.allocate(4 + size).put(inbound);
+          return;
+        }
+        break;
+      }
+      inbound.getInt();
+      byte[] bytes = new byte[size];
+      inbound.get(bytes);
+      messages.invoke(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
+    }
+    inbound.compact();
+  }
+
+  private final class SocketHandler implements IoLoop.Handler {
+    @Override
+    public void registered(SelectionKey registeredKey) {
+      key = registeredKey;
+      if (channel.isConnected()) {
+        opened.invoke(null);
+        flush();
+      }
+    }
+
+    @Override
+    public void ready(SelectionKey readyKey) throws IOException {
+      if (readyKey.isConnectable()) {
+        if (!channel.finishConnect()) { // throws when refused: failed() reports it
+          return;
+        }
+        readyKey.interestOps(SelectionKey.OP_READ);
+        opened.invoke(null);
+        flush();
+      }
+      if (readyKey.isValid() && readyKey.isReadable()) {
+        read();
+      }
+      if (readyKey.isValid() && readyKey.isWritable()) {
+        flush();
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      endRemotely(failure);
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package dev.tether.samples.net;
+
+import dev.tether.CallbackSlot;
+import dev.tether.Delivery;
+import dev.tether.Lifecycle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A listening socket with its own I/O thread; each accepted {@link Connection} is a child of the
+ * server's lifecycle node, so closing the server closes every connection first.
+ *
+ * <p>Instances are thread-safe: every method may be called from any thread, including from
+ * inside any listener.
+ *
+ * <p>Delivery: {@code onAccept} runs on the I/O thread, before the connection reads anything, so
+ * it can set the connection's listeners without missing an event; it must not block. Each
+ * connection gets its own serial lane: on the given {@code Executor}, or else drained by the I/O
+ * thread.
+ *
+ * <p>Memory consistency effects: actions before {@link #listen} happen-before every
+ * {@code onAccept} call; every listener call of every connection happens-before the return of
+ * {@link #close()}.
+ *
+ * <p>Blocking: {@link #close()} blocks as {@link Connection#close()} for each connection, then
+ * for the I/O thread to stop (at most {@value IoLoop#STOP_TIMEOUT_SECONDS} s; then it throws,
+ * naming the thread and where it is stuck). Called from a listener running on the I/O thread, it
+ * does not wait for that thread. The other methods do not block.
+ *
+ * <p>Exceptions: what {@code onAccept} throws is logged and the connection stays open; a failed
+ * accept is logged and the server goes on accepting.
+ */
+public final class Server implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Server.class.getName());
+
+  private final Lifecycle node;
+  private final ServerSocketChannel channel;
+  private final InetSocketAddress address;
+  private final IoLoop loop;
+  private final Executor callbackExecutor; // null: lanes drained by the I/O thread
+  private final CallbackSlot<Connection> accepted;
+  private final AtomicLong connectionIds = new AtomicLong();
+
+  private Server(Lifecycle parent, InetSocketAddress bindAddress, Executor callbackExecutor,
+      Consumer<? super Connection> onAccept) {
+    Objects.requireNonNull(parent, "parent");
+    Objects.requireNonNull(bindAddress, "address");
+    Objects.requireNonNull(onAccept, "onAccept");
+    this.callbackExecutor = callbackExecutor;
+    ServerSocketChannel opened = null;
+    Lifecycle created;
+    try {
+      opened = ServerSocketChannel.open();
+      opened.configureBlocking(false);
+      opened.bind(bindAddress);
+      address = (InetSocketAddress) opened.getLocalAddress();
+      created = parent.child("server-" + address.getPort());
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(opened);
+      if (e instanceof IOException) {
+        throw new UncheckedIOException("cannot listen on " + bindAddress + " under '"
+            + parent.path() + "'", (IOException) e);
+      }
+      throw (RuntimeException) e;
+    }
+    channel = opened;
+    node = created;
+    loop = node.own(new IoLoop("tether-io-" + node.path()));
+    node.own(channel); // closed before the loop: resources close in reverse order
+    accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
+        .delivery(Delivery.inline()));
+    accepted.set(onAccept);
+    loop.register(channel, SelectionKey.OP_ACCEPT, new AcceptHandler());
+  }
+
+  /**
+   * Listens on {@code address} (port 0 picks a free port) under {@code parent}; each
+   * connection's listeners run on a lane drained by the server's I/O thread.
+   *
+   * @throws UncheckedIOException if the address cannot be bound
+   * @throws IllegalStateException naming the path if {@code parent} is closing or closed
+   */
+  public static Server listen(Lifecycle parent, InetSocketAddress address,
+      Consumer<? super Connection> onAccept) {
+    return new Server(parent, address, null, onAccept);
+  }
+
+  /**
+   * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, with each connection's listeners
+   * run on a lane drained by {@code callbackExecutor}: the I/O thread never runs them.
+   */
+  public static Server listen(Lifecycle parent, InetSocketAddress address,
+      Executor callbackExecutor, Consumer<? super Connection> onAccept) {
+    return new Server(parent, address, Objects.requireNonNull(callbackExecutor,
+        "callbackExecutor"), onAccept);
+  }
+
+  /** The bound address, with the actual port. */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /** The server's lifecycle node; accepted connections are its children. */
+  public Lifecycle lifecycle() {
+    return node;
+  }
+
+  /** Closes every connection, stops accepting and stops the I/O thread; see the class docs. */
+  @Override
+  public void close() {
+    node.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Server[" + node.path() + ", " + address + ", " + node.state() + "]";
+  }
+
+  private void accept(SocketChannel socket) throws IOException {
+    Connection connection;
+    try {
+      socket.configureBlocking(false);
+      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      connection = new Connection(node, "conn-" + connectionIds.incrementAndGet(),
+          Lanes.forConnection(callbackExecutor), socket, loop);
+    } catch (IOException | RuntimeException e) { // e.g. the server is closing: refuse it
+      closeQuietly(socket);
+      if (node.state() == Lifecycle.State.OPEN) {
+        throw e;
+      }
+      return;
+    }
+    accepted.invoke(connection);
+    loop.register(socket, SelectionKey.OP_READ, connection.handler());
+  }
+
+  private final class AcceptHandler implements IoLoop.Handler {
+    @Override
+    public void registered(SelectionKey key) {}
+
+    @Override
+    public void ready(SelectionKey key) throws IOException {
+      for (SocketChannel socket; (socket = channel.accept()) != null; ) {
+        accept(socket);
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      if (node.state() == Lifecycle.State.OPEN) {
+        LOG.log(System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed",
+            failure);
+      }
+    }
+  }
+
+  static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception ignored) { // giving up on it: nothing left to tell
+    }
+  }
+}

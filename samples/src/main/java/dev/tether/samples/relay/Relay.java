@@ -1,0 +1,122 @@
+package dev.tether.samples.relay;
+
+import dev.tether.samples.net.Connection;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The server side of the demo: pairs accepted connections by the HELLO they send, forwards what
+ * one side sends to the other, and, when one side ends, closes the other from inside its
+ * {@code onClosed} listener: the cross-close that deadlocks naive designs when both sides end at
+ * once.
+ */
+final class Relay {
+  /** The two server-side connections of one client pair. */
+  static final class Pair {
+    private final ReentrantLock lock = new ReentrantLock(); // never held while calling out
+    private final Tracked[] sides = new Tracked[2];
+    private boolean torn;
+
+    /** The other side, or null if it has not said HELLO yet. */
+    Tracked partnerOf(Tracked side) {
+      lock.lock();
+      try {
+        return sides[0] == side ? sides[1] : sides[0];
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private final Tally tally;
+  private final boolean chaos;
+  private final double chaosPerMessage;
+  private final ConcurrentHashMap<Integer, Pair> pairs = new ConcurrentHashMap<>();
+
+  Relay(Tally tally, boolean chaos, int messagesPerClient) {
+    this.tally = tally;
+    this.chaos = chaos;
+    this.chaosPerMessage = 0.1 / messagesPerClient; // about one pair in ten
+  }
+
+  /** Server.listen's onAccept: runs on the I/O thread before the connection reads anything. */
+  void accept(Connection connection) {
+    Tracked side = new Tracked(connection, tally);
+    SplittableRandom random = new SplittableRandom(connection.path().hashCode());
+    Pair[] pair = new Pair[1]; // written and read only by this connection's lane
+    connection.onMessage(message -> {
+      side.listenerStarts("relay onMessage");
+      if (Wire.type(message) == Wire.HELLO) {
+        pair[0] = join(side, Wire.number(message), Wire.side(message));
+        return;
+      }
+      Tracked partner = pair[0] == null ? null : pair[0].partnerOf(side);
+      if (partner != null) {
+        partner.connection.send(message); // false once the partner ended: that is the chaos
+      }
+      if (chaos && random.nextDouble() < chaosPerMessage) {
+        tally.chaosCloses.increment();
+        tearDown(pair[0], true); // from inside this connection's own listener
+      }
+    });
+    connection.onClosed(() -> {
+      side.listenerStarts("relay onClosed");
+      if (side.firstOnClosed() && pair[0] != null) {
+        tearDown(pair[0], true); // the cross-close: the partner, from inside onClosed
+      }
+    });
+  }
+
+  /** Closes both server-side connections of the pair that {@code clientPair} names, if known. */
+  void tearDownFromOutside(int clientPair) {
+    Pair pair = pairs.get(clientPair);
+    if (pair != null) {
+      tearDown(pair, false);
+    }
+  }
+
+  private Pair join(Tracked side, int clientPair, int sideIndex) {
+    Pair pair = pairs.computeIfAbsent(clientPair, id -> new Pair());
+    boolean torn;
+    Tracked first;
+    Tracked second;
+    pair.lock.lock();
+    try {
+      pair.sides[sideIndex] = side;
+      torn = pair.torn;
+      first = pair.sides[0];
+      second = pair.sides[1];
+    } finally {
+      pair.lock.unlock();
+    }
+    if (torn) {
+      side.closeFromListener();
+    } else if (first != null && second != null) {
+      first.connection.send(Wire.ready());
+      second.connection.send(Wire.ready());
+    }
+    return pair;
+  }
+
+  private void tearDown(Pair pair, boolean fromListener) {
+    List<Tracked> toClose;
+    pair.lock.lock();
+    try {
+      pair.torn = true;
+      toClose = Arrays.stream(pair.sides).filter(Objects::nonNull).toList();
+    } finally {
+      pair.lock.unlock();
+    }
+    for (Tracked side : toClose) { // outside the lock: closing waits for listeners
+      if (fromListener) {
+        side.closeFromListener();
+      } else {
+        side.closeFromOutside();
+      }
+    }
+  }
+}
