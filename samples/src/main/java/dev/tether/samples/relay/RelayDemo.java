@@ -24,7 +24,7 @@ import java.util.concurrent.TimeoutException;
  * lost or duplicated event, a message lost without chaos), 2 on bad arguments.
  *
  * <pre>{@code
- * ./mvnw -q -pl samples -am compile exec:exec -Drelay.args="--pairs 64 --messages 5000 --chaos"
+ * ./mvnw -q -pl samples -am compile exec:exec -Dsample.args="--pairs 64 --messages 5000 --chaos"
  * }</pre>
  */
 public final class RelayDemo {
