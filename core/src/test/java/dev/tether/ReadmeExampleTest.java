@@ -1,7 +1,8 @@
 package dev.tether;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -10,27 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-/** The example class of README.md, kept verbatim, and the behaviour the README promises. */
+/**
+ * The examples of README.md and the behaviour the README promises. The README shows the regions
+ * of this file marked {@code // @start region=...}; the samples module's {@code DocSnippetsTest}
+ * fails if the two differ (the snippet rule, docs/README.md).
+ */
 class ReadmeExampleTest {
-
-  // --- README.md "A connection-like class using a slot", verbatim ---
-  static final class Channel implements AutoCloseable {
-    private final CallbackSlot<ByteBuffer> onMessage = CallbackSlot.create("channel/onMessage");
-    private final CallbackSlot<Void> onOpen =
-        CallbackSlot.<Void>builder("channel/onOpen").replay(Replay.latest()).build();
-
-    /** User API: a late listener still sees the open event, exactly once. */
-    public void onOpen(Runnable listener) { onOpen.set(ignored -> listener.run()); }
-    public void onMessage(Consumer<ByteBuffer> listener) { onMessage.set(listener); }
-
-    /** Called by the I/O thread. */
-    void fireOpen() { onOpen.invoke(null); }
-    void fireMessage(ByteBuffer data) { onMessage.invoke(data); }
-
-    /** When this returns, no listener of this channel runs or will run, on any thread. */
-    @Override public void close() { onMessage.close(); onOpen.close(); }
-  }
-  // --- end of README example ---
 
   @Test
   void channel_lateOpenListener_seesOpenOnce() {
@@ -53,67 +39,58 @@ class ReadmeExampleTest {
     channel.fireMessage(ByteBuffer.allocate(3));
     channel.fireMessage(ByteBuffer.allocate(5));
     assertEquals(List.of(3), seen);
-    assertFalse(channel.onMessage.isSet());
+    assertThrows(IllegalStateException.class, () -> channel.onMessage(data -> { }),
+        "the slot is closed: a new listener is refused");
   }
 
   @Test
   void lifecycleExample_closesSocketAfterSlots() throws Exception {
     List<String> closed = new ArrayList<>();
     AutoCloseable socket = () -> closed.add("socket");
-    // --- README.md Lifecycle example, verbatim ---
+    // @start region="lifecycle"
     Lifecycle app = Lifecycle.root("app");
     Lifecycle conn = app.child("conn-42");        // closed before app's own slots and resources
     CallbackSlot<ByteBuffer> onMessage = conn.slot("onMessage");
     conn.own(socket);                             // closed after conn's slots
     app.close();                                  // everything, children first: replaces rtc::Cleanup()
-    // --- end of README Lifecycle example ---
+    // @end region="lifecycle"
     assertEquals(List.of("socket"), closed);
-    org.junit.jupiter.api.Assertions.assertTrue(onMessage.isClosed());
-    assertReadmeContainsBlock("Lifecycle example");
+    assertTrue(onMessage.isClosed());
   }
 
   @Test
-  void laneExample_closesFromItsOwnCallbackOnTheExecutor() throws Exception {
+  void laneExample_closesFromItsOwnCallbackOnTheExecutor() {
     DeliveryTest.ManualExecutor callbackPool = new DeliveryTest.ManualExecutor();
-    // --- README.md lane example, verbatim ---
+    // @start region="lane"
     Lifecycle peer = Lifecycle.root("peer-7", Delivery.serialOn(callbackPool));
     CallbackSlot<String> onText = peer.slot("onText");     // on peer's lane
     CallbackSlot<Void> onClosed = peer.slot("onClosed");   // same lane: never overlaps onText
     onText.set(text -> { if (text.equals("bye")) peer.close(); }); // does not wait for itself
     onText.invoke("bye");                                  // queued; returns at once
-    // --- end of README lane example ---
+    // @end region="lane"
     assertEquals(Lifecycle.State.OPEN, peer.state());
     assertEquals(1, callbackPool.runAll());
     assertEquals(Lifecycle.State.CLOSED, peer.state());
-    org.junit.jupiter.api.Assertions.assertTrue(onClosed.isClosed());
-    assertReadmeContainsBlock("lane example");
-  }
-
-  /** The lines between this test's markers for {@code name}, unindented, are in README.md. */
-  private static void assertReadmeContainsBlock(String name) throws Exception {
-    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
-    String source = java.nio.file.Files.readString(
-        java.nio.file.Path.of("src/test/java/dev/tether/ReadmeExampleTest.java"));
-    String begin = "// --- README.md " + name + ", verbatim ---\n";
-    String example = source.substring(source.indexOf(begin) + begin.length(),
-        source.indexOf("    // --- end of README " + name));
-    String unindented = example.lines().map(line -> line.substring(4))
-        .reduce((a, b) -> a + "\n" + b).orElseThrow();
-    org.junit.jupiter.api.Assertions.assertTrue(readme.contains(unindented),
-        "README.md's " + name + " differs from this test:\n" + unindented);
-  }
-
-  @Test
-  void readme_containsThisExampleVerbatim() throws Exception {
-    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
-    String source = java.nio.file.Files.readString(
-        java.nio.file.Path.of("src/test/java/dev/tether/ReadmeExampleTest.java"));
-    String example = source.substring(
-        source.indexOf("  static final class Channel"), source.indexOf("  // --- end of README"));
-    String unindented = example.lines().map(line -> line.startsWith("  ") ? line.substring(2) : line)
-        .map(line -> line.replace("static final class Channel", "final class Channel"))
-        .reduce((a, b) -> a + "\n" + b).orElseThrow();
-    org.junit.jupiter.api.Assertions.assertTrue(readme.contains(unindented),
-        "README.md's example differs from ReadmeExampleTest.Channel:\n" + unindented);
+    assertTrue(onClosed.isClosed());
   }
 }
+
+// The README's first example, top level here so that the README can show it as written.
+// @start region="channel"
+final class Channel implements AutoCloseable {
+  private final CallbackSlot<ByteBuffer> onMessage = CallbackSlot.create("channel/onMessage");
+  private final CallbackSlot<Void> onOpen =
+      CallbackSlot.<Void>builder("channel/onOpen").replay(Replay.latest()).build();
+
+  /** User API: a late listener still sees the open event, exactly once. */
+  public void onOpen(Runnable listener) { onOpen.set(ignored -> listener.run()); }
+  public void onMessage(Consumer<ByteBuffer> listener) { onMessage.set(listener); }
+
+  /** Called by the I/O thread. */
+  void fireOpen() { onOpen.invoke(null); }
+  void fireMessage(ByteBuffer data) { onMessage.invoke(data); }
+
+  /** When this returns, no listener of this channel runs or will run, on any thread. */
+  @Override public void close() { onMessage.close(); onOpen.close(); }
+}
+// @end region="channel"
