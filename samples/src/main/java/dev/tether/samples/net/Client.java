@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * inside any listener.
  *
  * <p>Delivery: each connection gets its own serial lane: on the given {@code Executor}, or else
- * drained by the I/O thread (so a listener may then run on it).
+ * drained by the thread that finds it idle (the I/O thread, or a thread setting a listener that
+ * replays a kept event), so a listener may then run on the I/O thread.
  *
  * <p>Blocking: {@link #connect} does not block (the connection opens later: {@code onOpen});
  * its {@code setup} runs on the calling thread;
@@ -43,7 +44,7 @@ public final class Client implements AutoCloseable {
 
   /**
    * Creates a client node {@code name} under {@code parent}; its connections' listeners run on
-   * lanes drained by the client's I/O thread.
+   * {@code Delivery.serial()} lanes, mostly on the client's I/O thread.
    *
    * @throws IllegalStateException naming the path if {@code parent} is closing or closed
    */
@@ -77,12 +78,14 @@ public final class Client implements AutoCloseable {
       socket = SocketChannel.open();
       socket.configureBlocking(false);
       socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      // @start region="connect-setup"
       connection = new Connection(node, "conn-" + connectionIds.incrementAndGet(),
           Lanes.forConnection(callbackExecutor), socket, loop);
       setup.accept(connection);
       boolean connected = socket.connect(remote);
       loop.register(socket, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT,
           connection.handler());
+      // @end region="connect-setup"
       return connection;
     } catch (IOException e) {
       Server.closeQuietly(socket);

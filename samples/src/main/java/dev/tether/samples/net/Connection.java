@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  *
  * <p>Delivery: all listeners of one connection run one at a time, in event order, on the
  * connection's serial lane (the {@code Executor} given to its {@link Server} or {@link Client},
- * or else the I/O thread). Two connections' listeners may run at the same time.
+ * or else mostly the I/O thread). Two connections' listeners may run at the same time.
  *
  * <p>Memory consistency effects: actions in a thread prior to {@link #send} happen-before the
  * message's bytes are written to the socket; actions of a listener happen-before the next
@@ -40,7 +40,9 @@ import java.util.function.Consumer;
  * <p>Events: {@code onOpen} fires once when the connection is established, even for a listener
  * set later; {@code onClosed} fires exactly once when the peer closes the connection or it fails
  * ({@code onError} first, with the cause), and never for a local {@link #close()}: when
- * {@code close()} returns, no listener runs or will run. Messages that arrive before an
+ * {@code close()} returns, no listener runs or will run. So if a local {@code close()} overtakes a
+ * remote end whose {@code onClosed} is still queued, the local close wins and {@code onClosed}
+ * does not fire. Messages that arrive before an
  * {@code onMessage} listener is set are kept (up to {@value #KEPT_MESSAGES}, the oldest dropped
  * beyond) and delivered to it in order.
  *
@@ -91,6 +93,7 @@ public final class Connection implements AutoCloseable {
   private ByteBuffer writing;
 
   Connection(Lifecycle parent, String name, Delivery lane, SocketChannel channel, IoLoop loop) {
+    // @start region="connection-node"
     this.node = parent.child(name, lane); // throws if the parent is closing: the caller closes
     this.channel = channel;
     this.loop = loop;
@@ -104,13 +107,16 @@ public final class Connection implements AutoCloseable {
     finish = node.slot(path + "/finish");
     finish.set(ignored -> node.close());
     node.own(this::endLocally);
+    // @end region="connection-node"
   }
 
+  // @start region="listener-setter"
   /** Sets the listener for the open event; replaces any previous one. */
   public void onOpen(Runnable listener) {
     Objects.requireNonNull(listener, "listener");
     opened.set(ignored -> listener.run());
   }
+  // @end region="listener-setter"
 
   /**
    * Sets the listener for incoming messages; replaces any previous one. Each message is a fresh
@@ -166,8 +172,9 @@ public final class Connection implements AutoCloseable {
   }
 
   /**
-   * The connection's lifecycle node: what the user owns there ({@link Lifecycle#own}, child
-   * nodes) is closed with the connection, after its listeners are reset.
+   * The connection's lifecycle node. What the user owns there ({@link Lifecycle#own}) is closed
+   * with the connection after its listeners are reset, so a listener never sees it closed; child
+   * nodes close first, before the listeners are reset, as every Lifecycle child does.
    */
   public Lifecycle lifecycle() {
     return node;
@@ -201,6 +208,7 @@ public final class Connection implements AutoCloseable {
     }
   }
 
+  // @start region="remote-end"
   /** The peer closed, or the connection failed ({@code cause} not null). */
   private void endRemotely(Throwable cause) {
     if (!ended.compareAndSet(false, true)) {
@@ -216,6 +224,7 @@ public final class Connection implements AutoCloseable {
     closed.invoke(null);
     finish.invoke(null);
   }
+  // @end region="remote-end"
 
   private void flush() {
     flushScheduled.set(false); // before draining: a send after this point schedules again

@@ -137,11 +137,13 @@ final class IoLoop implements AutoCloseable {
 
   @Override
   public void close() {
+    // @start region="no-self-join"
     stopping = true;
     selector.wakeup();
     if (inLoop()) {
       return; // the loop ends when the handler that called us returns
     }
+    // @end region="no-self-join"
     boolean interrupted = false;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
     while (thread.isAlive()) {

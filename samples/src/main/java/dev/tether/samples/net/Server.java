@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  *
  * <p>Delivery: {@code onAccept} runs on the I/O thread, before the connection reads anything, so
  * it can set the connection's listeners without missing an event; it must not block. Each
- * connection gets its own serial lane: on the given {@code Executor}, or else drained by the I/O
+ * connection gets its own serial lane: on the given {@code Executor}, or else a
+ * {@code Delivery.serial()} lane, drained by the thread that finds it idle, mostly the I/O
  * thread.
  *
  * <p>Memory consistency effects: actions before {@link #listen} happen-before every
@@ -74,17 +75,20 @@ public final class Server implements AutoCloseable {
     }
     channel = opened;
     node = created;
+    // @start region="server-node"
     loop = node.own(new IoLoop("tether-io-" + node.path()));
     node.own(channel); // closed before the loop: resources close in reverse order
     accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
         .delivery(Delivery.inline()));
     accepted.set(onAccept);
+    // @end region="server-node"
     loop.register(channel, SelectionKey.OP_ACCEPT, new AcceptHandler());
   }
 
   /**
    * Listens on {@code address} (port 0 picks a free port) under {@code parent}; each
-   * connection's listeners run on a lane drained by the server's I/O thread.
+   * connection's listeners run on a {@code Delivery.serial()} lane, mostly on the server's I/O
+   * thread.
    *
    * @throws UncheckedIOException if the address cannot be bound
    * @throws IllegalStateException naming the path if {@code parent} is closing or closed

@@ -63,12 +63,14 @@ final class Relay {
         tearDown(pair[0], true); // from inside this connection's own listener
       }
     });
+    // @start region="cross-close"
     connection.onClosed(() -> {
       side.listenerStarts("relay onClosed");
       if (side.firstOnClosed() && pair[0] != null) {
         tearDown(pair[0], true); // the cross-close: the partner, from inside onClosed
       }
     });
+    // @end region="cross-close"
   }
 
   /** Closes both server-side connections of the pair that {@code clientPair} names, if known. */
@@ -102,6 +104,7 @@ final class Relay {
     return pair;
   }
 
+  // @start region="tear-down"
   private void tearDown(Pair pair, boolean fromListener) {
     List<Tracked> toClose;
     pair.lock.lock();
@@ -119,4 +122,5 @@ final class Relay {
       }
     }
   }
+  // @end region="tear-down"
 }

@@ -122,12 +122,14 @@ public final class RelayDemo {
       throws Exception {
     Lifecycle root = Lifecycle.root("relay-demo");
     ExecutorService pool = Executors.newFixedThreadPool(options.callbackThreads());
+    // @start region="root-owns-pool"
     root.own(() -> { // the root's resource: closed after every connection, so lanes drain first
       pool.shutdown();
       if (!pool.awaitTermination(options.timeoutSeconds(), TimeUnit.SECONDS)) {
         throw new TimeoutException("callback pool did not stop");
       }
     });
+    // @end region="root-owns-pool"
     Relay relay = new Relay(tally, options.chaos(), options.messages());
     Server server = Server.listen(root, new InetSocketAddress("127.0.0.1", 0), pool,
         relay::accept);
@@ -145,11 +147,13 @@ public final class RelayDemo {
       }
     }
     awaitEnd(options, tally, out, relay, ended, peers);
+    // @start region="bounded-close"
     try {
       root.closeAsync().get(options.timeoutSeconds(), TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       tally.problem(tally.deadlocks, "closing the root hung; it is at:\n" + root.dump());
     }
+    // @end region="bounded-close"
     for (Peer peer : peers) {
       if (peer.tracked.connection.lifecycle().state() != Lifecycle.State.CLOSED) {
         tally.problem(tally.leakedNodes, peer.tracked.connection.path() + " is not closed");
