@@ -6,7 +6,8 @@
  */
 module dev.tether.samples {
   requires transitive dev.tether;
-  requires java.net.http;
+  // TetherWebSocket's API takes an HttpClient: its users need java.net.http too.
+  requires transitive java.net.http;
 
   exports dev.tether.samples.net;
   exports dev.tether.samples.websocket;

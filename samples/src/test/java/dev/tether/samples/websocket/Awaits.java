@@ -1,0 +1,56 @@
+package dev.tether.samples.websocket;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+
+/** The one place these tests wait for another thread; every wait is bounded. */
+final class Awaits {
+  /** Long enough for a loaded 2-core CI machine; a hang fails the test instead of CI. */
+  static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private Awaits() {}
+
+  static ConditionFactory await() {
+    return Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(5));
+  }
+
+  static void await(CountDownLatch latch, String what) {
+    try {
+      assertTrue(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "timed out: " + what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted while waiting: " + what);
+    }
+  }
+
+  /** The future's value; fails the test on timeout, rethrows its failure as ExecutionException. */
+  static <T> T get(Future<T> future, String what) throws ExecutionException {
+    try {
+      return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return fail("timed out: " + what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail("interrupted while waiting: " + what);
+    }
+  }
+
+  static void join(Thread thread, String what) {
+    try {
+      thread.join(TIMEOUT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted while waiting: " + what);
+    }
+    assertTrue(!thread.isAlive(), "timed out: " + what);
+  }
+}

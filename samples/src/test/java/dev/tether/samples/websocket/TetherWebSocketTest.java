@@ -1,0 +1,755 @@
+package dev.tether.samples.websocket;
+
+import static dev.tether.samples.websocket.Awaits.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tether.Delivery;
+import dev.tether.Lifecycle;
+import java.net.InetAddress;
+import java.net.ProtocolException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * TetherWebSocket against a real WebSocket server on loopback. The race tests repeat a close
+ * racing a flood of incoming messages and count listener calls that start, or are still running,
+ * after {@code close()} returned: the guarantee says there are none.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TetherWebSocketTest {
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  private static final int ROUNDS = 30;
+  private static final int FLOOD = 5_000;
+
+  private TestServer server;
+  private Lifecycle app;
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.start();
+    app = Lifecycle.root("app");
+  }
+
+  @AfterEach
+  void stopServer() {
+    try {
+      app.close();
+    } finally {
+      server.close();
+    }
+  }
+
+  private TetherWebSocket connect(TetherWebSocket socket) throws ExecutionException {
+    assertSame(socket, Awaits.get(socket.connect(), "connect"));
+    return socket;
+  }
+
+  // ---- messages ----
+
+  @Test
+  void sendText_echoed_arrivesAsOneMessage() throws Exception {
+    BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri()).onText(texts::add);
+    connect(socket);
+    assertTrue(socket.isOpen());
+
+    Awaits.get(socket.sendText(new StringBuilder("hello")), "send");
+
+    assertEquals("hello", texts.poll(Awaits.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  @Test
+  void sendBinary_echoed_arrivesAsCopyAndLeavesCallerBufferAlone() throws Exception {
+    BlockingQueue<ByteBuffer> messages = new LinkedBlockingQueue<>();
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri()).onBinary(messages::add);
+    connect(socket);
+    ByteBuffer data = ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5});
+    data.position(1);
+
+    CompletableFuture<Void> sent = socket.sendBinary(data);
+    data.put(1, (byte) 99); // reusing the buffer at once must not change what is sent
+    Awaits.get(sent, "send");
+
+    assertEquals(1, data.position(), "the caller's position is unchanged");
+    ByteBuffer echoed = messages.poll(Awaits.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotNull(echoed);
+    byte[] bytes = new byte[echoed.remaining()];
+    echoed.get(bytes);
+    assertArrayEquals(new byte[] {2, 3, 4, 5}, bytes);
+  }
+
+  @Test
+  void fragmentedText_splitInsideUtf8Characters_isReassembled() throws Exception {
+    String text = "h\u00e9llo w\u00f6rld \u20ac \uD834\uDD1E!"; // 2-, 3- and 4-byte characters
+    List<String> texts = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri()).onText(texts::add);
+    connect(socket);
+
+    socket.sendText("frag-text:" + text);
+    socket.sendText("after");
+
+    await().until(() -> texts.size() == 2);
+    assertEquals(List.of(text, "after"), texts, "one whole message, then the next");
+  }
+
+  @Test
+  void fragmentedBinary_isReassembled_andEachMessageIsItsOwnCopy() throws Exception {
+    List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri()).onBinary(messages::add);
+    connect(socket);
+
+    socket.sendText("frag-binary:300");
+    socket.sendText("frag-binary:30");
+
+    await().until(() -> messages.size() == 2);
+    assertMessage(300, messages.get(0));
+    assertMessage(30, messages.get(1));
+  }
+
+  private static void assertMessage(int size, ByteBuffer message) {
+    assertEquals(size, message.remaining());
+    for (int i = 0; i < size; i++) {
+      assertEquals((byte) i, message.get(message.position() + i), "byte " + i);
+    }
+  }
+
+  @ParameterizedTest(name = "receiveWindow {0}")
+  @ValueSource(ints = {1, 16})
+  void manyMessages_allDeliveredInOrder_underFlowControl(int window) throws Exception {
+    int count = 3_000;
+    List<String> texts = new ArrayList<>(); // the lane's calls never overlap
+    AtomicInteger received = new AtomicInteger();
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .receiveWindow(window)
+        .build()
+        .onText(text -> {
+          texts.add(text);
+          received.incrementAndGet(); // publishes texts to the test thread
+        });
+    connect(socket);
+
+    socket.sendText("flood:" + count);
+
+    await().until(() -> received.get() == count);
+    for (int i = 0; i < count; i++) {
+      assertEquals(Integer.toString(i), texts.get(i));
+    }
+  }
+
+  @Test
+  void sendText_fromManyThreads_allSentInEachThreadsOrder() throws Exception {
+    TetherWebSocket socket = connect(TetherWebSocket.create(app, CLIENT, server.uri()));
+    int threads = 4;
+    int perThread = 250;
+    List<CompletableFuture<Void>> sends = new CopyOnWriteArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> senders = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread sender = new Thread(() -> {
+        Awaits.await(start, "start");
+        for (int i = 0; i < perThread; i++) {
+          sends.add(socket.sendText(id + ":" + i));
+        }
+      });
+      sender.start();
+      senders.add(sender);
+    }
+    start.countDown();
+    for (Thread sender : senders) {
+      Awaits.join(sender, "sender");
+    }
+
+    Awaits.get(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), "all sends");
+    await().until(() -> server.receivedTexts.size() == threads * perThread);
+    int[] next = new int[threads];
+    for (String text : server.receivedTexts) {
+      String[] parts = text.split(":");
+      int id = Integer.parseInt(parts[0]);
+      assertEquals(next[id]++, Integer.parseInt(parts[1]), "order of thread " + id);
+    }
+  }
+
+  @Test
+  void listenerException_goesToErrorHandler_andDeliveryGoesOn() throws Exception {
+    List<String> failures = new CopyOnWriteArrayList<>();
+    List<String> texts = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .callbackErrorHandler(
+            (slot, error) -> failures.add(slot.name() + ": " + error.getMessage()))
+        .build()
+        .onText(text -> {
+          if (text.equals("boom")) {
+            throw new IllegalStateException("listener failed");
+          }
+          texts.add(text);
+        });
+    connect(socket);
+
+    socket.sendText("boom");
+    socket.sendText("ok");
+
+    await().until(() -> texts.size() == 1);
+    assertEquals(List.of("ok"), texts);
+    assertEquals(List.of("onText: listener failed"), failures);
+    assertTrue(socket.isOpen());
+  }
+
+  // ---- the peer ends it ----
+
+  @Test
+  void remoteClose_onCloseOnceWithCodeAndReason_afterEarlierMessages_thenNodeClosed()
+      throws Exception {
+    AtomicInteger texts = new AtomicInteger();
+    List<String> closes = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
+        .onText(text -> texts.incrementAndGet())
+        .onClose((code, reason) -> closes.add(code + " " + reason + " after " + texts.get()));
+    connect(socket);
+
+    socket.sendText("burst-close:50");
+
+    await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
+    assertEquals(List.of("4000 bye after 50"), closes, "once, after every earlier message");
+    assertFalse(socket.isOpen());
+    assertTrue(socket.closeFuture().isDone());
+    assertTrue(app.children().isEmpty(), "the closed node left its parent");
+    ExecutionException refused =
+        assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
+    assertInstanceOf(IllegalStateException.class, refused.getCause());
+    assertTrue(refused.getCause().getMessage().contains("app/websocket-"),
+        refused.getCause().getMessage());
+  }
+
+  @Test
+  void protocolError_onErrorOnce_thenNodeClosed() throws Exception {
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    AtomicInteger closes = new AtomicInteger();
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
+        .onError(errors::add)
+        .onClose((code, reason) -> closes.incrementAndGet());
+    connect(socket);
+
+    socket.sendText("bad-ping");
+
+    await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
+    assertEquals(1, errors.size(), errors.toString());
+    assertInstanceOf(ProtocolException.class, errors.get(0));
+    assertEquals(0, closes.get(), "onError and onClose are exclusive");
+  }
+
+  @Test
+  void closeFromInsideOnClose_returns() throws Exception {
+    CountDownLatch closeReturned = new CountDownLatch(1);
+    AtomicReference<TetherWebSocket> self = new AtomicReference<>();
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
+        .onClose((code, reason) -> {
+          self.get().close();
+          closeReturned.countDown();
+        });
+    self.set(socket);
+    connect(socket);
+
+    socket.sendText("burst-close:0");
+
+    Awaits.await(closeReturned, "close() inside onClose to return");
+    await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
+  }
+
+  // ---- this side ends it ----
+
+  @Test
+  void close_sendsCloseFrame_andRefusesLaterSends() throws Exception {
+    TetherWebSocket socket = connect(TetherWebSocket.create(app, CLIENT, server.uri()));
+
+    socket.close();
+
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+    assertFalse(socket.isOpen());
+    TestServer.Closed closed = server.awaitClose();
+    assertEquals(1000, closed.code(), closed.toString());
+    assertTrue(closed.byClient(), closed.toString());
+    ExecutionException refused =
+        assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
+    assertInstanceOf(IllegalStateException.class, refused.getCause());
+    assertTrue(refused.getCause().getMessage().contains(socket.lifecycle().path() + "' is closed"),
+        refused.getCause().getMessage());
+    socket.close(); // idempotent
+  }
+
+  @Test
+  void close_withSendsQueued_everySendCompletesOrFails_inOrder() throws Exception {
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .closeTimeout(Duration.ZERO) // abort at once: queued sends cannot all go out
+        .build();
+    connect(socket);
+    String payload = "x".repeat(1 << 20); // more than loopback buffers: sends stay queued
+    List<CompletableFuture<Void>> sends = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      sends.add(socket.sendText(i + ":" + payload));
+    }
+
+    socket.close();
+
+    int sent = 0;
+    int failed = 0;
+    for (CompletableFuture<Void> send : sends) {
+      try {
+        Awaits.get(send, "a send queued before close");
+        assertEquals(0, failed, "a send succeeded after one that failed");
+        sent++;
+      } catch (ExecutionException e) {
+        assertInstanceOf(java.io.IOException.class, e.getCause(), e.toString());
+        failed++;
+      }
+    }
+    assertTrue(failed > 0, "close did not cut the queue short; the test sends too little");
+    int confirmed = sent;
+    await().until(() -> server.receivedTexts.size() >= confirmed);
+    List<String> received = new ArrayList<>(server.receivedTexts);
+    for (int i = 0; i < received.size(); i++) {
+      assertTrue(received.get(i).startsWith(i + ":"), "message " + i + " out of order");
+    }
+  }
+
+  @Test
+  void closeInsideSendCompletion_sendsCloseFrameWithoutWaitingForItself() throws Exception {
+    try (RawPeer peer = new RawPeer()) {
+      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
+          .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
+          .build();
+      connect(socket);
+      CompletableFuture<Void> big = socket.sendText("x".repeat(8 << 20)); // pending: no reader
+      // Queued behind it, so its completion, and close(), run inside the send queue's drain.
+      CompletableFuture<Void> closed = socket.sendText("last").thenRun(socket::close);
+      assertFalse(big.isDone(), "the peer's buffers took 8 MiB: nothing was queued");
+
+      peer.startReading();
+
+      Awaits.get(closed, "close() inside the completion of a send");
+      assertEquals(1000, RawPeer.trailingCloseCode(peer.awaitEnd()), "the close frame went out");
+    }
+  }
+
+  @Test
+  void close_peerNotReading_abortsAfterCloseTimeout_andFailsPendingSend() throws Exception {
+    try (RawPeer peer = new RawPeer()) {
+      Duration closeTimeout = Duration.ofMillis(300);
+      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
+          .closeTimeout(closeTimeout)
+          .build();
+      connect(socket);
+      CompletableFuture<Void> big = socket.sendText("x".repeat(8 << 20)); // pending: no reader
+      assertFalse(big.isDone(), "the peer's buffers took 8 MiB: nothing is pending");
+
+      long start = System.nanoTime();
+      socket.close();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertTrue(took.compareTo(closeTimeout) >= 0, "close() gave up early: " + took);
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> Awaits.get(big, "the pending send"));
+      assertInstanceOf(java.io.IOException.class, failed.getCause(), failed.toString());
+      peer.startReading();
+      assertEquals(-1, RawPeer.trailingCloseCode(peer.awaitEnd()), "no close frame could go");
+    }
+  }
+
+  @Test
+  void close_waitsForRunningListener() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean closeReturned = new AtomicBoolean();
+    AtomicBoolean closeReturnedWhileRunning = new AtomicBoolean(true);
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
+        .onText(text -> {
+          entered.countDown();
+          Awaits.await(release, "the test to release the listener");
+          closeReturnedWhileRunning.set(closeReturned.get());
+        });
+    connect(socket);
+    socket.sendText("x");
+    Awaits.await(entered, "the listener to start");
+
+    Thread closer = new Thread(() -> {
+      socket.close();
+      closeReturned.set(true);
+    }, "closer");
+    closer.start();
+    await().until(() -> closeReturned.get() || closer.getState() == Thread.State.WAITING
+        || closer.getState() == Thread.State.TIMED_WAITING);
+    release.countDown();
+    Awaits.join(closer, "close()");
+
+    assertFalse(closeReturnedWhileRunning.get(), "close() returned while the listener ran");
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+  }
+
+  /**
+   * The problem the issue reports, without Tether: the JDK's {@code abort()} returns while a
+   * listener call is still running user code, so an application that tears its state down after
+   * {@code abort()} races its own listener. Deterministic: the listener is held inside
+   * {@code onText} until abort() has returned.
+   */
+  @Test
+  void jdkWebSocketAlone_abortReturnsWhileListenerStillRuns() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean inListener = new AtomicBoolean();
+    WebSocket raw = Awaits.get(CLIENT.newWebSocketBuilder().buildAsync(server.uri(),
+        new WebSocket.Listener() {
+          @Override
+          public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            inListener.set(true);
+            entered.countDown();
+            Awaits.await(release, "the test to release the listener");
+            inListener.set(false);
+            return null;
+          }
+        }), "raw connect");
+    try {
+      raw.sendText("x", true);
+      Awaits.await(entered, "the listener to start");
+
+      raw.abort();
+
+      assertTrue(inListener.get(), "abort() returned while user code still runs in onText");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** The default lane, a lane drained by the JDK's threads, and no lane at all. */
+  private static TetherWebSocket.Builder withDelivery(TetherWebSocket.Builder builder,
+      String delivery) {
+    switch (delivery) {
+      case "default":
+        return builder;
+      case "serial":
+        return builder.delivery(Delivery.serial());
+      case "inline":
+        return builder.delivery(Delivery.inline());
+      default:
+        throw new IllegalArgumentException(delivery);
+    }
+  }
+
+  @ParameterizedTest(name = "delivery {0}")
+  @ValueSource(strings = {"default", "serial", "inline"})
+  void closeFromOtherThread_racingFlood_noListenerRunsAfterCloseReturns(String delivery)
+      throws Exception {
+    int midStream = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      LateCalls late = new LateCalls();
+      int closeAt = ThreadLocalRandom.current().nextInt(1, 500);
+      CountDownLatch reached = new CountDownLatch(1);
+      AtomicInteger received = new AtomicInteger();
+      TetherWebSocket socket =
+          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery).build()
+          .onText(late.watch(text -> {
+            if (received.incrementAndGet() == closeAt) {
+              reached.countDown();
+            }
+          }))
+          .onClose(late.watchClose());
+      connect(socket);
+      socket.sendText("flood:" + FLOOD);
+      Awaits.await(reached, "message " + closeAt);
+
+      socket.close();
+      late.closeReturned();
+      Lifecycle.State state = socket.lifecycle().state();
+
+      int seen = received.get();
+      server.awaitClose(); // the JDK side is done: late calls had their chance
+      late.assertNone(round);
+      assertEquals(Lifecycle.State.CLOSED, state, "round " + round);
+      assertEquals(seen, received.get(), "round " + round + ": a message arrived after close");
+      if (seen < FLOOD) {
+        midStream++;
+      }
+    }
+    assertTrue(midStream > 0, "no round closed while messages were still coming");
+  }
+
+  @ParameterizedTest(name = "delivery {0}")
+  @ValueSource(strings = {"default", "serial", "inline"})
+  void closeFromInsideOnText_racingFlood_returnsAndNothingRunsAfter(String delivery)
+      throws Exception {
+    for (int round = 0; round < ROUNDS; round++) {
+      LateCalls late = new LateCalls();
+      int closeAt = ThreadLocalRandom.current().nextInt(1, 500);
+      CountDownLatch closeReturned = new CountDownLatch(1);
+      AtomicInteger received = new AtomicInteger();
+      AtomicReference<TetherWebSocket> self = new AtomicReference<>();
+      TetherWebSocket socket =
+          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery).build()
+          .onText(late.watch(text -> {
+            if (received.incrementAndGet() == closeAt) {
+              self.get().close();
+              late.closeReturnedInsideThisCall();
+              closeReturned.countDown();
+            }
+          }));
+      self.set(socket);
+      connect(socket);
+      socket.sendText("flood:" + FLOOD);
+
+      Awaits.await(closeReturned, "close() from inside onText to return, round " + round);
+      await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
+      server.awaitClose();
+      late.assertNone(round);
+      assertEquals(closeAt, received.get(), "round " + round + ": a message arrived after close");
+    }
+  }
+
+  @Test
+  void closeFromTwoThreads_racingFlood_bothReturnAfterListenersStopped() throws Exception {
+    for (int round = 0; round < ROUNDS; round++) {
+      LateCalls late = new LateCalls();
+      CountDownLatch reached = new CountDownLatch(1);
+      AtomicInteger received = new AtomicInteger();
+      TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
+          .onText(late.watch(text -> {
+            if (received.incrementAndGet() == 100) {
+              reached.countDown();
+            }
+          }));
+      connect(socket);
+      socket.sendText("flood:" + FLOOD);
+      Awaits.await(reached, "message 100");
+
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> closers = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Thread closer = new Thread(() -> {
+          Awaits.await(go, "go");
+          socket.close();
+          late.closeReturned();
+          if (socket.lifecycle().state() != Lifecycle.State.CLOSED) {
+            late.fail(Thread.currentThread().getName() + ": close() returned before CLOSED");
+          }
+        }, "closer-" + i);
+        closer.setUncaughtExceptionHandler((t, e) -> late.fail(t.getName() + ": " + e));
+        closer.start();
+        closers.add(closer);
+      }
+      go.countDown();
+      for (Thread closer : closers) {
+        Awaits.join(closer, "close() on " + closer.getName());
+      }
+
+      server.awaitClose();
+      late.assertNone(round);
+    }
+  }
+
+  @Test
+  void parentClose_closesSocket_andNoListenerRunsAfter() throws Exception {
+    LateCalls late = new LateCalls();
+    Lifecycle session = app.child("session");
+    CountDownLatch reached = new CountDownLatch(1);
+    AtomicInteger received = new AtomicInteger();
+    TetherWebSocket socket = TetherWebSocket.builder(session, CLIENT, server.uri())
+        .name("feed")
+        .build()
+        .onText(late.watch(text -> {
+          if (received.incrementAndGet() == 10) {
+            reached.countDown();
+          }
+        }));
+    connect(socket);
+    assertEquals("app/session/feed", socket.lifecycle().path());
+    socket.sendText("flood:" + FLOOD);
+    Awaits.await(reached, "message 10");
+
+    app.close();
+    late.closeReturned();
+
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+    assertFalse(socket.isOpen());
+    server.awaitClose();
+    late.assertNone(0);
+  }
+
+  // ---- connecting ----
+
+  @Test
+  void connect_refused_failsFutureAndClosesNode() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort(); // nothing listens there once it is closed
+    }
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, URI.create("ws://127.0.0.1:" + port + "/"));
+
+    ExecutionException failed =
+        assertThrows(ExecutionException.class, () -> Awaits.get(socket.connect(), "connect"));
+
+    assertInstanceOf(java.io.IOException.class, failed.getCause(), failed.toString());
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state(),
+        "the node is closed before the future fails");
+  }
+
+  @Test
+  void closeWhileConnecting_leavesNoConnectionBehind() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri());
+      CompletableFuture<TetherWebSocket> connecting = socket.connect();
+
+      socket.close();
+
+      try {
+        Awaits.get(connecting, "connect"); // it may have opened just before the close
+      } catch (ExecutionException e) {
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+      }
+      assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+      assertFalse(socket.isOpen());
+    }
+    await().until(() -> server.openConnections() == 0);
+  }
+
+  @Test
+  void closeInsideConnectCompletion_sendsCloseFrameWithoutStalling() throws Exception {
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
+        .build();
+
+    Awaits.get(socket.connect().thenAccept(TetherWebSocket::close), "connect, then close");
+
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+    assertEquals(1000, server.awaitClose().code(), "the close frame went out");
+  }
+
+  @Test
+  void misuse_isReportedClearly() throws Exception {
+    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri());
+    ExecutionException early =
+        assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
+    assertTrue(early.getCause().getMessage().contains("not connected"), early.toString());
+
+    connect(socket);
+
+    IllegalStateException late = assertThrows(IllegalStateException.class,
+        () -> socket.onText(text -> {}));
+    assertTrue(late.getMessage().contains(socket.lifecycle().path()), late.getMessage());
+    assertThrows(IllegalStateException.class, socket::connect);
+    assertThrows(IllegalArgumentException.class,
+        () -> TetherWebSocket.create(app, CLIENT, URI.create("http://127.0.0.1/")));
+    assertThrows(IllegalArgumentException.class,
+        () -> TetherWebSocket.builder(app, CLIENT, server.uri()).receiveWindow(0));
+    app.close();
+    IllegalStateException closedParent = assertThrows(IllegalStateException.class,
+        () -> TetherWebSocket.create(app, CLIENT, server.uri()));
+    assertTrue(closedParent.getMessage().contains("app"), closedParent.getMessage());
+  }
+
+  @Test
+  void nullArguments_throwNullPointerExceptionNamingTheParameter() {
+    URI uri = server.uri();
+    assertNpe("parent", () -> TetherWebSocket.create(null, CLIENT, uri));
+    assertNpe("client", () -> TetherWebSocket.create(app, null, uri));
+    assertNpe("uri", () -> TetherWebSocket.create(app, CLIENT, null));
+    TetherWebSocket.Builder builder = TetherWebSocket.builder(app, CLIENT, uri);
+    assertNpe("name", () -> builder.name(null));
+    assertNpe("delivery", () -> builder.delivery(null));
+    assertNpe("handler", () -> builder.callbackErrorHandler(null));
+    assertNpe("timeout", () -> builder.closeTimeout(null));
+    assertNpe("timeout", () -> builder.connectTimeout(null));
+    TetherWebSocket socket = builder.build();
+    assertNpe("listener", () -> socket.onText(null));
+    assertNpe("listener", () -> socket.onBinary(null));
+    assertNpe("listener", () -> socket.onClose(null));
+    assertNpe("listener", () -> socket.onError(null));
+    assertNpe("text", () -> socket.sendText(null));
+    assertNpe("data", () -> socket.sendBinary(null));
+  }
+
+  private static void assertNpe(String parameter, Runnable call) {
+    NullPointerException thrown = assertThrows(NullPointerException.class, call::run);
+    assertEquals(parameter, thrown.getMessage());
+  }
+
+  /**
+   * Counts listener calls that start after a close returned, or are still running when it
+   * returned (seen at their end), except the call that itself called close().
+   */
+  private static final class LateCalls {
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<String> late = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Boolean> closedInsideThisCall = ThreadLocal.withInitial(() -> false);
+
+    <T> Consumer<T> watch(Consumer<T> listener) {
+      return value -> {
+        if (closed.get()) {
+          late.add("a call started after close() returned: " + value);
+        }
+        try {
+          listener.accept(value);
+        } finally {
+          if (closed.get() && !closedInsideThisCall.get()) {
+            late.add("a call was running when close() returned: " + value);
+          }
+          closedInsideThisCall.set(false);
+        }
+      };
+    }
+
+    TetherWebSocket.CloseListener watchClose() {
+      Consumer<String> watched = watch(event -> {});
+      return (code, reason) -> watched.accept("onClose " + code);
+    }
+
+    void closeReturned() {
+      closed.set(true);
+    }
+
+    void closeReturnedInsideThisCall() {
+      closedInsideThisCall.set(true);
+      closed.set(true);
+    }
+
+    void fail(String message) {
+      late.add(message);
+    }
+
+    void assertNone(int round) {
+      assertEquals(List.of(), late, "round " + round);
+    }
+  }
+}
