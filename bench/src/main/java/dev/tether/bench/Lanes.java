@@ -159,7 +159,8 @@ public final class Lanes {
    * than run, and the drainer, which returns only once the queue is empty, never returns, so
    * JMH's warm-down hangs. With it, the score is the rate at which the lane runs calls (within
    * {@code MAX_AHEAD} per iteration), and the drain changes hands at least every
-   * {@code MAX_AHEAD} calls.
+   * {@code MAX_AHEAD} calls. The window can be varied for experiments with
+   * {@code -jvmArgsAppend -Dlane.maxAhead=N} (docs/performance.md reports 16 and 1024).
    *
    * <p>The calls run are counted by the callback itself ({@link Counter#CALLBACK} increments the
    * value's counter), so the same pacing applies to every lane. The producer reads the counter
@@ -168,7 +169,7 @@ public final class Lanes {
    */
   @State(Scope.Thread)
   public static class Producer {
-    static final int MAX_AHEAD = 128;
+    static final int MAX_AHEAD = Integer.getInteger("lane.maxAhead", 128);
     private static final int BACKOFF_SPINS = 16;
     private static final VarHandle RUN;
 
