@@ -65,13 +65,19 @@ public final class Client implements AutoCloseable {
    * once (a listener set later on a connection that has already ended throws). Messages sent
    * before it opens are queued.
    *
+   * @throws IllegalArgumentException naming the client if {@code remote} is unresolved
    * @throws UncheckedIOException if no socket can be opened, naming the client and the address
+   *     (a connect that fails, at once or later, is reported on the connection instead)
    * @throws IllegalStateException naming the path if the client is closing or closed
    * @throws RuntimeException what {@code setup} threw; the connection is then closed
    */
   public Connection connect(InetSocketAddress remote, Consumer<? super Connection> setup) {
     Objects.requireNonNull(remote, "remote");
     Objects.requireNonNull(setup, "setup");
+    if (remote.isUnresolved()) {
+      throw new IllegalArgumentException("client '" + node.path() + "': cannot connect to the "
+          + "unresolved address " + remote);
+    }
     SocketChannel socket = null;
     Connection connection = null;
     try {
@@ -82,8 +88,14 @@ public final class Client implements AutoCloseable {
       connection = new Connection(node, "conn-" + connectionIds.incrementAndGet(),
           Lanes.forConnection(callbackExecutor), socket, loop);
       setup.accept(connection);
-      boolean connected = socket.connect(remote);
-      loop.register(socket, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT,
+      boolean connected;
+      try {
+        connected = socket.connect(remote);
+      } catch (IOException refusedAtOnce) { // e.g. no route: reported as any failed connect
+        connection.handler().failed(refusedAtOnce);
+        return connection;
+      }
+      loop.register(socket, connected ? 0 : SelectionKey.OP_CONNECT,
           connection.handler());
       // @end region="connect-setup"
       return connection;

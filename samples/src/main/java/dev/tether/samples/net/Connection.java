@@ -34,17 +34,22 @@ import java.util.function.Consumer;
  *
  * <p>Blocking: {@link #close()} blocks until no listener of this connection is running, except
  * where waiting would deadlock (it is called from inside one of them, or from inside a listener
- * that the running one waits for): Tether's rules, see {@link CallbackSlot#reset()}. Every other
- * method does not block.
+ * that the running one waits for): Tether's rules, see {@link CallbackSlot#reset()}. A listener
+ * setter that replaces a listener waits, in the same way, for the replaced one if it is running;
+ * and on a lane without an executor, a setter that finds a kept event (a late {@code onOpen})
+ * drains the idle lane itself, running that event, and whatever is queued behind it, on the
+ * calling thread. {@link #send}, {@link #isOpen} and the accessors do not block.
  *
  * <p>Events: {@code onOpen} fires once when the connection is established, even for a listener
  * set later; {@code onClosed} fires exactly once when the peer closes the connection or it fails
  * ({@code onError} first, with the cause), and never for a local {@link #close()}: when
  * {@code close()} returns, no listener runs or will run. So if a local {@code close()} overtakes a
  * remote end whose {@code onClosed} is still queued, the local close wins and {@code onClosed}
- * does not fire. Messages that arrive before an
- * {@code onMessage} listener is set are kept (up to {@value #KEPT_MESSAGES}, the oldest dropped
- * beyond) and delivered to it in order.
+ * does not fire. A message that arrives while no {@code onMessage} listener is set is neither
+ * dropped nor kept for replay: the connection stops reading until a listener is set (TCP pushes
+ * back on the peer), then delivers it and reads on. So no message is lost or reordered for want
+ * of a listener; but a peer's end behind such a message is noticed only once a listener is set.
+ * Set the listeners in the server's {@code onAccept} or the client's {@code setup}.
  *
  * <p>Exceptions: what a listener throws is logged, and the connection carries on. Setting a
  * listener on a closed connection throws {@link IllegalStateException} naming the connection.
@@ -71,8 +76,8 @@ import java.util.function.Consumer;
 public final class Connection implements AutoCloseable {
   /** The largest message, in bytes, that {@link #send} accepts and a peer may send. */
   public static final int MAX_MESSAGE_BYTES = 1 << 20;
-  /** Messages kept for an {@code onMessage} listener not yet set. */
-  public static final int KEPT_MESSAGES = 1024;
+  private static final int READ_BUFFER_BYTES = 64 * 1024;
+  private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
   private final Lifecycle node;
   private final SocketChannel channel;
@@ -89,7 +94,7 @@ public final class Connection implements AutoCloseable {
 
   // I/O thread only.
   private SelectionKey key;
-  private ByteBuffer inbound = ByteBuffer.allocate(64 * 1024);
+  private ByteBuffer inbound = ByteBuffer.allocate(READ_BUFFER_BYTES);
   private ByteBuffer writing;
 
   Connection(Lifecycle parent, String name, Delivery lane, SocketChannel channel, IoLoop loop) {
@@ -99,8 +104,7 @@ public final class Connection implements AutoCloseable {
     this.loop = loop;
     String path = node.path();
     opened = node.slot(CallbackSlot.<Void>builder(path + "/onOpen").replay(Replay.latest()));
-    messages = node.slot(CallbackSlot.<ByteBuffer>builder(path + "/onMessage")
-        .replay(Replay.buffered(KEPT_MESSAGES)));
+    messages = node.slot(path + "/onMessage"); // no replay: a message waits for a listener
     closed = node.slot(CallbackSlot.<Void>builder(path + "/onClosed").replay(Replay.latest()));
     errors = node.slot(CallbackSlot.<Throwable>builder(path + "/onError")
         .replay(Replay.latest()));
@@ -120,10 +124,11 @@ public final class Connection implements AutoCloseable {
 
   /**
    * Sets the listener for incoming messages; replaces any previous one. Each message is a fresh
-   * read-only buffer the listener may keep.
+   * read-only buffer the listener may keep. Resumes reading if a message was waiting for one.
    */
   public void onMessage(Consumer<? super ByteBuffer> listener) {
     messages.set(Objects.requireNonNull(listener, "listener"));
+    loop.execute(this::startReading); // refused once the loop stops: the connection has ended
   }
 
   /** Sets the listener for the end of the connection by the peer or by a failure. */
@@ -139,9 +144,11 @@ public final class Connection implements AutoCloseable {
 
   /**
    * Queues {@code message}'s remaining bytes as one message; does not block. The buffer is copied,
-   * and its position is left unchanged.
+   * and its position is left unchanged. The queue is unbounded, and an end of the connection
+   * (either side's) discards what is still queued: {@code close()} does not flush.
    *
-   * @return {@code false} if the connection has ended and the message was not queued
+   * @return {@code true} if the message was queued (not that it will be delivered);
+   *     {@code false} if the connection has ended
    * @throws IllegalArgumentException naming the connection if the message is larger than
    *     {@link #MAX_MESSAGE_BYTES}
    */
@@ -173,7 +180,8 @@ public final class Connection implements AutoCloseable {
 
   /**
    * The connection's lifecycle node. What the user owns there ({@link Lifecycle#own}) is closed
-   * with the connection after its listeners are reset, so a listener never sees it closed; child
+   * with the connection after its listeners are reset, so a listener never sees it closed (except
+   * a listener that is itself closing the connection, under Tether's non-waiting rules); child
    * nodes close first, before the listeners are reset, as every Lifecycle child does.
    */
   public Lifecycle lifecycle() {
@@ -181,14 +189,15 @@ public final class Connection implements AutoCloseable {
   }
 
   /**
-   * Closes the socket and resets every listener; when this returns, no listener of this
+   * Resets every listener, then closes the socket; when this returns, no listener of this
    * connection runs or will run (see the class documentation for the waits that are skipped).
-   * Idempotent; concurrent callers each wait. {@code onClosed} does not fire.
+   * Messages still queued by {@link #send} are discarded. Idempotent; concurrent callers each
+   * wait. {@code onClosed} does not fire.
    */
   @Override
   public void close() {
-    endLocally();
-    node.close();
+    ended.set(true); // from now on a peer's end reports nothing: this close wins
+    node.close(); // slots first, then the socket (the node's resource, endLocally)
   }
 
   @Override
@@ -206,6 +215,7 @@ public final class Connection implements AutoCloseable {
       channel.close();
     } catch (IOException ignored) { // closing: the peer sees the end either way
     }
+    loop.wakeup(); // a channel closed off the loop keeps its descriptor until the next select
   }
 
   // @start region="remote-end"
@@ -218,11 +228,17 @@ public final class Connection implements AutoCloseable {
       channel.close();
     } catch (IOException ignored) { // it is over either way
     }
-    if (cause != null) {
-      errors.invoke(cause);
+    try {
+      if (cause != null) {
+        errors.invoke(cause);
+      }
+      closed.invoke(null);
+      finish.invoke(null);
+    } catch (RuntimeException refused) { // the lane's executor refused: still end the node
+      LOG.log(System.Logger.Level.WARNING, "connection '" + node.path() + "': could not deliver"
+          + " its end; closing it without onClosed", refused);
+      node.closeAsync();
     }
-    closed.invoke(null);
-    finish.invoke(null);
   }
   // @end region="remote-end"
 
@@ -254,6 +270,14 @@ public final class Connection implements AutoCloseable {
       endRemotely(null);
       return;
     }
+    deliverBuffered();
+  }
+
+  /**
+   * Delivers every whole message in the buffer; with no listener set, stops reading instead, so a
+   * message is never dropped or kept out of order. The buffer is in write mode on entry and exit.
+   */
+  private void deliverBuffered() {
     inbound.flip();
     while (inbound.remaining() >= 4) {
       int size = inbound.getInt(inbound.position());
@@ -261,6 +285,10 @@ public final class Connection implements AutoCloseable {
         endRemotely(new ProtocolException("connection '" + node.path() + "': the peer sent a "
             + "message of " + size + " bytes; the limit is " + MAX_MESSAGE_BYTES));
         return;
+      }
+      if (!messages.isSet()) { // racy but safe: a listener set meanwhile restarts reading
+        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+        break;
       }
       if (inbound.remaining() < 4 + size) {
         if (inbound.capacity() < 4 + size) { // a message larger than the buffer: grow to fit it
@@ -274,7 +302,19 @@ public final class Connection implements AutoCloseable {
       inbound.get(bytes);
       messages.invoke(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
     }
-    inbound.compact();
+    if (inbound.capacity() > READ_BUFFER_BYTES && !inbound.hasRemaining()) {
+      inbound = ByteBuffer.allocate(READ_BUFFER_BYTES); // a large message must not pin its buffer
+    } else {
+      inbound.compact();
+    }
+  }
+
+  /** On the loop thread, once connected, and again when a listener is set. */
+  private void startReading() {
+    if (key != null && key.isValid() && channel.isConnected()) {
+      key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+      deliverBuffered(); // what waited for a listener, if any
+    }
   }
 
   private final class SocketHandler implements IoLoop.Handler {
@@ -283,6 +323,7 @@ public final class Connection implements AutoCloseable {
       key = registeredKey;
       if (channel.isConnected()) {
         opened.invoke(null);
+        startReading();
         flush();
       }
     }
@@ -293,8 +334,9 @@ public final class Connection implements AutoCloseable {
         if (!channel.finishConnect()) { // throws when refused: failed() reports it
           return;
         }
-        readyKey.interestOps(SelectionKey.OP_READ);
+        readyKey.interestOps(0);
         opened.invoke(null);
+        startReading();
         flush();
       }
       if (readyKey.isValid() && readyKey.isReadable()) {

@@ -16,24 +16,31 @@ import java.util.stream.Collectors;
  * the tasks other threads hand it. Closing it stops the thread and closes every channel still
  * registered.
  *
- * <p>Thread-safe: {@link #execute} and {@link #close} may be called from any thread, including the
- * loop's own.
+ * <p>Thread-safe: {@link #execute}, {@link #register}, {@link #wakeup} and {@link #close} may be
+ * called from any thread, including an I/O thread.
  *
  * <p>Blocking: {@link #close()} waits at most {@link #STOP_TIMEOUT_SECONDS} for the thread to
  * stop and then throws, naming the thread and where it is stuck, instead of hanging as
- * libdatachannel's {@code Cleanup()} can; called on the loop's own thread (from a callback the
- * loop runs) it does not wait for itself.
+ * libdatachannel's {@code Cleanup()} can. Called on any I/O thread (from a listener a loop runs)
+ * it does not wait: that thread may be what this loop's thread is waiting for.
+ *
+ * <p>Failures: a handler's exception fails that handler's channel only. When the loop stops for
+ * any reason (closed, its selector failed, or a {@link VirtualMachineError} from a listener it
+ * ran), every handler still registered or waiting to register is failed, so each connection
+ * reports its end; a {@code VirtualMachineError} is then rethrown and ends the thread.
  */
 /*
  * Implementation notes
  *
  * The loop runs user code only through Tether slots: with Delivery.serial() a connection's lane
- * may be drained by this thread, so a callback may close its own connection, its server, or this
- * loop from here. That is why close() never joins its own thread, and why every handler failure is
- * caught per key: one bad connection must not stop the others.
+ * may be drained by this thread, so a listener may close its own connection, its server, or this
+ * loop from here. That is why close() never joins from an I/O thread, and why every handler
+ * failure is caught per key: one bad connection must not stop the others.
  *
  * Tasks from other threads go through a lock-free queue plus Selector.wakeup(); registering a
- * channel is such a task, so the selector's key set is only ever touched by this thread.
+ * channel is such a task, so the selector's key set is only ever touched by this thread. A task
+ * added while the loop stops is either taken by the final sweep (which fails registrations) or
+ * taken back by execute() itself, which then reports it refused: nothing is dropped unseen.
  */
 final class IoLoop implements AutoCloseable {
   static final long STOP_TIMEOUT_SECONDS = 10;
@@ -46,8 +53,41 @@ final class IoLoop implements AutoCloseable {
 
     void ready(SelectionKey key) throws IOException;
 
-    /** The handler threw or its channel failed; the loop goes on with the other keys. */
+    /** The handler threw, its channel failed, or the loop stopped; other keys go on. */
     void failed(Throwable failure);
+  }
+
+  /** The thread of a loop, so that close() can tell it is called on one. */
+  private static final class IoThread extends Thread {
+    IoThread(Runnable body, String name) {
+      super(body, name);
+      setDaemon(true);
+    }
+  }
+
+  /** A registration waiting for the loop thread; failed instead if the loop stops first. */
+  private final class Registration implements Runnable {
+    final SelectableChannel channel;
+    final int ops;
+    final Handler handler;
+
+    Registration(SelectableChannel channel, int ops, Handler handler) {
+      this.channel = channel;
+      this.ops = ops;
+      this.handler = handler;
+    }
+
+    @Override
+    public void run() {
+      SelectionKey key;
+      try {
+        key = channel.register(selector, ops, handler);
+      } catch (IOException | RuntimeException e) { // closed meanwhile: the handler decides
+        fail(handler, e);
+        return;
+      }
+      handler.registered(key);
+    }
   }
 
   private final Selector selector;
@@ -61,36 +101,33 @@ final class IoLoop implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector for " + name, e);
     }
-    thread = new Thread(this::run, name);
-    thread.setDaemon(true);
+    thread = new IoThread(this::run, name);
     thread.start();
   }
 
-  /** Runs {@code task} on the loop thread, soon; dropped (returns false) once stopping. */
+  /** Runs {@code task} on the loop thread, soon; refused (returns false) once stopping. */
   boolean execute(Runnable task) {
     if (stopping) {
       return false;
     }
     tasks.add(task);
+    if (stopping && tasks.remove(task)) {
+      return false; // the loop stopped meanwhile and its final sweep did not take it
+    }
     selector.wakeup();
     return true;
   }
 
-  /** Registers {@code channel} for {@code ops} from the loop thread. */
+  /** Registers {@code channel} for {@code ops} from the loop thread, or fails the handler. */
   void register(SelectableChannel channel, int ops, Handler handler) {
-    boolean accepted = execute(() -> {
-      SelectionKey key;
-      try {
-        key = channel.register(selector, ops, handler);
-      } catch (IOException | RuntimeException e) { // closed meanwhile: the handler decides
-        fail(handler, e);
-        return;
-      }
-      handler.registered(key);
-    });
-    if (!accepted) {
-      fail(handler, new IOException("I/O thread '" + thread.getName() + "' is stopped"));
+    if (!execute(new Registration(channel, ops, handler))) {
+      fail(handler, stoppedFailure(null));
     }
+  }
+
+  /** Wakes the selector, so that it deregisters channels closed from other threads at once. */
+  void wakeup() {
+    selector.wakeup();
   }
 
   boolean inLoop() {
@@ -102,13 +139,16 @@ final class IoLoop implements AutoCloseable {
   }
 
   private void run() {
+    Throwable fatal = null;
     try {
       while (!stopping) {
         selector.select();
         for (Runnable task; (task = tasks.poll()) != null; ) {
           try {
             task.run();
-          } catch (RuntimeException e) {
+          } catch (VirtualMachineError e) {
+            throw e;
+          } catch (Throwable e) {
             LOG.log(System.Logger.Level.ERROR, "task on '" + thread.getName() + "' failed", e);
           }
         }
@@ -118,21 +158,44 @@ final class IoLoop implements AutoCloseable {
             if (key.isValid()) {
               handler.ready(key);
             }
-          } catch (IOException | RuntimeException e) {
+          } catch (VirtualMachineError e) {
+            throw e;
+          } catch (Throwable e) {
             fail(handler, e);
           }
         }
         selector.selectedKeys().clear();
       }
-    } catch (IOException e) {
-      stopping = true;
-      LOG.log(System.Logger.Level.ERROR, "selector of '" + thread.getName() + "' failed", e);
+    } catch (Throwable e) { // the selector failed, or a listener threw a VirtualMachineError
+      fatal = e;
+      LOG.log(System.Logger.Level.ERROR, "I/O thread '" + thread.getName() + "' stops", e);
     } finally {
-      for (SelectionKey key : selector.keys()) {
-        closeQuietly(key.channel());
-      }
-      closeQuietly(selector);
+      stopAndFailEverything(fatal);
     }
+    if (fatal instanceof VirtualMachineError) {
+      throw (VirtualMachineError) fatal;
+    }
+  }
+
+  private void stopAndFailEverything(Throwable cause) {
+    stopping = true;
+    IOException stopped = stoppedFailure(cause);
+    for (SelectionKey key : selector.keys()) {
+      closeQuietly(key.channel());
+      fail((Handler) key.attachment(), stopped);
+    }
+    for (Runnable task; (task = tasks.poll()) != null; ) {
+      if (task instanceof Registration) {
+        Registration registration = (Registration) task;
+        closeQuietly(registration.channel);
+        fail(registration.handler, stopped);
+      }
+    }
+    closeQuietly(selector);
+  }
+
+  private IOException stoppedFailure(Throwable cause) {
+    return new IOException("I/O thread '" + thread.getName() + "' has stopped", cause);
   }
 
   @Override
@@ -140,8 +203,8 @@ final class IoLoop implements AutoCloseable {
     // @start region="no-self-join"
     stopping = true;
     selector.wakeup();
-    if (inLoop()) {
-      return; // the loop ends when the handler that called us returns
+    if (Thread.currentThread() instanceof IoThread) {
+      return; // never join from an I/O thread: ours ends when its handler returns
     }
     // @end region="no-self-join"
     boolean interrupted = false;
@@ -171,7 +234,9 @@ final class IoLoop implements AutoCloseable {
   private void fail(Handler handler, Throwable failure) {
     try {
       handler.failed(failure);
-    } catch (RuntimeException e) {
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
       e.addSuppressed(failure);
       LOG.log(System.Logger.Level.ERROR, "failure handler on '" + thread.getName() + "' threw", e);
     }

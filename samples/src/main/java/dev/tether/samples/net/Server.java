@@ -75,13 +75,19 @@ public final class Server implements AutoCloseable {
     }
     channel = opened;
     node = created;
-    // @start region="server-node"
-    loop = node.own(new IoLoop("tether-io-" + node.path()));
-    node.own(channel); // closed before the loop: resources close in reverse order
-    accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
-        .delivery(Delivery.inline()));
-    accepted.set(onAccept);
-    // @end region="server-node"
+    try {
+      // @start region="server-node"
+      loop = node.own(new IoLoop("tether-io-" + node.path()));
+      node.own(channel); // closed before the loop: resources close in reverse order
+      accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
+          .delivery(Delivery.inline()));
+      accepted.set(onAccept);
+      // @end region="server-node"
+    } catch (RuntimeException | Error e) { // e.g. no selector, or the parent began closing
+      closeQuietly(channel);
+      closeQuietly(node);
+      throw e;
+    }
     loop.register(channel, SelectionKey.OP_ACCEPT, new AcceptHandler());
   }
 
@@ -144,7 +150,7 @@ public final class Server implements AutoCloseable {
       return;
     }
     accepted.invoke(connection);
-    loop.register(socket, SelectionKey.OP_READ, connection.handler());
+    loop.register(socket, 0, connection.handler()); // reads once onMessage is set
   }
 
   private final class AcceptHandler implements IoLoop.Handler {

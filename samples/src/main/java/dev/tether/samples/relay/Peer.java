@@ -41,23 +41,19 @@ final class Peer {
   /** {@code Client.connect}'s setup: sets every listener before anything can happen. */
   void attach(Connection connection) {
     tracked = new Tracked(connection, tally);
-    connection.onOpen(() -> {
-      tracked.listenerStarts("client onOpen");
-      connection.send(Wire.hello(pair, side));
-    });
-    connection.onMessage(this::onMessage);
-    connection.onClosed(() -> {
-      tracked.listenerStarts("client onClosed");
+    connection.onOpen(tracked.watch("client onOpen",
+        () -> connection.send(Wire.hello(pair, side))));
+    connection.onMessage(tracked.watch("client onMessage", this::onMessage));
+    connection.onClosed(tracked.watch("client onClosed", () -> {
       tracked.firstOnClosed();
       end();
-    });
-    connection.onError(error -> {
-      tracked.listenerStarts("client onError");
+    }));
+    connection.onError(tracked.watch("client onError", error -> {
       tally.connectionErrors.increment();
       if (!chaos) {
         tally.problem(tally.unexpectedErrors, connection.path() + ": " + error);
       }
-    });
+    }));
   }
 
   /** Whether both sides are connected and the data flows; chaos from outside picks these. */
@@ -72,7 +68,6 @@ final class Peer {
   }
 
   private void onMessage(ByteBuffer message) {
-    tracked.listenerStarts("client onMessage");
     Connection connection = tracked.connection;
     switch (Wire.type(message)) {
       case Wire.READY -> {

@@ -48,8 +48,7 @@ final class Relay {
     Tracked side = new Tracked(connection, tally);
     SplittableRandom random = new SplittableRandom(connection.path().hashCode());
     Pair[] pair = new Pair[1]; // written and read only by this connection's lane
-    connection.onMessage(message -> {
-      side.listenerStarts("relay onMessage");
+    connection.onMessage(side.watch("relay onMessage", message -> {
       if (Wire.type(message) == Wire.HELLO) {
         pair[0] = join(side, Wire.number(message), Wire.side(message));
         return;
@@ -62,14 +61,13 @@ final class Relay {
         tally.chaosCloses.increment();
         tearDown(pair[0], true); // from inside this connection's own listener
       }
-    });
+    }));
     // @start region="cross-close"
-    connection.onClosed(() -> {
-      side.listenerStarts("relay onClosed");
+    connection.onClosed(side.watch("relay onClosed", () -> {
       if (side.firstOnClosed() && pair[0] != null) {
         tearDown(pair[0], true); // the cross-close: the partner, from inside onClosed
       }
-    });
+    }));
     // @end region="cross-close"
   }
 

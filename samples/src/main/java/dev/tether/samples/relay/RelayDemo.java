@@ -10,18 +10,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The relay demo, Tether's main job: a server on loopback, {@code --pairs} client pairs bridged
  * through a relay, {@code --messages} per client, and with {@code --chaos} connections closed at
  * random from inside listeners (on pool threads and on I/O threads) and from the main thread, all
  * at once. It ends by closing the root and prints a report; it exits 1 if any invariant broke
- * (a listener after its connection's close returned, a deadlock or hung wait, a leaked node, a
- * lost or duplicated event, a message lost without chaos), 2 on bad arguments.
+ * (a listener that started after its connection's close returned, or was still running when a
+ * close from outside every listener returned; a deadlock or hung wait; a leaked node; a
+ * duplicated onClosed; a message out of order; without chaos, a message lost or a connection
+ * error), 2 on bad arguments.
  *
  * <pre>{@code
  * ./mvnw -q -pl samples -am compile exec:exec -Dsample.args="--pairs 64 --messages 5000 --chaos"
@@ -121,7 +125,12 @@ public final class RelayDemo {
   private static void runTraffic(Options options, Tally tally, PrintStream out)
       throws Exception {
     Lifecycle root = Lifecycle.root("relay-demo");
-    ExecutorService pool = Executors.newFixedThreadPool(options.callbackThreads());
+    AtomicInteger threadIds = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(options.callbackThreads(), task -> {
+      Thread thread = new Thread(task, "relay-callbacks-" + threadIds.incrementAndGet());
+      thread.setDaemon(true); // a failed run must still let the JVM exit and report
+      return thread;
+    });
     // @start region="root-owns-pool"
     root.own(() -> { // the root's resource: closed after every connection, so lanes drain first
       pool.shutdown();
@@ -130,37 +139,46 @@ public final class RelayDemo {
       }
     });
     // @end region="root-owns-pool"
-    Relay relay = new Relay(tally, options.chaos(), options.messages());
-    Server server = Server.listen(root, new InetSocketAddress("127.0.0.1", 0), pool,
-        relay::accept);
-    // Half the pairs run their listeners on the client I/O thread, half on the pool.
-    Client onIoThread = Client.open(root, "clients-io");
-    Client onPool = Client.open(root, "clients-pool", pool);
-    CountDownLatch ended = new CountDownLatch(2 * options.pairs());
     List<Peer> peers = new ArrayList<>();
-    for (int pair = 0; pair < options.pairs(); pair++) {
-      Client client = pair % 2 == 0 ? onIoThread : onPool;
-      for (int side = 0; side < 2; side++) {
-        Peer peer = new Peer(pair, side, options.messages(), options.chaos(), tally, ended);
-        client.connect(server.address(), peer::attach);
-        peers.add(peer);
-      }
-    }
-    awaitEnd(options, tally, out, relay, ended, peers);
-    // @start region="bounded-close"
+    List<Server> servers = new ArrayList<>();
     try {
-      root.closeAsync().get(options.timeoutSeconds(), TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      tally.problem(tally.deadlocks, "closing the root hung; it is at:\n" + root.dump());
+      Relay relay = new Relay(tally, options.chaos(), options.messages());
+      Server server = Server.listen(root, new InetSocketAddress("127.0.0.1", 0), pool,
+          relay::accept);
+      servers.add(server);
+      // Half the pairs run their listeners on the client I/O thread, half on the pool.
+      Client onIoThread = Client.open(root, "clients-io");
+      Client onPool = Client.open(root, "clients-pool", pool);
+      CountDownLatch ended = new CountDownLatch(2 * options.pairs());
+      for (int pair = 0; pair < options.pairs(); pair++) {
+        Client client = pair % 2 == 0 ? onIoThread : onPool;
+        for (int side = 0; side < 2; side++) {
+          Peer peer = new Peer(pair, side, options.messages(), options.chaos(), tally, ended);
+          client.connect(server.address(), peer::attach);
+          peers.add(peer);
+        }
+      }
+      awaitEnd(options, tally, out, relay, ended, peers);
+    } finally { // however the run went, everything is closed, within a bound
+      // @start region="bounded-close"
+      try {
+        root.closeAsync().get(options.timeoutSeconds(), TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        tally.problem(tally.deadlocks, "closing the root hung; it is at:\n" + root.dump());
+      } catch (ExecutionException e) {
+        tally.problem(tally.unexpectedErrors, "closing the root failed: " + e.getCause());
+      }
+      // @end region="bounded-close"
     }
-    // @end region="bounded-close"
     for (Peer peer : peers) {
       if (peer.tracked.connection.lifecycle().state() != Lifecycle.State.CLOSED) {
         tally.problem(tally.leakedNodes, peer.tracked.connection.path() + " is not closed");
       }
     }
-    if (!server.lifecycle().children().isEmpty()) {
-      tally.problem(tally.leakedNodes, "server still has " + server.lifecycle().children());
+    for (Server server : servers) {
+      if (!server.lifecycle().children().isEmpty()) {
+        tally.problem(tally.leakedNodes, "server still has " + server.lifecycle().children());
+      }
     }
   }
 

@@ -3,6 +3,7 @@ package dev.tether.samples.relay;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What the relay demo counts, from every thread; the report and its verdict are made of it. */
@@ -30,10 +31,11 @@ final class Tally {
   final LongAdder leakedNodes = new LongAdder();
   /** The first few things that went wrong, in words. */
   final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger recorded = new AtomicInteger();
 
   void problem(LongAdder counter, String what) {
     counter.increment();
-    if (problems.size() < 10) {
+    if (recorded.getAndIncrement() < 10) {
       problems.add(what);
     }
   }

@@ -57,10 +57,29 @@ class RelayDemoTest {
       Connection connection = Client.open(app, "client").connect(server.address(), c -> { });
       Tracked tracked = new Tracked(connection, tally);
       tracked.closeFromOutside();
-      tracked.listenerStarts("a broken library's late onMessage"); // what must never happen
+      // What must never happen: a broken library running a listener after close() returned.
+      tracked.watch("a broken library's late onMessage", ignored -> { }).accept(null);
       assertEquals(1, tally.callbacksAfterClose.sum());
       List<String> violations = tally.violations(true, 0);
       assertTrue(violations.contains("callbacks after close() returned: 1"), violations.toString());
+    } finally {
+      app.closeAsync().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void theAfterCloseCheck_catchesAListenerStillRunningWhenCloseReturned() throws Exception {
+    Tally tally = new Tally();
+    Lifecycle app = Lifecycle.root("check");
+    try {
+      Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), conn -> { });
+      Connection connection = Client.open(app, "client").connect(server.address(), c -> { });
+      Tracked tracked = new Tracked(connection, tally);
+      // A broken close that returns while a listener runs: closing from inside a watched call
+      // models it, because that close (rightly) does not wait for its own caller.
+      tracked.watch("a listener still running", ignored -> tracked.closeFromOutside())
+          .accept(null);
+      assertEquals(1, tally.callbacksAfterClose.sum());
     } finally {
       app.closeAsync().get(10, TimeUnit.SECONDS);
     }
