@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * 690): a connection's callbacks run on its processor, and the state callback closes the
  * connection, whose close waits for the processor to be idle, that is, for itself.
  *
- * <p>No latch is needed: the naive design hangs on every interleaving.
+ * <p>No latch forces an interleaving: the naive design hangs on every one. A latch marks the
+ * moment the callback starts closing, the bound is measured from there, and the wait for the
+ * processor to get there is bounded only by {@link Waits#SET_UP}.
  */
 final class CloseFromCallbackCase implements GalleryCase {
   @Override
@@ -41,6 +43,7 @@ final class CloseFromCallbackCase implements GalleryCase {
   public Outcome runNaive(Duration bound) {
     NaiveProcessor processor = new NaiveProcessor("naive-processor");
     NaiveCallback<String> onStateChange = new NaiveCallback<>("onStateChange");
+    CountDownLatch closing = new CountDownLatch(1);
     CountDownLatch closeReturned = new CountDownLatch(1);
     Runnable close = () -> {
       onStateChange.reset(); // the recursive mutex lets a reset from inside the callback through
@@ -48,16 +51,21 @@ final class CloseFromCallbackCase implements GalleryCase {
     };
     onStateChange.set(state -> {
       if (state.equals("failed")) {
+        closing.countDown();
         close.run();
         closeReturned.countDown();
       }
     });
     processor.enqueue(() -> onStateChange.call("failed"));
     Thread worker = processor.worker();
+    if (!Waits.await(closing, Waits.SET_UP)) {
+      return Outcome.unexpected("the state callback did not run within "
+          + Waits.seconds(Waits.SET_UP), worker);
+    }
     if (Waits.await(closeReturned, bound)) {
       return Outcome.unexpected("close() returned: the naive design did not deadlock");
     }
-    if (!Waits.until(processor::isJoiningItself, bound)) {
+    if (!Waits.until(processor::isJoiningItself, Waits.SET_UP)) {
       return Outcome.unexpected("close() did not return within " + Waits.seconds(bound)
           + ", but the processor is not waiting for itself", worker);
     }
@@ -73,22 +81,30 @@ final class CloseFromCallbackCase implements GalleryCase {
     try {
       Lifecycle connection = Lifecycle.root("connection", Delivery.serialOn(processor));
       CallbackSlot<String> onStateChange = connection.slot("onStateChange");
+      CountDownLatch closing = new CountDownLatch(1);
       CountDownLatch closeReturned = new CountDownLatch(1);
       AtomicReference<String> closedOn = new AtomicReference<>();
+      long[] closeNanos = new long[1];
       onStateChange.set(state -> {
         if (state.equals("failed")) {
+          closing.countDown();
+          long start = System.nanoTime();
           connection.close();
+          closeNanos[0] = System.nanoTime() - start;
           closedOn.set(Thread.currentThread().getName());
           closeReturned.countDown();
         }
       });
-      long start = System.nanoTime();
       onStateChange.invoke("failed");
+      if (!Waits.await(closing, Waits.SET_UP)) {
+        return Outcome.unexpected("the state callback did not run within "
+            + Waits.seconds(Waits.SET_UP));
+      }
       if (!Waits.await(closeReturned, bound)) {
         return Outcome.unexpected("close() from the callback did not return within "
             + Waits.seconds(bound));
       }
-      String elapsed = Waits.since(start);
+      String elapsed = Waits.millis(closeNanos[0]);
       if (connection.state() != Lifecycle.State.CLOSED || !onStateChange.isClosed()) {
         return Outcome.unexpected("close() returned but the connection is "
             + connection.state() + " and its slot " + onStateChange);

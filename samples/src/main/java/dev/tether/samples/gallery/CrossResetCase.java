@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * callback.
  *
  * <p>The interleaving is forced with one latch: each callback counts down "inside" and waits for
- * the other to be inside too, then resets the other slot.
+ * the other to be inside too, then resets the other slot. Once both are inside, the naive design
+ * hangs and Tether completes under any scheduling; the bound is measured from that moment, and
+ * the wait to get there is bounded only by {@link Waits#SET_UP}.
  */
 final class CrossResetCase implements GalleryCase {
   @Override
@@ -44,12 +46,12 @@ final class CrossResetCase implements GalleryCase {
     CountDownLatch done = new CountDownLatch(2);
     x.set(event -> {
       bothInside.countDown();
-      Waits.await(bothInside, bound);
+      Waits.await(bothInside, Waits.SET_UP);
       y.reset();
     });
     y.set(event -> {
       bothInside.countDown();
-      Waits.await(bothInside, bound);
+      Waits.await(bothInside, Waits.SET_UP);
       x.reset();
     });
     Thread a = Waits.daemon("naive-A", () -> {
@@ -60,10 +62,15 @@ final class CrossResetCase implements GalleryCase {
       y.call("event");
       done.countDown();
     });
+    if (!Waits.await(bothInside, Waits.SET_UP)) {
+      return Outcome.unexpected("the two callbacks were not both running within "
+          + Waits.seconds(Waits.SET_UP), a, b);
+    }
+    // Each thread holds its own slot's mutex and is about to take the other's: the hang is certain.
     if (Waits.await(done, bound)) {
       return Outcome.unexpected("both resets returned: the naive design did not deadlock");
     }
-    if (!y.mutex.confirmBlocks(a, b, bound) || !x.mutex.confirmBlocks(b, a, bound)) {
+    if (!y.mutex.confirmBlocks(a, b, Waits.SET_UP) || !x.mutex.confirmBlocks(b, a, Waits.SET_UP)) {
       return Outcome.unexpected("not done after " + Waits.seconds(bound)
           + ", but the threads are not waiting for each other", a, b);
     }
@@ -81,9 +88,8 @@ final class CrossResetCase implements GalleryCase {
     CountDownLatch done = new CountDownLatch(2);
     // A reset that returns while the other callback still runs skipped its wait: rule 2.
     List<String> skipped = new CopyOnWriteArrayList<>();
-    x.set(event -> crossReset(xRunning, bothInside, bound, y, yRunning, skipped));
-    y.set(event -> crossReset(yRunning, bothInside, bound, x, xRunning, skipped));
-    long start = System.nanoTime();
+    x.set(event -> crossReset(xRunning, bothInside, y, yRunning, skipped));
+    y.set(event -> crossReset(yRunning, bothInside, x, xRunning, skipped));
     Thread a = Waits.daemon("tether-A", () -> {
       x.invoke("event");
       done.countDown();
@@ -92,6 +98,11 @@ final class CrossResetCase implements GalleryCase {
       y.invoke("event");
       done.countDown();
     });
+    if (!Waits.await(bothInside, Waits.SET_UP)) {
+      return Outcome.unexpected("the two callbacks were not both running within "
+          + Waits.seconds(Waits.SET_UP), a, b);
+    }
+    long start = System.nanoTime();
     if (!Waits.await(done, bound)) {
       return Outcome.unexpected("Tether's resets did not return within " + Waits.seconds(bound),
           a, b);
@@ -110,12 +121,11 @@ final class CrossResetCase implements GalleryCase {
   }
 
   private static void crossReset(AtomicBoolean selfRunning, CountDownLatch bothInside,
-      Duration bound, CallbackSlot<String> other, AtomicBoolean otherRunning,
-      List<String> skipped) {
+      CallbackSlot<String> other, AtomicBoolean otherRunning, List<String> skipped) {
     selfRunning.set(true);
     try {
       bothInside.countDown();
-      Waits.await(bothInside, bound);
+      Waits.await(bothInside, Waits.SET_UP);
       other.reset();
       if (otherRunning.get()) {
         skipped.add(Thread.currentThread().getName());

@@ -22,11 +22,18 @@ interface GalleryCase {
   Outcome.Kind tetherPromise();
 
   /**
-   * Runs the naive design; a hang is declared only after {@code bound} and only once the blocked
-   * threads are seen waiting for each other. Blocks at most a small multiple of the bound.
+   * Runs the naive design; a hang is declared only when the run has not finished {@code bound}
+   * after its forced interleaving is in place, and only once the blocked threads are seen waiting
+   * for each other. Set-up waits are bounded by {@link Waits#SET_UP}, never by {@code bound}, so
+   * a slow start cannot keep the naive design from failing. Blocks at most a few times
+   * {@code SET_UP}, and about {@code bound} when the run goes as described.
    */
   Outcome runNaive(Duration bound);
 
-  /** Runs the Tether design; failing to finish within {@code bound} is {@code UNEXPECTED}. */
+  /**
+   * Runs the Tether design; not finishing within {@code bound} of the moment its forced
+   * interleaving is in place is {@code UNEXPECTED}, and so is an interleaving that was not seen to
+   * happen. Set-up waits are bounded by {@link Waits#SET_UP}.
+   */
   Outcome runTether(Duration bound);
 }

@@ -14,7 +14,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * absence of any lock-order check, and it is the user-lock form of issue 1181.
  *
  * <p>The interleaving is forced with latches: the callback is running before the application
- * takes the session lock, and takes the lock only once the application holds it.
+ * takes the session lock, and takes the lock only once the application holds it; the
+ * application resets once the callback is queued on the session lock. From then on the naive
+ * design hangs and Tether throws under any scheduling; the bound is measured from the reset, and
+ * the wait to get there is bounded only by {@link Waits#SET_UP}. (Tether also throws when the
+ * reset comes first; its lock probe then backs off, which only makes the report slower.)
  */
 final class UserLockCase implements GalleryCase {
   @Override
@@ -43,30 +47,39 @@ final class UserLockCase implements GalleryCase {
     InspectableLock session = new InspectableLock("the session lock");
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch sessionLocked = new CountDownLatch(1);
+    CountDownLatch resetting = new CountDownLatch(1);
     CountDownLatch resetReturned = new CountDownLatch(1);
     onMessage.set(message -> {
       inside.countDown();
-      Waits.await(sessionLocked, bound);
+      Waits.await(sessionLocked, Waits.SET_UP);
       session.lock();
       session.unlock();
     });
     Thread io = Waits.daemon("naive-io", () -> onMessage.call("message"));
     Thread app = Waits.daemon("naive-app", () -> {
-      Waits.await(inside, bound);
+      Waits.await(inside, Waits.SET_UP);
       session.lock();
       try {
         sessionLocked.countDown();
+        Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
+        resetting.countDown();
         onMessage.reset();
         resetReturned.countDown();
       } finally {
         session.unlock();
       }
     });
+    if (!Waits.await(inside, Waits.SET_UP) || !Waits.await(resetting, Waits.SET_UP)) {
+      return Outcome.unexpected("the callback and the reset were not both under way within "
+          + Waits.seconds(Waits.SET_UP), io, app);
+    }
+    // The callback holds onMessage's mutex, the application holds the session lock, and each is
+    // about to take the other's: the hang is certain.
     if (Waits.await(resetReturned, bound)) {
       return Outcome.unexpected("reset() returned: the naive design did not deadlock");
     }
-    if (!onMessage.mutex.confirmBlocks(app, io, bound)
-        || !session.confirmBlocks(io, app, bound)) {
+    if (!onMessage.mutex.confirmBlocks(app, io, Waits.SET_UP)
+        || !session.confirmBlocks(io, app, Waits.SET_UP)) {
       return Outcome.unexpected("reset() did not return within " + Waits.seconds(bound)
           + ", but the threads are not waiting for each other", io, app);
     }
@@ -80,12 +93,13 @@ final class UserLockCase implements GalleryCase {
     InspectableLock session = new InspectableLock("the session lock");
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch sessionLocked = new CountDownLatch(1);
+    CountDownLatch resetting = new CountDownLatch(1);
     CountDownLatch resetReturned = new CountDownLatch(1);
     CountDownLatch callbackReturned = new CountDownLatch(1);
     AtomicReference<CallbackDeadlockException> thrown = new AtomicReference<>();
     onMessage.set(message -> {
       inside.countDown();
-      Waits.await(sessionLocked, bound);
+      Waits.await(sessionLocked, Waits.SET_UP);
       session.lock();
       session.unlock();
       callbackReturned.countDown();
@@ -93,10 +107,12 @@ final class UserLockCase implements GalleryCase {
     Thread io = Waits.daemon("tether-io", () -> onMessage.invoke("message"));
     long[] resetNanos = new long[1];
     Thread app = Waits.daemon("tether-app", () -> {
-      Waits.await(inside, bound);
+      Waits.await(inside, Waits.SET_UP);
       session.lock();
       try {
         sessionLocked.countDown();
+        Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
+        resetting.countDown();
         long start = System.nanoTime();
         try {
           onMessage.reset();
@@ -109,6 +125,10 @@ final class UserLockCase implements GalleryCase {
         session.unlock(); // lets the stuck call finish
       }
     });
+    if (!Waits.await(inside, Waits.SET_UP) || !Waits.await(resetting, Waits.SET_UP)) {
+      return Outcome.unexpected("the callback and the reset were not both under way within "
+          + Waits.seconds(Waits.SET_UP), io, app);
+    }
     if (!Waits.await(resetReturned, bound)) {
       return Outcome.unexpected("Tether's reset() did not return within "
           + Waits.seconds(bound), io, app);

@@ -9,6 +9,15 @@ import java.util.function.BooleanSupplier;
 
 /** Bounded waits and daemon threads: nothing in the gallery waits without a bound. */
 final class Waits {
+  /**
+   * How long a set-up step may take: a thread starting, or reaching the point where a case's
+   * forced interleaving is in place. Never part of a measured bound: a loaded machine may take
+   * long to get there, but once there the naive design fails and Tether keeps its promise under
+   * any scheduling, so only a broken run ever waits this out. A hang bound or a Tether bound is
+   * measured from the moment the interleaving is in place, not from the start of the run.
+   */
+  static final Duration SET_UP = Duration.ofSeconds(30);
+
   private Waits() {}
 
   /** Starts a daemon thread: a naive run that hangs abandons it, and the JVM can still exit. */
@@ -54,6 +63,23 @@ final class Waits {
   static boolean isParked(Thread thread) {
     Thread.State state = thread.getState();
     return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+  }
+
+  /**
+   * Whether {@code thread} is parked inside {@code method} of {@code type}, a method it calls
+   * once: the frame is seen before and after the thread state, so the park happened inside it.
+   */
+  static boolean isParkedIn(Thread thread, Class<?> type, String method) {
+    return isIn(thread, type, method) && isParked(thread) && isIn(thread, type, method);
+  }
+
+  private static boolean isIn(Thread thread, Class<?> type, String method) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(type.getName()) && frame.getMethodName().equals(method)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** "1.0 s". */

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,8 +102,33 @@ class DeadlockGalleryTest {
     assertEquals(Outcome.Kind.COMPLETED, outcome.kind(), outcome.summary());
     assertTrue(outcome.summary().contains("onClosed fired exactly once; 2 of 2 closers saw it"),
         outcome.summary());
-    assertTrue(outcome.summary().contains("called close() while the winner was closing"),
-        outcome.summary());
+    assertTrue(outcome.summary().contains("'tether-closer-2' called close() while"
+        + " 'tether-closer-1' was closing, was seen parked inside it"), outcome.summary());
+  }
+
+  /** Regression: a Tether run in which the race did not happen used to pass as COMPLETED. */
+  @Test
+  void raceNotSeen_loserNeverParkedInClose_saysTheInterleavingDidNotHappen() {
+    CountDownLatch release = new CountDownLatch(1);
+    Thread elsewhere = Waits.daemon("parked-elsewhere", () -> Waits.await(release, TETHER));
+    try {
+      Optional<String> reason =
+          ConcurrentCloseCase.raceNotSeen(elsewhere, new CountDownLatch(2), Duration.ofMillis(100));
+
+      assertEquals(Optional.of("'parked-elsewhere' was not seen parked inside close() within"
+          + " 0.1 s: the forced interleaving did not happen"), reason);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void raceNotSeen_aCloserReturnedWhileTheWinnerWasClosing_saysThePromiseWasBroken() {
+    Optional<String> reason = ConcurrentCloseCase.raceNotSeen(Thread.currentThread(),
+        new CountDownLatch(1), Duration.ofMillis(100));
+
+    assertTrue(reason.orElseThrow().startsWith("a closer returned from close() while the winner"
+        + " was still closing"), reason::toString);
   }
 
   @Test
