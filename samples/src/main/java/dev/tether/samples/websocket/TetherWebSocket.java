@@ -7,12 +7,14 @@ import dev.tether.Lifecycle;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -62,13 +64,16 @@ import java.util.function.Function;
  * however the peer fragmented them; each is a fresh copy that the listener owns. Flow control:
  * at most {@link Builder#receiveWindow} whole messages are queued for the listeners at a time;
  * the next ones stay in the JDK and the kernel (back-pressuring the peer) until a listener call
- * finishes.
+ * finishes. Size: a message longer than {@link Builder#maxMessageBytes} (1 MiB by default) is
+ * not assembled: the connection is aborted as soon as the limit is passed, and {@link #onError}
+ * receives a {@link ProtocolException}.
  *
  * <p>Listeners: registered before {@link #connect()}, and fixed from then on. A kind of message
  * with no listener is discarded (and flow-controlled). {@link #onClose} runs at most once, when the
  * peer closes the connection (after the listeners of every earlier message), and not when this
- * side closes first; {@link #onError} runs at most once, on a transport or protocol error
- * (without one registered, errors are logged at {@code WARNING}); at most one of the two runs.
+ * side closes first; {@link #onError} runs at most once, on a transport or protocol error or a
+ * message over the size limit (without one registered, errors are logged at {@code WARNING}); at
+ * most one of the two runs.
  * After either, the socket closes itself, from the lane, as {@link #close()} does.
  *
  * <p>Blocking: {@link #close()} blocks until no listener of this socket runs on another thread,
@@ -138,14 +143,28 @@ import java.util.function.Function;
  * requests receiveWindow. A non-final fragment is copied into the assembly buffer and its credit
  * is returned at once (request(1)); ping and pong likewise. A whole message keeps its credit
  * until its slot callback has finished (the wrapper's finally calls request(1)), so at most
- * receiveWindow messages are queued on the lane per socket and the rest back-pressure the peer.
+ * receiveWindow messages are queued on the lane per socket (receiveWindow - 1 behind a running
+ * call) and the rest back-pressure the peer.
  * If the slot is closed, invoke returns false and the credit is not returned: the socket is
  * closing. request(1) from the lane may run the JDK's receive task on the lane thread and call the
  * Receiver there; its invoke then only queues (a lane call never nests), so nothing recurses.
  *
- * Receiver state (textParts, binaryParts, finished) is touched only from the JDK's Listener
- * calls, which the JDK makes "in a thread-safe manner, such that the next invocation may start
- * only after the previous one has finished" (WebSocket's class documentation), possibly on
+ * Size limit. Assembly counts a message's payload bytes before copying a fragment (UTF-8 bytes
+ * for text: the JDK hands over decoded chars, and a char's UTF-8 length is known from the char
+ * alone, a surrogate counting 2, so a pair split across fragments still counts 4). The fragment
+ * that would pass maxMessageBytes is never copied: the parts are dropped, the JDK socket is
+ * aborted from inside the Listener call (no more input, no credit returned, so the JDK delivers
+ * nothing more; `finished` drops anything it had in hand), and the ProtocolException goes to the
+ * onError slot, behind the messages already queued; its wrapper then closes the node, whose
+ * close frame fails at once on the aborted socket. Abort rather than a close frame: a peer that
+ * sends too much is not trusted to read one, and waiting for it would hold memory and time.
+ * The binary assembly buffer doubles but never past the limit, and a message is delivered in a
+ * buffer whose capacity is its length (trimmed by one copy if needed), so clear() on it shows
+ * nothing but the message.
+ *
+ * Receiver state (textParts, textBytes, binaryParts, finished) is touched only from the JDK's
+ * Listener calls, which the JDK makes "in a thread-safe manner, such that the next invocation may
+ * start only after the previous one has finished" (WebSocket's class documentation), possibly on
  * different threads; that ordering is the happens-before that makes plain fields safe. The data
  * the JDK passes may be reused once the listener method returns (we return null), so it is
  * copied before returning.
@@ -169,9 +188,18 @@ import java.util.function.Function;
  * future is left pending.
  *
  * State. `socket` is null until the handshake is done, then the JDK socket (CAS, once). Open,
- * closing and closed are the node's state. `connectCalled` and the listener fields are guarded by
- * setupLock, held only to check and copy, never while user code runs or anything blocks. The send
- * queue is guarded by sendLock, likewise.
+ * closing and closed are the node's state. `attached` is completed once, by the attach that won
+ * the CAS: true if node.own accepted the Transport, false if the node was already closing.
+ * attach is called twice (from onOpen and from the handshake future's completion, which the JDK
+ * orders in no documented way, so possibly at once), and each caller acts on the outcome through
+ * the future (onOpen requests the window, the completion completes or fails `connected`), so the
+ * loser never acts on a decision not yet made: the socket being recorded does not mean the node
+ * owns it (the completion once took the one for the other and reported a refused socket as
+ * connected). A refused own closes the Transport inside own(), on the attaching thread;
+ * Transport.close() recognises that (`registering`) and only aborts, so a JDK thread never waits
+ * out closeTimeout for a close frame there. `connectCalled` and the listener fields are guarded
+ * by setupLock, held only to check and copy, never while user code runs or anything blocks. The
+ * send queue is guarded by sendLock, likewise.
  */
 public final class TetherWebSocket implements AutoCloseable {
   /** Receives the peer's close: its status code and reason. */
@@ -208,6 +236,7 @@ public final class TetherWebSocket implements AutoCloseable {
   private final Duration closeTimeout;
   private final Duration connectTimeout; // null: the client's
   private final int receiveWindow;
+  private final int maxMessageBytes;
   private final CallbackSlot<String> textSlot;
   private final CallbackSlot<ByteBuffer> binarySlot;
   private final CallbackSlot<CloseStatus> closeSlot;
@@ -218,6 +247,8 @@ public final class TetherWebSocket implements AutoCloseable {
   private volatile WebSocket socket;
   /** Why the handshake failed; written before the node closes, read after. */
   private volatile Throwable connectFailure;
+  /** Completed once by the first attach: whether the node owns the connection (see the notes). */
+  private final CompletableFuture<Boolean> attached = new CompletableFuture<>();
 
   // Guarded by setupLock.
   private final ReentrantLock setupLock = new ReentrantLock();
@@ -239,6 +270,7 @@ public final class TetherWebSocket implements AutoCloseable {
     this.closeTimeout = builder.closeTimeout;
     this.connectTimeout = builder.connectTimeout;
     this.receiveWindow = builder.receiveWindow;
+    this.maxMessageBytes = builder.maxMessageBytes;
     Delivery delivery = builder.delivery != null
         ? builder.delivery
         : Delivery.serialOn(DefaultLanePool.POOL);
@@ -304,7 +336,8 @@ public final class TetherWebSocket implements AutoCloseable {
 
   /**
    * Sets the listener for whole binary messages, replacing an earlier one. Each buffer is a fresh
-   * heap buffer (position 0, limit the message's length) that the listener owns.
+   * heap buffer that the listener owns: position 0, limit and capacity the message's length, so
+   * {@code clear()} or {@code array()} show the message and nothing else.
    *
    * @return this socket
    * @throws NullPointerException if {@code listener} is null
@@ -365,7 +398,8 @@ public final class TetherWebSocket implements AutoCloseable {
    * Installs the listeners and starts the opening handshake. The future completes with this
    * socket when the connection is open, or exceptionally with the JDK's failure (the socket is
    * then closed; no listener is called), or with {@link IllegalStateException} naming the path
-   * if this socket is closed before it opens. Cancelling the future does not stop the
+   * if this socket's close (or an ancestor's) began before the handshake completed: the
+   * connection is then aborted, without a close frame. Cancelling the future does not stop the
    * connection; {@link #close()} does. Never blocks.
    *
    * @throws IllegalStateException if {@code connect()} was called before
@@ -441,10 +475,17 @@ public final class TetherWebSocket implements AutoCloseable {
       if (failure != null) {
         failConnect(failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause() : failure);
-      } else if (attach(opened)) {
-        connected.complete(this);
+        return;
       }
-      // else: closed meanwhile; attach aborted the socket and the close hook fails the future.
+      attach(opened).thenAccept(owned -> {
+        if (owned) {
+          connected.complete(this);
+        } else {
+          // At once: the close that refused it may be held up for long (a child's resource).
+          connected.completeExceptionally(new IllegalStateException("websocket '" + node.path()
+              + "' was closed before its handshake completed: the connection was aborted"));
+        }
+      });
     });
     return connected.copy();
   }
@@ -507,8 +548,16 @@ public final class TetherWebSocket implements AutoCloseable {
   }
 
   /**
-   * This socket's node. Resources and child nodes registered on it are closed with the socket,
-   * before its listeners are stopped; {@link Lifecycle#dump()} shows its slots and lane.
+   * This socket's node; {@link Lifecycle#dump()} shows its slots and lane. What you own there
+   * ({@link Lifecycle#own}) is closed with the socket after its listeners are stopped, so a
+   * listener never sees it closed, except where Tether's close does not wait for a listener: the
+   * listener's own call when it closes the socket, a wait-for cycle, or a listener blocked on a
+   * lock the closing thread holds (the rules of {@link CallbackSlot#reset()}). The connection
+   * itself is also a resource of this node, registered when the handshake completes, and
+   * resources close in reverse order of registration: what you own before calling
+   * {@link #connect()} is closed after the connection is aborted; what you own after its future
+   * completed is closed before the close frame is sent; in between, either. Child nodes close
+   * first, before the listeners are stopped, as every {@link Lifecycle} child does.
    */
   public Lifecycle lifecycle() {
     return node;
@@ -532,23 +581,35 @@ public final class TetherWebSocket implements AutoCloseable {
   private final class Receiver implements WebSocket.Listener {
     // Touched only by the JDK's Listener calls, which never overlap (see the notes).
     private StringBuilder textParts; // null between messages
+    private long textBytes; // UTF-8 bytes in textParts; 0 between messages
     private ByteBuffer binaryParts; // null between messages; position = bytes so far
-    private boolean finished; // onClose or onError seen
+    private boolean finished; // onClose or onError seen, or a message over the size limit
 
     @Override
     public void onOpen(WebSocket opened) {
-      if (attach(opened)) {
-        opened.request(receiveWindow);
-      }
+      attach(opened).thenAccept(owned -> {
+        if (owned) {
+          opened.request(receiveWindow);
+        }
+      });
     }
 
     @Override
     public CompletionStage<?> onText(WebSocket from, CharSequence data, boolean last) {
+      if (finished) {
+        return null; // aborted for size; the JDK had this in hand
+      }
+      long size = textBytes + utf8Length(data);
+      if (size > maxMessageBytes) {
+        tooLarge(from, "text", size);
+        return null;
+      }
       if (!last) {
         if (textParts == null) {
           textParts = new StringBuilder();
         }
         textParts.append(data);
+        textBytes = size;
         from.request(1);
         return null;
       }
@@ -558,6 +619,7 @@ public final class TetherWebSocket implements AutoCloseable {
       } else {
         message = textParts.append(data).toString();
         textParts = null;
+        textBytes = 0;
       }
       deliver(textSlot, message);
       return null;
@@ -565,15 +627,36 @@ public final class TetherWebSocket implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket from, ByteBuffer data, boolean last) {
-      binaryParts = append(binaryParts, data);
+      if (finished) {
+        return null; // as in onText
+      }
+      long size = (binaryParts == null ? 0L : binaryParts.position()) + data.remaining();
+      if (size > maxMessageBytes) {
+        tooLarge(from, "binary", size);
+        return null;
+      }
+      binaryParts = append(binaryParts, data, maxMessageBytes);
       if (!last) {
         from.request(1);
         return null;
       }
-      ByteBuffer message = binaryParts.flip();
+      ByteBuffer message = exactly(binaryParts);
       binaryParts = null;
       deliver(binarySlot, message);
       return null;
+    }
+
+    /**
+     * A message passed maxMessageBytes: drops it, aborts the connection, reports it to onError.
+     * Abort first, so that an inline onError listener already sees the connection gone, as every
+     * other Delivery does.
+     */
+    private void tooLarge(WebSocket from, String kind, long size) {
+      finish(kind + " message too large");
+      from.abort();
+      deliver(errorSlot, new ProtocolException("websocket '" + node.path() + "': " + kind
+          + " message larger than maxMessageBytes (" + maxMessageBytes + " bytes): " + size
+          + " bytes so far; connection aborted"));
     }
 
     @Override
@@ -608,6 +691,7 @@ public final class TetherWebSocket implements AutoCloseable {
     /** Marks the terminal event; false if one was seen already (the JDK promises none). */
     private boolean finish(String event) {
       textParts = null;
+      textBytes = 0;
       binaryParts = null;
       if (finished) {
         LOG.log(Level.DEBUG, () -> "websocket '" + node.path() + "': ignored late " + event);
@@ -642,40 +726,67 @@ public final class TetherWebSocket implements AutoCloseable {
     }
   }
 
-  /** Copies {@code data} after {@code parts}, growing it as needed; the JDK reuses data. */
-  private static ByteBuffer append(ByteBuffer parts, ByteBuffer data) {
+  /**
+   * Copies {@code data} after {@code parts}, growing it as needed but never past {@code limit};
+   * the JDK reuses data. The caller has checked that the sum fits in {@code limit}.
+   */
+  private static ByteBuffer append(ByteBuffer parts, ByteBuffer data, int limit) {
     if (parts == null) {
       return ByteBuffer.allocate(data.remaining()).put(data);
     }
     if (parts.remaining() < data.remaining()) {
       long needed = (long) parts.position() + data.remaining();
-      int capacity = (int) Math.min(Integer.MAX_VALUE - 8,
-          Math.max(needed, 2L * parts.capacity()));
-      if (capacity < needed) {
-        throw new IllegalStateException("binary message larger than 2 GiB");
-      }
+      int capacity = (int) Math.min(limit, Math.max(needed, 2L * parts.capacity()));
       parts = ByteBuffer.allocate(capacity).put(parts.flip());
     }
     return parts.put(data);
   }
 
+  /** {@code parts} flipped, in a buffer whose capacity is its length (copied if it is not). */
+  private static ByteBuffer exactly(ByteBuffer parts) {
+    parts.flip();
+    return parts.limit() == parts.capacity()
+        ? parts
+        : ByteBuffer.wrap(Arrays.copyOf(parts.array(), parts.limit()));
+  }
+
+  /**
+   * The UTF-8 length of {@code text}. Each surrogate counts 2, so a pair counts 4 even when a
+   * fragment boundary splits it; the JDK's decoder produces no unpaired surrogates.
+   */
+  private static long utf8Length(CharSequence text) {
+    long bytes = 0;
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char c = text.charAt(i);
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+    }
+    return bytes;
+  }
+
   // ---- connecting ----
 
   /**
-   * Records the open JDK socket and gives it to the node; false if the node is closing or closed,
-   * in which case {@link Lifecycle#own} has aborted it. Called from onOpen and from the
-   * handshake's completion, whichever comes first; idempotent.
+   * Records the open JDK socket and gives it to the node, once: the first call (from onOpen or
+   * from the handshake's completion, whichever comes first) decides, every call returns the
+   * outcome, which completes with true if the node owns the connection, or false if the node was
+   * already closing or closed (the connection has then been aborted). See the notes.
    */
-  private boolean attach(WebSocket opened) {
-    if (!SOCKET.compareAndSet(this, null, opened)) {
-      return socket == opened;
+  private CompletableFuture<Boolean> attach(WebSocket opened) {
+    if (SOCKET.compareAndSet(this, null, opened)) {
+      Transport transport = new Transport(opened);
+      boolean owned;
+      transport.registering = Thread.currentThread();
+      try {
+        node.own(transport);
+        owned = true;
+      } catch (IllegalStateException closing) {
+        owned = false; // own() has closed the transport, which aborted it
+      } finally {
+        transport.registering = null;
+      }
+      attached.complete(owned);
     }
-    try {
-      node.own(new Transport(opened));
-      return true;
-    } catch (IllegalStateException closed) {
-      return false;
-    }
+    return attached;
   }
 
   private void failConnect(Throwable failure) {
@@ -850,6 +961,12 @@ public final class TetherWebSocket implements AutoCloseable {
   /** The node's resource: closed after the slots, so no listener can see what follows. */
   private final class Transport implements AutoCloseable {
     private final WebSocket target;
+    /**
+     * The thread inside {@code node.own(this)}, null before and after. Plain: only the attaching
+     * thread writes it, and another thread's racy read sees null or that thread, never itself,
+     * which is all close() compares against.
+     */
+    Thread registering;
 
     Transport(WebSocket target) {
       this.target = target;
@@ -857,6 +974,13 @@ public final class TetherWebSocket implements AutoCloseable {
 
     @Override
     public void close() {
+      if (registering == Thread.currentThread()) {
+        // own() refused us: the node was closing before the socket opened. Nobody has used the
+        // connection, so abort alone is enough, and this is a JDK thread, which must not wait
+        // out closeTimeout for a close frame.
+        target.abort();
+        return;
+      }
       try {
         awaitCloseFrame(sendCloseFrame(target));
       } finally {
@@ -942,6 +1066,7 @@ public final class TetherWebSocket implements AutoCloseable {
     private Duration closeTimeout = Duration.ofSeconds(1);
     private Duration connectTimeout;
     private int receiveWindow = 16;
+    private int maxMessageBytes = 1 << 20;
 
     private Builder(Lifecycle parent, HttpClient client, URI uri) {
       this.parent = Objects.requireNonNull(parent, "parent");
@@ -1029,6 +1154,28 @@ public final class TetherWebSocket implements AutoCloseable {
         throw new IllegalArgumentException("receiveWindow must be at least 1, was " + messages);
       }
       this.receiveWindow = messages;
+      return this;
+    }
+
+    /**
+     * The largest received message, text or binary, in payload bytes (UTF-8 bytes for text),
+     * however the peer fragments it; default 1 MiB ({@code 1 << 20}). A message that passes it
+     * is dropped before its excess is copied, the connection is aborted (no close frame), and
+     * {@link TetherWebSocket#onError} receives a {@link ProtocolException} naming the
+     * socket's path and the limit, after the listeners of earlier messages; then the socket
+     * closes itself. The memory a socket holds for assembling a message is then bounded by a
+     * small multiple of the limit (buffers grow by doubling, and text is held as UTF-16
+     * {@code char}s).
+     *
+     * @throws IllegalArgumentException if {@code bytes} is less than 1 or more than
+     *     {@code Integer.MAX_VALUE - 8}, the largest array a buffer can have
+     */
+    public Builder maxMessageBytes(int bytes) {
+      if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            "maxMessageBytes must be between 1 and Integer.MAX_VALUE - 8, was " + bytes);
+      }
+      this.maxMessageBytes = bytes;
       return this;
     }
 

@@ -23,6 +23,15 @@ final class Awaits {
     return Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(5));
   }
 
+  /**
+   * For a wait made once per message inside a listener: checks at once, then every millisecond,
+   * on the calling thread, so thousands of such waits stay fast and need no extra threads.
+   */
+  static ConditionFactory awaitInListener() {
+    return Awaitility.await().atMost(TIMEOUT).pollInSameThread().pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(1));
+  }
+
   static void await(CountDownLatch latch, String what) {
     try {
       assertTrue(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "timed out: " + what);

@@ -140,6 +140,97 @@ class TetherWebSocketTest {
     assertMessage(30, messages.get(1));
   }
 
+  /** Regression: a reassembled buffer had spare capacity, so clear() exposed stale bytes. */
+  @Test
+  void fragmentedBinary_deliveredBuffer_capacityIsTheMessageLength() throws Exception {
+    List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri()).onBinary(messages::add);
+    connect(socket);
+
+    socket.sendText("frag-binary:300"); // frames of 100: a doubling buffer would reach 400
+
+    await().until(() -> messages.size() == 1);
+    ByteBuffer message = messages.get(0);
+    assertEquals(0, message.position());
+    assertEquals(300, message.limit());
+    assertEquals(300, message.capacity(), "clear() would expose bytes past the message");
+    message.clear();
+    assertEquals(300, message.remaining(), "after clear()");
+  }
+
+  /**
+   * Regression: assembly had no bound, so a peer could fragment one message until the client ran
+   * out of memory. The limit counts UTF-8 bytes: 51 two-byte characters are over a limit of 100.
+   */
+  @Test
+  void fragmentedText_overMaxMessageBytes_onErrorNamesPathAndLimit_thenAbortedAndClosed()
+      throws Exception {
+    List<String> texts = new CopyOnWriteArrayList<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .maxMessageBytes(100)
+        .build()
+        .onText(texts::add)
+        .onError(errors::add);
+    connect(socket);
+    String atLimit = "\u00e9".repeat(50); // 100 UTF-8 bytes, one a frame
+
+    socket.sendText("frag-text:" + atLimit);
+    socket.sendText("frag-text:" + atLimit + "\u00e9");
+
+    assertTooLarge(socket, errors, "100 bytes");
+    assertEquals(List.of(atLimit), texts, "the message at the limit, and not the one over it");
+  }
+
+  @Test
+  void fragmentedBinary_overMaxMessageBytes_onErrorNamesPathAndLimit_thenAbortedAndClosed()
+      throws Exception {
+    List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .maxMessageBytes(300)
+        .build()
+        .onBinary(messages::add)
+        .onError(errors::add);
+    connect(socket);
+
+    socket.sendText("frag-binary:300");
+    socket.sendText("frag-binary:301");
+
+    assertTooLarge(socket, errors, "300 bytes");
+    assertEquals(1, messages.size(), "the message at the limit, and not the one over it");
+    assertMessage(300, messages.get(0));
+  }
+
+  @Test
+  void wholeTextFrame_overMaxMessageBytes_onError_thenAbortedAndClosed() throws Exception {
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    AtomicInteger texts = new AtomicInteger();
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .maxMessageBytes(100)
+        .build()
+        .onText(text -> texts.incrementAndGet())
+        .onError(errors::add);
+    connect(socket);
+
+    socket.sendText("x".repeat(101)); // echoed in one frame
+
+    assertTooLarge(socket, errors, "100 bytes");
+    assertEquals(0, texts.get());
+  }
+
+  private void assertTooLarge(TetherWebSocket socket, List<Throwable> errors, String limit)
+      throws InterruptedException {
+    await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
+    assertEquals(1, errors.size(), errors.toString());
+    assertInstanceOf(ProtocolException.class, errors.get(0));
+    String message = errors.get(0).getMessage();
+    assertTrue(message.contains("'" + socket.lifecycle().path() + "'")
+        && message.contains("maxMessageBytes (" + limit + ")"), message);
+    assertEquals(1006, server.awaitClose().code(), "aborted, no close frame");
+  }
+
   private static void assertMessage(int size, ByteBuffer message) {
     assertEquals(size, message.remaining());
     for (int i = 0; i < size; i++) {
@@ -147,27 +238,46 @@ class TetherWebSocketTest {
     }
   }
 
+  /**
+   * The credit rule: a whole message holds one credit from its arrival until its listener call
+   * returns, so while a call runs at most {@code receiveWindow - 1} more messages are queued on
+   * the lane. The listener is slow on purpose: each call waits until the JDK has filled the
+   * window behind it (or no more messages are coming), so a rule that gave credit back early, or
+   * no flow control at all, would show as a longer queue; and the window must fill exactly.
+   */
   @ParameterizedTest(name = "receiveWindow {0}")
-  @ValueSource(ints = {1, 16})
+  @ValueSource(ints = {1, 4, 16})
   void manyMessages_allDeliveredInOrder_underFlowControl(int window) throws Exception {
-    int count = 3_000;
+    int count = 2_000;
     List<String> texts = new ArrayList<>(); // the lane's calls never overlap
     AtomicInteger received = new AtomicInteger();
+    AtomicInteger mostQueued = new AtomicInteger(-1);
+    List<Throwable> listenerFailures = new CopyOnWriteArrayList<>();
+    AtomicReference<Delivery> lane = new AtomicReference<>();
     TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
         .receiveWindow(window)
+        .callbackErrorHandler((slot, error) -> listenerFailures.add(error))
         .build()
         .onText(text -> {
+          int behind = Math.min(window - 1, count - 1 - texts.size());
+          Awaits.awaitInListener().until(() -> lane.get().queuedCount() >= behind);
+          mostQueued.accumulateAndGet(lane.get().queuedCount(), Math::max);
           texts.add(text);
-          received.incrementAndGet(); // publishes texts to the test thread
+          received.incrementAndGet(); // publishes texts and mostQueued to the test thread
         });
+    lane.set(socket.lifecycle().delivery());
     connect(socket);
 
     socket.sendText("flood:" + count);
 
-    await().until(() -> received.get() == count);
+    await().until(() -> received.get() == count || !listenerFailures.isEmpty());
+    assertEquals(List.of(), listenerFailures, "a listener call failed or timed out");
     for (int i = 0; i < count; i++) {
       assertEquals(Integer.toString(i), texts.get(i));
     }
+    assertEquals(window - 1, mostQueued.get(),
+        "messages queued behind a running listener call: more breaks flow control, fewer "
+            + "means the window was never used in full");
   }
 
   @Test
@@ -625,6 +735,46 @@ class TetherWebSocketTest {
         "the node is closed before the future fails");
   }
 
+  /**
+   * Regression: with the node closing when the handshake completed, the JDK's onOpen was refused
+   * by the node, but the handshake's completion then found the socket recorded and completed the
+   * future normally. Deterministic: a child whose close is held keeps the node CLOSING (children
+   * close first) for the whole handshake.
+   */
+  @Test
+  void connect_closeBeganBeforeOpen_failsFutureAndAbortsWithoutCloseFrame() throws Exception {
+    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
+        .closeTimeout(Duration.ofMinutes(1)) // a close-frame wait would show as a stall
+        .build();
+    CountDownLatch childClosing = new CountDownLatch(1);
+    CountDownLatch releaseChild = new CountDownLatch(1);
+    socket.lifecycle().child("held").own(() -> {
+      childClosing.countDown();
+      Awaits.await(releaseChild, "the test to release the child's close");
+    });
+    Thread closer = new Thread(socket::close, "closer");
+    closer.start();
+    try {
+      Awaits.await(childClosing, "close() to reach the held child");
+      assertEquals(Lifecycle.State.CLOSING, socket.lifecycle().state());
+
+      ExecutionException failed = assertThrows(ExecutionException.class,
+          () -> Awaits.get(socket.connect(), "connect"));
+
+      assertInstanceOf(IllegalStateException.class, failed.getCause(), failed.toString());
+      assertTrue(failed.getCause().getMessage().contains(socket.lifecycle().path()),
+          failed.getCause().getMessage());
+      assertFalse(socket.isOpen());
+      assertEquals(1006, server.awaitClose().code(), "aborted, no close frame");
+      assertEquals(Lifecycle.State.CLOSING, socket.lifecycle().state(),
+          "the future failed while the close was still held, not by the close's end");
+    } finally {
+      releaseChild.countDown();
+      Awaits.join(closer, "close()");
+    }
+    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state());
+  }
+
   @Test
   void closeWhileConnecting_leavesNoConnectionBehind() throws Exception {
     for (int round = 0; round < 10; round++) {
@@ -673,6 +823,8 @@ class TetherWebSocketTest {
         () -> TetherWebSocket.create(app, CLIENT, URI.create("http://127.0.0.1/")));
     assertThrows(IllegalArgumentException.class,
         () -> TetherWebSocket.builder(app, CLIENT, server.uri()).receiveWindow(0));
+    assertThrows(IllegalArgumentException.class,
+        () -> TetherWebSocket.builder(app, CLIENT, server.uri()).maxMessageBytes(0));
     app.close();
     IllegalStateException closedParent = assertThrows(IllegalStateException.class,
         () -> TetherWebSocket.create(app, CLIENT, server.uri()));
