@@ -86,7 +86,11 @@ final class IoLoop implements AutoCloseable {
         fail(handler, e);
         return;
       }
-      handler.registered(key);
+      try {
+        handler.registered(key);
+      } catch (RuntimeException e) { // e.g. a lane's executor refused the open event
+        fail(handler, e);
+      }
     }
   }
 
