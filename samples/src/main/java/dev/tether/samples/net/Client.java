@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * {@link #close()} blocks as {@link Server#close()}.
  *
  * <p>Exceptions: a refused or failed connect is reported on the connection: {@code onError},
- * then {@code onClosed}.
+ * then {@code onClosed}. On a lane without an executor, a connect refused at once runs those
+ * listeners, and the connection's close, on the thread calling {@link #connect}.
  */
 public final class Client implements AutoCloseable {
   private final Lifecycle node;
@@ -39,7 +40,12 @@ public final class Client implements AutoCloseable {
   private Client(Lifecycle parent, String name, Executor callbackExecutor) {
     this.node = Objects.requireNonNull(parent, "parent").child(name);
     this.callbackExecutor = callbackExecutor;
-    this.loop = node.own(new IoLoop("tether-io-" + node.path()));
+    try {
+      this.loop = node.own(new IoLoop("tether-io-" + node.path()));
+    } catch (RuntimeException | Error e) { // e.g. no selector: leave no open node behind
+      Server.closeQuietly(node);
+      throw e;
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.tether.CallbackSlot;
 import dev.tether.Delivery;
 import dev.tether.Lifecycle;
 import dev.tether.Replay;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.nio.ByteBuffer;
@@ -41,11 +42,14 @@ import java.util.function.Consumer;
  * calling thread. {@link #send}, {@link #isOpen} and the accessors do not block.
  *
  * <p>Events: {@code onOpen} fires once when the connection is established, even for a listener
- * set later; {@code onClosed} fires exactly once when the peer closes the connection or it fails
+ * set later; {@code onClosed} fires once when the peer closes the connection or it fails
  * ({@code onError} first, with the cause), and never for a local {@link #close()}: when
- * {@code close()} returns, no listener runs or will run. So if a local {@code close()} overtakes a
- * remote end whose {@code onClosed} is still queued, the local close wins and {@code onClosed}
- * does not fire. A message that arrives while no {@code onMessage} listener is set is neither
+ * {@code close()} returns, no listener runs or will run. So it fires at most once: a close of the
+ * connection or of an ancestor that overtakes a remote end whose {@code onClosed} is still queued
+ * wins, and {@code onClosed} does not fire; nor does it if the lane's executor refuses it (that
+ * is logged, and the connection closes all the same). Replacing a listener discards the events
+ * already queued for the old one (Tether's rule: a queued call of a removed callback never runs),
+ * so set each listener once, before events flow. A message that arrives while no {@code onMessage} listener is set is neither
  * dropped nor kept for replay: the connection stops reading until a listener is set (TCP pushes
  * back on the peer), then delivers it and reads on. So no message is lost or reordered for want
  * of a listener; but a peer's end behind such a message is noticed only once a listener is set.
@@ -128,7 +132,13 @@ public final class Connection implements AutoCloseable {
    */
   public void onMessage(Consumer<? super ByteBuffer> listener) {
     messages.set(Objects.requireNonNull(listener, "listener"));
-    loop.execute(this::startReading); // refused once the loop stops: the connection has ended
+    loop.execute(() -> { // refused once the loop stops: the connection has ended
+      try {
+        startReading();
+      } catch (RuntimeException e) { // e.g. the lane's executor refused: the connection fails
+        endRemotely(e);
+      }
+    });
   }
 
   /** Sets the listener for the end of the connection by the peer or by a failure. */
@@ -222,6 +232,9 @@ public final class Connection implements AutoCloseable {
   /** The peer closed, or the connection failed ({@code cause} not null). */
   private void endRemotely(Throwable cause) {
     if (!ended.compareAndSet(false, true)) {
+      if (loop.inLoop() && key != null && key.isValid()) {
+        key.interestOps(0); // a local close is under way: stop the readiness that brought us here
+      }
       return; // already ended: closed locally, or reported once
     }
     try {
@@ -267,7 +280,8 @@ public final class Connection implements AutoCloseable {
 
   private void read() throws IOException {
     if (channel.read(inbound) < 0) {
-      endRemotely(null);
+      endRemotely(inbound.position() == 0 ? null : new EOFException("connection '" + node.path()
+          + "': the peer ended in the middle of a message, " + inbound.position() + " bytes in"));
       return;
     }
     deliverBuffered();
@@ -275,37 +289,47 @@ public final class Connection implements AutoCloseable {
 
   /**
    * Delivers every whole message in the buffer; with no listener set, stops reading instead, so a
-   * message is never dropped or kept out of order. The buffer is in write mode on entry and exit.
+   * message is never dropped or kept out of order. The buffer is in write mode on entry and on
+   * every exit, exceptions included, and holds exactly the bytes not yet delivered.
    */
   private void deliverBuffered() {
     inbound.flip();
-    while (inbound.remaining() >= 4) {
-      int size = inbound.getInt(inbound.position());
-      if (size < 0 || size > MAX_MESSAGE_BYTES) {
-        endRemotely(new ProtocolException("connection '" + node.path() + "': the peer sent a "
-            + "message of " + size + " bytes; the limit is " + MAX_MESSAGE_BYTES));
-        return;
-      }
-      if (!messages.isSet()) { // racy but safe: a listener set meanwhile restarts reading
-        key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
-        break;
-      }
-      if (inbound.remaining() < 4 + size) {
-        if (inbound.capacity() < 4 + size) { // a message larger than the buffer: grow to fit it
-          inbound = ByteBuffer.allocate(4 + size).put(inbound);
+    boolean readMode = true;
+    try {
+      while (inbound.remaining() >= 4 && !ended.get()) {
+        int size = inbound.getInt(inbound.position());
+        if (size < 0 || size > MAX_MESSAGE_BYTES) {
+          inbound.clear();
+          readMode = false;
+          endRemotely(new ProtocolException("connection '" + node.path() + "': the peer sent a "
+              + "message of " + size + " bytes; the limit is " + MAX_MESSAGE_BYTES));
           return;
         }
-        break;
+        if (!messages.isSet()) { // racy but safe: a listener set meanwhile restarts reading
+          key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+          return;
+        }
+        if (inbound.remaining() < 4 + size) {
+          if (inbound.capacity() < 4 + size) { // larger than the buffer: grow to fit it
+            inbound = ByteBuffer.allocate(4 + size).put(inbound);
+            readMode = false;
+          }
+          return;
+        }
+        inbound.getInt();
+        byte[] bytes = new byte[size];
+        inbound.get(bytes);
+        // A refused hand-off throws, but the message is queued: the bytes are consumed either way.
+        messages.invoke(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
       }
-      inbound.getInt();
-      byte[] bytes = new byte[size];
-      inbound.get(bytes);
-      messages.invoke(ByteBuffer.wrap(bytes).asReadOnlyBuffer());
-    }
-    if (inbound.capacity() > READ_BUFFER_BYTES && !inbound.hasRemaining()) {
-      inbound = ByteBuffer.allocate(READ_BUFFER_BYTES); // a large message must not pin its buffer
-    } else {
-      inbound.compact();
+    } finally {
+      if (readMode) {
+        if (inbound.capacity() > READ_BUFFER_BYTES && !inbound.hasRemaining()) {
+          inbound = ByteBuffer.allocate(READ_BUFFER_BYTES); // a large message must not pin it
+        } else {
+          inbound.compact();
+        }
+      }
     }
   }
 

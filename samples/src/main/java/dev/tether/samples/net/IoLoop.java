@@ -24,7 +24,9 @@ import java.util.stream.Collectors;
  * libdatachannel's {@code Cleanup()} can. Called on any I/O thread (from a listener a loop runs)
  * it does not wait: that thread may be what this loop's thread is waiting for.
  *
- * <p>Failures: a handler's exception fails that handler's channel only. When the loop stops for
+ * <p>Failures: a handler's exception fails that handler's channel only (a task's exception is
+ * logged; tasks that touch a connection catch their own). A handler may also be failed on a
+ * caller's thread, when its registration is refused. When the loop stops for
  * any reason (closed, its selector failed, or a {@link VirtualMachineError} from a listener it
  * ran), every handler still registered or waiting to register is failed, so each connection
  * reports its end; a {@code VirtualMachineError} is then rethrown and ends the thread.
@@ -88,7 +90,9 @@ final class IoLoop implements AutoCloseable {
       }
       try {
         handler.registered(key);
-      } catch (RuntimeException e) { // e.g. a lane's executor refused the open event
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) { // e.g. a lane's executor refused the open event
         fail(handler, e);
       }
     }
@@ -147,7 +151,9 @@ final class IoLoop implements AutoCloseable {
     try {
       while (!stopping) {
         selector.select();
-        for (Runnable task; (task = tasks.poll()) != null; ) {
+        // Only the tasks queued so far: a listener that keeps queuing must not starve the keys.
+        Runnable task;
+        for (int n = tasks.size(); n > 0 && (task = tasks.poll()) != null; n--) {
           try {
             task.run();
           } catch (VirtualMachineError e) {
@@ -184,18 +190,30 @@ final class IoLoop implements AutoCloseable {
   private void stopAndFailEverything(Throwable cause) {
     stopping = true;
     IOException stopped = stoppedFailure(cause);
+    VirtualMachineError fatal = null; // from a listener run by a failure: the sweep still finishes
     for (SelectionKey key : selector.keys()) {
       closeQuietly(key.channel());
-      fail((Handler) key.attachment(), stopped);
+      try {
+        fail((Handler) key.attachment(), stopped);
+      } catch (VirtualMachineError e) {
+        fatal = e;
+      }
     }
     for (Runnable task; (task = tasks.poll()) != null; ) {
       if (task instanceof Registration) {
         Registration registration = (Registration) task;
         closeQuietly(registration.channel);
-        fail(registration.handler, stopped);
+        try {
+          fail(registration.handler, stopped);
+        } catch (VirtualMachineError e) {
+          fatal = e;
+        }
       }
     }
     closeQuietly(selector);
+    if (fatal != null) {
+      throw fatal;
+    }
   }
 
   private IOException stoppedFailure(Throwable cause) {
@@ -241,7 +259,9 @@ final class IoLoop implements AutoCloseable {
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
-      e.addSuppressed(failure);
+      if (e != failure) {
+        e.addSuppressed(failure);
+      }
       LOG.log(System.Logger.Level.ERROR, "failure handler on '" + thread.getName() + "' threw", e);
     }
   }

@@ -34,8 +34,8 @@ import java.util.function.Consumer;
  *
  * <p>Blocking: {@link #close()} blocks as {@link Connection#close()} for each connection, then
  * for the I/O thread to stop (at most {@value IoLoop#STOP_TIMEOUT_SECONDS} s; then it throws,
- * naming the thread and where it is stuck). Called from a listener running on the I/O thread, it
- * does not wait for that thread. The other methods do not block.
+ * naming the thread and where it is stuck). Called on any server's or client's I/O thread (from
+ * a listener a loop runs), it does not wait for the thread to stop. The other methods do not block.
  *
  * <p>Exceptions: what {@code onAccept} throws is logged and the connection stays open; a failed
  * accept is logged and the server goes on accepting.

@@ -328,6 +328,26 @@ class ConnectionTest {
   }
 
   @Test
+  void aPeerEndingInTheMiddleOfAMessage_getsOnErrorNamingIt_notACleanClose() throws Exception {
+    Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
+    AtomicReference<Throwable> error = new AtomicReference<>();
+    CountDownLatch closed = new CountDownLatch(1);
+    try (Socket raw = new Socket()) {
+      raw.connect(server.address());
+      Connection serverSide = take();
+      serverSide.onError(error::set);
+      serverSide.onClosed(closed::countDown);
+      serverSide.onMessage(message -> { });
+      OutputStream out = raw.getOutputStream();
+      out.write(new byte[] {0, 0, 0, 10, 1, 2, 3}); // 10 bytes announced, 3 sent
+      out.flush();
+    } // the peer ends here
+    awaitLatch(closed, "onClosed after the truncated message");
+    assertInstanceOf(java.io.EOFException.class, error.get());
+    assertTrue(error.get().getMessage().contains("middle of a message"), error.get().getMessage());
+  }
+
+  @Test
   void connectRefused_reportsOnErrorThenOnClosed() throws Exception {
     InetSocketAddress nobody;
     try (ServerSocketChannel probe = ServerSocketChannel.open()) {
