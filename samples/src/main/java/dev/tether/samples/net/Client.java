@@ -43,7 +43,7 @@ public final class Client implements AutoCloseable {
     try {
       this.loop = node.own(new IoLoop("tether-io-" + node.path()));
     } catch (RuntimeException | Error e) { // e.g. no selector: leave no open node behind
-      Server.closeQuietly(node);
+      IoLoop.closeQuietly(node);
       throw e;
     }
   }
@@ -106,13 +106,13 @@ public final class Client implements AutoCloseable {
       // @end region="connect-setup"
       return connection;
     } catch (IOException e) {
-      Server.closeQuietly(socket);
-      Server.closeQuietly(connection);
+      IoLoop.closeQuietly(socket);
+      IoLoop.closeQuietly(connection);
       throw new UncheckedIOException(
           "client '" + node.path() + "': cannot connect to " + remote, e);
     } catch (RuntimeException e) {
-      Server.closeQuietly(socket);
-      Server.closeQuietly(connection);
+      IoLoop.closeQuietly(socket);
+      IoLoop.closeQuietly(connection);
       throw e;
     }
   }

@@ -142,10 +142,6 @@ final class IoLoop implements AutoCloseable {
     return Thread.currentThread() == thread;
   }
 
-  String name() {
-    return thread.getName();
-  }
-
   private void run() {
     Throwable fatal = null;
     try {
@@ -266,7 +262,11 @@ final class IoLoop implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(AutoCloseable closeable) {
+  /** Closes what was given up on, if anything; its failure has nobody left to tell. */
+  static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
     try {
       closeable.close();
     } catch (Exception ignored) { // shutting down: nothing left to tell

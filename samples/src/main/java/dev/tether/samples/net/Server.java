@@ -66,7 +66,7 @@ public final class Server implements AutoCloseable {
       address = (InetSocketAddress) opened.getLocalAddress();
       created = parent.child("server-" + address.getPort());
     } catch (IOException | RuntimeException e) {
-      closeQuietly(opened);
+      IoLoop.closeQuietly(opened);
       if (e instanceof IOException) {
         throw new UncheckedIOException("cannot listen on " + bindAddress + " under '"
             + parent.path() + "'", (IOException) e);
@@ -84,8 +84,8 @@ public final class Server implements AutoCloseable {
       accepted.set(onAccept);
       // @end region="server-node"
     } catch (RuntimeException | Error e) { // e.g. no selector, or the parent began closing
-      closeQuietly(channel);
-      closeQuietly(node);
+      IoLoop.closeQuietly(channel);
+      IoLoop.closeQuietly(node);
       throw e;
     }
     loop.register(channel, SelectionKey.OP_ACCEPT, new AcceptHandler());
@@ -143,7 +143,7 @@ public final class Server implements AutoCloseable {
       connection = new Connection(node, "conn-" + connectionIds.incrementAndGet(),
           Lanes.forConnection(callbackExecutor), socket, loop);
     } catch (IOException | RuntimeException e) { // e.g. the server is closing: refuse it
-      closeQuietly(socket);
+      IoLoop.closeQuietly(socket);
       if (node.state() == Lifecycle.State.OPEN) {
         throw e;
       }
@@ -170,16 +170,6 @@ public final class Server implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed",
             failure);
       }
-    }
-  }
-
-  static void closeQuietly(AutoCloseable closeable) {
-    if (closeable == null) {
-      return;
-    }
-    try {
-      closeable.close();
-    } catch (Exception ignored) { // giving up on it: nothing left to tell
     }
   }
 }

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 class RelayDemoTest {
@@ -48,41 +49,40 @@ class RelayDemoTest {
     }
   }
 
-  @Test
-  void theAfterCloseCheck_catchesAListenerThatStartsAfterCloseReturned() throws Exception {
+  /** A tracked client connection to a live server, for checks of the demo's own checker. */
+  private static void withTrackedConnection(BiConsumer<Tracked, Tally> check) throws Exception {
     Tally tally = new Tally();
     Lifecycle app = Lifecycle.root("check");
     try {
       Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), conn -> { });
       Connection connection = Client.open(app, "client").connect(server.address(), c -> { });
-      Tracked tracked = new Tracked(connection, tally);
-      tracked.closeFromOutside();
-      // What must never happen: a broken library running a listener after close() returned.
-      tracked.watch("a broken library's late onMessage", ignored -> { }).accept(null);
-      assertEquals(1, tally.callbacksAfterClose.sum());
-      List<String> violations = tally.violations(true, 0);
-      assertTrue(violations.contains("callbacks after close() returned: 1"), violations.toString());
+      check.accept(new Tracked(connection, tally), tally);
     } finally {
       app.closeAsync().get(10, TimeUnit.SECONDS);
     }
   }
 
   @Test
+  void theAfterCloseCheck_catchesAListenerThatStartsAfterCloseReturned() throws Exception {
+    withTrackedConnection((tracked, tally) -> {
+      tracked.closeFromOutside();
+      // What must never happen: a broken library running a listener after close() returned.
+      tracked.watch("a broken library's late onMessage", ignored -> { }).accept(null);
+      assertEquals(1, tally.callbacksAfterClose.sum());
+      List<String> violations = tally.violations(true, 0);
+      assertTrue(violations.contains("callbacks after close() returned: 1"), violations.toString());
+    });
+  }
+
+  @Test
   void theAfterCloseCheck_catchesAListenerStillRunningWhenCloseReturned() throws Exception {
-    Tally tally = new Tally();
-    Lifecycle app = Lifecycle.root("check");
-    try {
-      Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), conn -> { });
-      Connection connection = Client.open(app, "client").connect(server.address(), c -> { });
-      Tracked tracked = new Tracked(connection, tally);
+    withTrackedConnection((tracked, tally) -> {
       // A broken close that returns while a listener runs: closing from inside a watched call
       // models it, because that close (rightly) does not wait for its own caller.
       tracked.watch("a listener still running", ignored -> tracked.closeFromOutside())
           .accept(null);
       assertEquals(1, tally.callbacksAfterClose.sum());
-    } finally {
-      app.closeAsync().get(10, TimeUnit.SECONDS);
-    }
+    });
   }
 
   @Test
