@@ -1,6 +1,5 @@
 package dev.tether.samples.websocket;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
@@ -9,6 +8,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
 
@@ -33,8 +34,15 @@ final class Awaits {
   }
 
   static void await(CountDownLatch latch, String what) {
+    await(latch, what, () -> "");
+  }
+
+  /** As {@link #await(CountDownLatch, String)}; on timeout the message adds {@code context}. */
+  static void await(CountDownLatch latch, String what, Supplier<String> context) {
     try {
-      assertTrue(latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS), "timed out: " + what);
+      if (!latch.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        fail("timed out: " + what + "\n" + context.get() + "\n" + threadDump());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail("interrupted while waiting: " + what);
@@ -46,7 +54,7 @@ final class Awaits {
     try {
       return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      return fail("timed out: " + what);
+      return fail("timed out: " + what + "\n" + threadDump());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return fail("interrupted while waiting: " + what);
@@ -60,6 +68,29 @@ final class Awaits {
       Thread.currentThread().interrupt();
       fail("interrupted while waiting: " + what);
     }
-    assertTrue(!thread.isAlive(), "timed out: " + what);
+    if (thread.isAlive()) {
+      fail("timed out: " + what + "\n" + threadDump());
+    }
+  }
+
+  /**
+   * Every thread's state, what it is parked on, and its stack: what a timed-out wait leaves for
+   * whoever reads the CI log, since the state is gone once the test fails. java.base only (the
+   * samples module does not read java.management), so monitors show as BLOCKED without owner.
+   */
+  static String threadDump() {
+    StringBuilder dump = new StringBuilder("thread dump at the timeout:\n");
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      dump.append('"').append(thread.getName()).append("\" ").append(thread.getState());
+      Object blocker = LockSupport.getBlocker(thread);
+      if (blocker != null) {
+        dump.append(" parked on ").append(blocker);
+      }
+      dump.append('\n');
+      for (StackTraceElement frame : stack) {
+        dump.append("    at ").append(frame).append('\n');
+      }
+    });
+    return dump.toString();
   }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.java_websocket.WebSocket;
 import org.java_websocket.enums.Opcode;
@@ -53,6 +54,17 @@ final class TestServer implements AutoCloseable {
     return test;
   }
 
+  /**
+   * The server's side of a stalled test, for its failure message: floods started, how far the
+   * latest got, connections, and the errors Java-WebSocket reported (its worker threads report a
+   * failure there and then stop, which would stall every connection they serve).
+   */
+  String describe() {
+    return "test server: " + server.floodsStarted.get() + " floods started, the latest sent "
+        + server.lastFloodSent.get() + " messages; " + openConnections()
+        + " connections open; errors " + server.errors;
+  }
+
   URI uri() {
     return URI.create("ws://127.0.0.1:" + server.getPort() + "/");
   }
@@ -80,6 +92,9 @@ final class TestServer implements AutoCloseable {
   private final class Server extends WebSocketServer {
     final CountDownLatch started = new CountDownLatch(1);
     final AtomicReference<Throwable> startFailure = new AtomicReference<>();
+    final AtomicInteger floodsStarted = new AtomicInteger();
+    final AtomicInteger lastFloodSent = new AtomicInteger();
+    final java.util.Queue<String> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     Server() {
       super(new InetSocketAddress("127.0.0.1", 0));
@@ -103,6 +118,8 @@ final class TestServer implements AutoCloseable {
       if (conn == null) { // the server itself failed, before or after start
         startFailure.compareAndSet(null, ex);
         started.countDown();
+      } else {
+        errors.add(conn.getRemoteSocketAddress() + ": " + ex + " caused by " + ex.getCause());
       }
     }
 
@@ -112,11 +129,15 @@ final class TestServer implements AutoCloseable {
       try {
         if (message.startsWith("flood:")) {
           int count = Integer.parseInt(message.substring("flood:".length()));
-          Thread flood = new Thread(() -> sendNumbers(conn, count), "test-server-flood");
+          lastFloodSent.set(0);
+          floodsStarted.incrementAndGet();
+          Thread flood = new Thread(() -> sendNumbers(conn, count, lastFloodSent),
+              "test-server-flood");
           flood.setDaemon(true);
           flood.start();
         } else if (message.startsWith("burst-close:")) {
-          sendNumbers(conn, Integer.parseInt(message.substring("burst-close:".length())));
+          sendNumbers(conn, Integer.parseInt(message.substring("burst-close:".length())),
+              new AtomicInteger());
           conn.close(4000, "bye");
         } else if (message.startsWith("frag-text:")) {
           byte[] utf8 = message.substring("frag-text:".length()).getBytes(StandardCharsets.UTF_8);
@@ -156,10 +177,11 @@ final class TestServer implements AutoCloseable {
       }
     }
 
-    private void sendNumbers(WebSocket conn, int count) {
+    private void sendNumbers(WebSocket conn, int count, AtomicInteger sent) {
       try {
         for (int i = 0; i < count && conn.isOpen(); i++) {
           conn.send(Integer.toString(i));
+          sent.lazySet(i + 1);
         }
       } catch (WebsocketNotConnectedException gone) {
         // the client closed mid-stream: that is what the race tests do

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.CallbackErrorHandler;
 import dev.tether.Delivery;
 import dev.tether.Lifecycle;
 import java.net.InetAddress;
@@ -589,16 +590,21 @@ class TetherWebSocketTest {
       CountDownLatch reached = new CountDownLatch(1);
       AtomicInteger received = new AtomicInteger();
       TetherWebSocket socket =
-          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery).build()
+          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery)
+          .callbackErrorHandler(late.errorHandler())
+          .build()
           .onText(late.watch(text -> {
             if (received.incrementAndGet() == closeAt) {
               reached.countDown();
             }
           }))
-          .onClose(late.watchClose());
+          .onClose(late.watchClose())
+          .onError(late.errorListener());
       connect(socket);
       socket.sendText("flood:" + FLOOD);
-      Awaits.await(reached, "message " + closeAt);
+      int thisRound = round;
+      Awaits.await(reached, "message " + closeAt,
+          () -> late.explain(delivery, thisRound, socket, received.get(), server));
 
       socket.close();
       late.closeReturned();
@@ -627,19 +633,26 @@ class TetherWebSocketTest {
       AtomicInteger received = new AtomicInteger();
       AtomicReference<TetherWebSocket> self = new AtomicReference<>();
       TetherWebSocket socket =
-          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery).build()
+          withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery)
+          .callbackErrorHandler(late.errorHandler())
+          .build()
           .onText(late.watch(text -> {
             if (received.incrementAndGet() == closeAt) {
               self.get().close();
               late.closeReturnedInsideThisCall();
               closeReturned.countDown();
             }
-          }));
+          }))
+          .onClose(late.closeRecorder())
+          .onError(late.errorListener());
       self.set(socket);
       connect(socket);
       socket.sendText("flood:" + FLOOD);
 
-      Awaits.await(closeReturned, "close() from inside onText to return, round " + round);
+      int thisRound = round;
+      Awaits.await(closeReturned, "close() from inside onText at message " + closeAt
+          + " to return",
+          () -> late.explain(delivery, thisRound, socket, received.get(), server));
       await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
       server.awaitClose();
       late.assertNone(round);
@@ -864,6 +877,7 @@ class TetherWebSocketTest {
   private static final class LateCalls {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<String> late = new CopyOnWriteArrayList<>();
+    private final List<String> events = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Boolean> closedInsideThisCall = ThreadLocal.withInitial(() -> false);
 
     <T> Consumer<T> watch(Consumer<T> listener) {
@@ -898,6 +912,37 @@ class TetherWebSocketTest {
 
     void fail(String message) {
       late.add(message);
+    }
+
+    /** Records what a listener threw: a race test's listener must not throw, close() included. */
+    CallbackErrorHandler errorHandler() {
+      return (slot, error) -> late.add("listener " + slot.name() + " threw on thread '"
+          + Thread.currentThread().getName() + "': " + stackTrace(error));
+    }
+
+    /** Records a peer's close for {@link #explain}: one before the close explains a stall. */
+    TetherWebSocket.CloseListener closeRecorder() {
+      return (code, reason) -> events.add("onClose " + code + " '" + reason + "'");
+    }
+
+    /** Records an onError: the race tests expect none, so one explains a stalled flood. */
+    Consumer<Throwable> errorListener() {
+      return error -> late.add("onError: " + stackTrace(error));
+    }
+
+    /** What a timed-out race round leaves for the reader of the CI log. */
+    String explain(String delivery, int round, TetherWebSocket socket, int received,
+        TestServer server) {
+      return "delivery " + delivery + ", round " + round + ", " + received
+          + " messages received, socket " + socket + ", lane " + socket.lifecycle().delivery()
+          + ", recorded: " + late + ", events: " + events + "\n" + server.describe() + "\n"
+          + socket.lifecycle().dump();
+    }
+
+    private static String stackTrace(Throwable error) {
+      java.io.StringWriter trace = new java.io.StringWriter();
+      error.printStackTrace(new java.io.PrintWriter(trace));
+      return trace.toString();
     }
 
     void assertNone(int round) {
