@@ -160,7 +160,10 @@ public final class Lanes {
    * JMH's warm-down hangs. With it, the score is the rate at which the lane runs calls (within
    * {@code MAX_AHEAD} per iteration), and the drain changes hands at least every
    * {@code MAX_AHEAD} calls. The window can be varied for experiments with
-   * {@code -jvmArgsAppend -Dlane.maxAhead=N} (docs/performance.md reports 16 and 1024).
+   * {@code -jvmArgsAppend -Dlane.maxAhead=N} (docs/performance.md reports 16 and 1024), and the
+   * resume point with {@code -Dlane.resumeAt=N}: a waiting producer goes on once at most N of its
+   * calls are still queued (default 0, every call run; {@code MAX_AHEAD / 2} keeps the lane busy
+   * while the producer queues, so producer and drainer work on the queue at the same time).
    *
    * <p>The calls run are counted by the callback itself ({@link Counter#CALLBACK} increments the
    * value's counter), so the same pacing applies to every lane. The producer reads the counter
@@ -170,6 +173,7 @@ public final class Lanes {
   @State(Scope.Thread)
   public static class Producer {
     static final int MAX_AHEAD = Integer.getInteger("lane.maxAhead", 128);
+    static final int RESUME_AT = Integer.getInteger("lane.resumeAt", 0);
     private static final int BACKOFF_SPINS = 16;
     private static final VarHandle RUN;
 
@@ -195,7 +199,7 @@ public final class Lanes {
     void queued() {
       if (++queued - known > MAX_AHEAD) {
         long run;
-        while ((run = (long) RUN.getOpaque(value)) != queued) {
+        while (queued - (run = (long) RUN.getOpaque(value)) > RESUME_AT) {
           for (int i = 0; i < BACKOFF_SPINS; i++) {
             Thread.onSpinWait();
           }
