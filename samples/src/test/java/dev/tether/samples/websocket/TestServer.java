@@ -7,7 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +96,7 @@ final class TestServer implements AutoCloseable {
     final AtomicReference<Throwable> startFailure = new AtomicReference<>();
     final AtomicInteger floodsStarted = new AtomicInteger();
     final AtomicInteger lastFloodSent = new AtomicInteger();
-    final java.util.Queue<String> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final Queue<String> errors = new ConcurrentLinkedQueue<>();
 
     Server() {
       super(new InetSocketAddress("127.0.0.1", 0));

@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tether.CallbackErrorHandler;
 import dev.tether.Delivery;
 import dev.tether.Lifecycle;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ProtocolException;
 import java.net.ServerSocket;
@@ -940,8 +942,8 @@ class TetherWebSocketTest {
     }
 
     private static String stackTrace(Throwable error) {
-      java.io.StringWriter trace = new java.io.StringWriter();
-      error.printStackTrace(new java.io.PrintWriter(trace));
+      StringWriter trace = new StringWriter();
+      error.printStackTrace(new PrintWriter(trace));
       return trace.toString();
     }
 
