@@ -25,9 +25,12 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * r3 = calls run (arbiter).
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t LaneOrderStress}.
- * {@code Actual} drives {@link Delivery#serial()}; the canary {@code BrokenLifo} drives
- * {@link NaiveLanes.Lane} with {@link NaiveLanes.Flaw#LIFO} (calls kept on a stack), which this
- * harness must catch.
+ * {@code Actual} drives {@link Delivery#serial()}. The canaries drive {@link NaiveLanes.Lane},
+ * and this harness must catch both: {@code BrokenLifo} with {@link NaiveLanes.Flaw#LIFO} (calls
+ * kept on a stack), and {@code BrokenJumpWhenIdle} with {@link NaiveLanes.Flaw#JUMP_WHEN_IDLE},
+ * Delivery's idle fast path without its emptiness check: a producer's next call, finding the
+ * lane idle in the moment between the drainer's release and its re-check, runs ahead of the call
+ * its previous invoke queued while that drainer was busy.
  */
 public class LaneOrderStress {
   private LaneOrderStress() {}
@@ -100,6 +103,38 @@ public class LaneOrderStress {
   @State
   public static class BrokenLifo extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.LIFO);
+    final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
+    final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
+
+    @Actor
+    public void producerA() {
+      a.invoke(1);
+      a.invoke(2);
+      a.invoke(3);
+    }
+
+    @Actor
+    public void producerB() {
+      b.invoke(1);
+      b.invoke(2);
+      b.invoke(3);
+    }
+
+    @Arbiter
+    public void arbiter(III_Result r) {
+      report(r);
+    }
+  }
+
+  @JCStressTest
+  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "A call that found the lane idle ran ahead of a call its own producer had queued "
+          + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary).")
+  @State
+  public static class BrokenJumpWhenIdle extends Probe {
+    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.JUMP_WHEN_IDLE);
     final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
     final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
 

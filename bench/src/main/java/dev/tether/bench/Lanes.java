@@ -167,14 +167,17 @@ public final class Lanes {
    *
    * <p>The calls run are counted by the callback itself ({@link Counter#CALLBACK} increments the
    * value's counter), so the same pacing applies to every lane. The producer reads the counter
-   * only every {@code MAX_AHEAD} calls, and then with back-off, so that it does not pull the
-   * drainer's cache line away on every call.
+   * only every {@code MAX_AHEAD} calls, and then once per {@code BACKOFF_SPINS} spin-wait hints
+   * ({@code -Dlane.backoffSpins=N}, default 16). Each of those reads pulls the counter's cache
+   * line from the drainer, whose next increment must pull it back: at 16 this costs the drainer
+   * about as much as the lane itself, and raising it to 1024 lifts every lane's 2-producer score
+   * (docs/performance.md). The default stays at 16 so that results compare with earlier runs.
    */
   @State(Scope.Thread)
   public static class Producer {
     static final int MAX_AHEAD = Integer.getInteger("lane.maxAhead", 128);
     static final int RESUME_AT = Integer.getInteger("lane.resumeAt", 0);
-    private static final int BACKOFF_SPINS = 16;
+    static final int BACKOFF_SPINS = Integer.getInteger("lane.backoffSpins", 16);
     private static final VarHandle RUN;
 
     static {
