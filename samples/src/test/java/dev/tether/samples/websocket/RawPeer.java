@@ -14,7 +14,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -120,6 +122,53 @@ final class RawPeer implements AutoCloseable {
     int high = (stream[at + 6] ^ stream[at + 2]) & 0xff;
     int low = (stream[at + 7] ^ stream[at + 3]) & 0xff;
     return high << 8 | low;
+  }
+
+  /**
+   * The text messages in a client's frame {@code stream} (masked frames; a message's fragments
+   * joined), in order, up to a close frame or the first frame the stream does not hold whole.
+   */
+  static List<String> textMessages(byte[] stream) {
+    List<String> messages = new ArrayList<>();
+    ByteArrayOutputStream message = new ByteArrayOutputStream();
+    int at = 0;
+    while (stream.length - at >= 2) {
+      int opcode = stream[at] & 0x0f;
+      boolean last = (stream[at] & 0x80) != 0;
+      boolean masked = (stream[at + 1] & 0x80) != 0;
+      long length = stream[at + 1] & 0x7f;
+      int header = 2;
+      if (length == 126) {
+        header = 4;
+      } else if (length == 127) {
+        header = 10;
+      }
+      if (stream.length - at < header + (masked ? 4 : 0)) {
+        break;
+      }
+      if (header > 2) {
+        length = 0;
+        for (int i = at + 2; i < at + header; i++) {
+          length = length << 8 | (stream[i] & 0xff);
+        }
+      }
+      int mask = at + header;
+      int payload = mask + (masked ? 4 : 0);
+      if (opcode == 0x8 || stream.length - payload < length) {
+        break;
+      }
+      if (opcode == 0x1 || opcode == 0x0) {
+        for (int i = 0; i < length; i++) {
+          message.write(stream[payload + i] ^ (masked ? stream[mask + i % 4] : 0));
+        }
+        if (last) {
+          messages.add(message.toString(StandardCharsets.UTF_8));
+          message.reset();
+        }
+      }
+      at = payload + (int) length;
+    }
+    return messages;
   }
 
   @Override

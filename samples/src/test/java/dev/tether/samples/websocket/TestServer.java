@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.PingFrame;
@@ -71,8 +72,21 @@ final class TestServer implements AutoCloseable {
     return URI.create("ws://127.0.0.1:" + server.getPort() + "/");
   }
 
+  /**
+   * The connections whose TCP channel is still open on the server's side, that is, whose client
+   * has not ended them. Not {@code getConnections().size()}: when a client ends a connection just
+   * after the handshake, Java-WebSocket's selector thread can see the end (and remove nothing,
+   * its issue #512) before its decoder thread, which wrote the 101 response first, runs the open,
+   * which then adds an entry that nothing ever removes. The channel is closed either way.
+   */
   int openConnections() {
-    return server.getConnections().size();
+    int open = 0;
+    for (WebSocket connection : server.getConnections()) {
+      if (((WebSocketImpl) connection).getChannel().isOpen()) {
+        open++;
+      }
+    }
+    return open;
   }
 
   Closed awaitClose() throws InterruptedException {

@@ -426,36 +426,46 @@ class TetherWebSocketTest {
 
   @Test
   void close_withSendsQueued_everySendCompletesOrFails_inOrder() throws Exception {
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .closeTimeout(Duration.ZERO) // abort at once: queued sends cannot all go out
-        .build();
-    connect(socket);
-    String payload = "x".repeat(1 << 20); // more than loopback buffers: sends stay queued
-    List<CompletableFuture<Void>> sends = new ArrayList<>();
-    for (int i = 0; i < 32; i++) {
-      sends.add(socket.sendText(i + ":" + payload));
-    }
-
-    socket.close();
-
-    int sent = 0;
-    int failed = 0;
-    for (CompletableFuture<Void> send : sends) {
-      try {
-        Awaits.get(send, "a send queued before close");
-        assertEquals(0, failed, "a send succeeded after one that failed");
-        sent++;
-      } catch (ExecutionException e) {
-        assertInstanceOf(java.io.IOException.class, e.getCause(), e.toString());
-        failed++;
+    // A peer that reads nothing until told: with a real server the sends could all go out before
+    // close() (they are written on the caller's thread while the peer keeps up), as CI once saw.
+    try (RawPeer peer = new RawPeer()) {
+      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
+          .closeTimeout(Duration.ZERO) // abort at once: the queued sends cannot all go out
+          .build();
+      connect(socket);
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        sends.add(socket.sendText(i + ":small"));
       }
-    }
-    assertTrue(failed > 0, "close did not cut the queue short; the test sends too little");
-    int confirmed = sent;
-    await().until(() -> server.receivedTexts.size() >= confirmed);
-    List<String> received = new ArrayList<>(server.receivedTexts);
-    for (int i = 0; i < received.size(); i++) {
-      assertTrue(received.get(i).startsWith(i + ":"), "message " + i + " out of order");
+      Awaits.get(sends.get(3), "the small sends, which the socket buffers take");
+      String payload = "x".repeat(1 << 20);
+      for (int i = 4; i < 36; i++) { // 32 MiB more: far more than the buffers take
+        sends.add(socket.sendText(i + ":" + payload));
+      }
+
+      socket.close();
+
+      int sent = 0;
+      int failed = 0;
+      for (CompletableFuture<Void> send : sends) {
+        try {
+          Awaits.get(send, "a send queued before close");
+          assertEquals(0, failed, "a send succeeded after one that failed");
+          sent++;
+        } catch (ExecutionException e) {
+          assertInstanceOf(java.io.IOException.class, e.getCause(), e.toString());
+          failed++;
+        }
+      }
+      assertTrue(sent >= 4, "a send that had completed failed later: " + sent + " sent");
+      assertTrue(failed > 0, "every send went out, into a peer that reads nothing");
+      peer.startReading();
+      List<String> received = RawPeer.textMessages(peer.awaitEnd());
+      assertTrue(received.size() >= sent,
+          sent + " sends succeeded, but the peer received " + received.size() + " messages");
+      for (int i = 0; i < received.size(); i++) {
+        assertTrue(received.get(i).startsWith(i + ":"), "message " + i + " out of order");
+      }
     }
   }
 
