@@ -35,7 +35,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 public class LaneOrderStress {
   private LaneOrderStress() {}
 
-  /** The instrumented callbacks, shared by both variants. */
+  /** The instrumented callbacks and the producers' calls, shared by every variant. */
   abstract static class Probe {
     final int[] last = new int[2];
     final int[] outOfOrder = new int[2];
@@ -50,12 +50,42 @@ public class LaneOrderStress {
       calls = calls + 1; // one call at a time on a correct lane
     }
 
+    /** Invokes slot A (0) or B (1) of the lane under test with {@code value}. */
+    abstract void invoke(int slot, int value);
+
+    /** One actor's work: its slot's three invokes, in order. */
+    final void produce(int slot) {
+      invoke(slot, 1);
+      invoke(slot, 2);
+      invoke(slot, 3);
+    }
+
     final void report(III_Result r) {
       r.r1 = outOfOrder[0];
       r.r2 = outOfOrder[1];
       r.r3 = calls;
     }
   }
+
+  /** A canary's state: two slots of one {@link NaiveLanes.Lane} with the given flaw. */
+  abstract static class NaiveProbe extends Probe {
+    final NaiveLanes.Slot<Integer> a;
+    final NaiveLanes.Slot<Integer> b;
+
+    NaiveProbe(NaiveLanes.Flaw flaw) {
+      NaiveLanes.Lane lane = new NaiveLanes.Lane(flaw);
+      a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
+      b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
+    }
+
+    @Override
+    final void invoke(int slot, int value) {
+      (slot == 0 ? a : b).invoke(value);
+    }
+  }
+
+  // The @Actor and @Arbiter methods stay in each test class, not in a base class: nothing here
+  // depends on how jcstress treats inherited actors.
 
   @JCStressTest
   @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
@@ -74,18 +104,19 @@ public class LaneOrderStress {
       b.set(value -> record(1, value));
     }
 
+    @Override
+    void invoke(int slot, int value) {
+      (slot == 0 ? a : b).invoke(value);
+    }
+
     @Actor
     public void producerA() {
-      a.invoke(1);
-      a.invoke(2);
-      a.invoke(3);
+      produce(0);
     }
 
     @Actor
     public void producerB() {
-      b.invoke(1);
-      b.invoke(2);
-      b.invoke(3);
+      produce(1);
     }
 
     @Arbiter
@@ -101,23 +132,19 @@ public class LaneOrderStress {
       desc = "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
           + "them (expected of this canary).")
   @State
-  public static class BrokenLifo extends Probe {
-    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.LIFO);
-    final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
-    final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
+  public static class BrokenLifo extends NaiveProbe {
+    public BrokenLifo() {
+      super(NaiveLanes.Flaw.LIFO);
+    }
 
     @Actor
     public void producerA() {
-      a.invoke(1);
-      a.invoke(2);
-      a.invoke(3);
+      produce(0);
     }
 
     @Actor
     public void producerB() {
-      b.invoke(1);
-      b.invoke(2);
-      b.invoke(3);
+      produce(1);
     }
 
     @Arbiter
@@ -133,23 +160,19 @@ public class LaneOrderStress {
       desc = "A call that found the lane idle ran ahead of a call its own producer had queued "
           + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary).")
   @State
-  public static class BrokenJumpWhenIdle extends Probe {
-    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.JUMP_WHEN_IDLE);
-    final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, value -> record(0, value));
-    final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
+  public static class BrokenJumpWhenIdle extends NaiveProbe {
+    public BrokenJumpWhenIdle() {
+      super(NaiveLanes.Flaw.JUMP_WHEN_IDLE);
+    }
 
     @Actor
     public void producerA() {
-      a.invoke(1);
-      a.invoke(2);
-      a.invoke(3);
+      produce(0);
     }
 
     @Actor
     public void producerB() {
-      b.invoke(1);
-      b.invoke(2);
-      b.invoke(3);
+      produce(1);
     }
 
     @Arbiter
