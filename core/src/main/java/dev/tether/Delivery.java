@@ -91,6 +91,15 @@ import org.jspecify.annotations.Nullable;
  * Reentrancy needs no code: an invoke from inside a lane callback finds the lane DRAINING (by
  * this very thread) and only enqueues; the drain loop runs it after the current call.
  *
+ * `drainState` lives in a padded object of its own (128 bytes each side, as cache lines are
+ * fetched in adjacent pairs). Every invoke reads it and every drain session writes it twice, on
+ * two cores at once when two threads invoke the lane. Unpadded, the 2-producer benchmark was
+ * bimodal from one JVM to the next (5 of 12 forks at 5-7 calls/us, the rest at 10-20); padded,
+ * the slowest of 12 forks ran at 14.8 (docs/performance.md). So something the allocator placed
+ * next to it shared its lines in some JVMs; which neighbour was not identified. An object of
+ * its own, rather than padding superclasses of Delivery, keeps package-private classes out of
+ * the public type's hierarchy, for one dependent load of a final field and 272 bytes per lane.
+ *
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
  * no such bound: the invoker that wins the drain runs until the queue is empty (documented above).
@@ -100,7 +109,8 @@ public final class Delivery {
 
   static {
     try {
-      DRAIN_STATE = MethodHandles.lookup().findVarHandle(Delivery.class, "drainState", int.class);
+      DRAIN_STATE =
+          MethodHandles.lookup().findVarHandle(DrainStateValue.class, "value", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -120,8 +130,11 @@ public final class Delivery {
   private final @Nullable LaneQueue queue;
   private final @Nullable Executor executor;
   private final Runnable drainTask = this::drainOnExecutor;
-  /** IDLE, or DRAINING while one thread (or one executor task, pending or running) drains. */
-  private volatile int drainState;
+  /**
+   * IDLE, or DRAINING while one thread (or one executor task, pending or running) drains; an
+   * object of its own, padded, so that nothing else shares its cache lines (see the notes).
+   */
+  private final DrainState drainState = new DrainState();
   /** Written only by the drainer, which changes hands through drainState. */
   private final AtomicLong discarded = new AtomicLong();
   /** The drainer inside resubmit()'s execute(); lets a task run inline there return at once. */
@@ -217,8 +230,8 @@ public final class Delivery {
   void submit(CallbackSlot.Registration<?> registration, @Nullable Object value, String slotName) {
     LaneQueue lane = Objects.requireNonNull(queue);
     Object queuedValue = value == null ? NULL_VALUE : value;
-    if (executor == null && drainState == IDLE
-        && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+    if (executor == null && drainState.value == IDLE
+        && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {
       if (lane.isEmpty()) {
         drain(lane, Integer.MAX_VALUE, registration, queuedValue); // the idle fast path
       } else {
@@ -228,7 +241,7 @@ public final class Delivery {
       return;
     }
     lane.offer(registration, queuedValue);
-    if (drainState == IDLE && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+    if (drainState.value == IDLE && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {
       if (executor == null) {
         drain(lane, Integer.MAX_VALUE, null, null);
       } else {
@@ -241,7 +254,7 @@ public final class Delivery {
     try {
       Objects.requireNonNull(executor).execute(drainTask);
     } catch (RuntimeException | Error e) {
-      DRAIN_STATE.setVolatile(this, IDLE);
+      DRAIN_STATE.setVolatile(drainState, IDLE);
       RejectedExecutionException rejected = new RejectedExecutionException(
           "the executor of lane '" + name + "' refused its drain, on invoke of slot '" + slotName
               + "'; " + queuedCount() + " calls stay queued until the next invoke", e);
@@ -287,8 +300,8 @@ public final class Delivery {
         }
         CallbackSlot.releaseHeldMark(held); // before the lane can be claimed by another thread
         holding = false;
-        DRAIN_STATE.setVolatile(this, IDLE);
-        if (lane.isEmpty() || !DRAIN_STATE.compareAndSet(this, IDLE, DRAINING)) {
+        DRAIN_STATE.setVolatile(drainState, IDLE);
+        if (lane.isEmpty() || !DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {
           return;
         }
         holding = true;
@@ -297,10 +310,11 @@ public final class Delivery {
       if (holding) {
         // Only a VirtualMachineError from a callback gets here (runQueued reports the rest).
         CallbackSlot.releaseHeldMark(held);
-        DRAIN_STATE.setVolatile(this, IDLE);
+        DRAIN_STATE.setVolatile(drainState, IDLE);
         if (executor != null && !lane.isEmpty()
-            && DRAIN_STATE.compareAndSet(this, IDLE, DRAINING) && !resubmit()) {
-          DRAIN_STATE.setVolatile(this, IDLE); // ran inline: the next invoke drains, as serial()
+            && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING) && !resubmit()) {
+          // Ran inline: the next invoke drains, as on a serial() lane.
+          DRAIN_STATE.setVolatile(drainState, IDLE);
         }
       }
     }
@@ -311,6 +325,21 @@ public final class Delivery {
     if (!CallbackSlot.runQueued(held, header, value == NULL_VALUE ? null : value)) {
       discarded.lazySet(discarded.get() + 1); // single writer: the drainer
     }
+  }
+
+  /** 128 bytes before the claim word: two cache lines, as adjacent lines are fetched in pairs. */
+  private static class DrainStatePadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+  }
+
+  /** The claim word: a superclass field, so the JVM lays it out after the padding before it. */
+  private static class DrainStateValue extends DrainStatePadBefore {
+    volatile int value;
+  }
+
+  /** 128 bytes after the claim word. */
+  private static final class DrainState extends DrainStateValue {
+    long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
   }
 
   /**
@@ -337,7 +366,7 @@ public final class Delivery {
     try {
       Objects.requireNonNull(executor).execute(drainTask);
     } catch (RuntimeException | Error e) {
-      DRAIN_STATE.setVolatile(this, IDLE);
+      DRAIN_STATE.setVolatile(drainState, IDLE);
       System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
           "the executor of lane '" + name + "' refused to continue its drain; " + queuedCount()
               + " calls stay queued until the next invoke", e);

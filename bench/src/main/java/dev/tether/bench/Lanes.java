@@ -16,7 +16,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * The serial lanes {@code Delivery.serial()} is measured against ({@link LaneBenchmark},
  * {@link LaneQueueBenchmark}): the same drain-by-one combining algorithm as {@code Delivery}
  * (see its implementation notes), written here over other queues, without Tether's removal
- * check, reentrancy or exception handling. Producers enqueue, then claim an int state
+ * check, reentrancy or exception handling. Producers enqueue, then claim a padded int state
  * IDLE -> DRAINING by CAS; the winner polls and calls until the queue is empty, releases with a
  * volatile store, re-checks {@code isEmpty()} and re-claims if a call arrived meanwhile.
  *
@@ -27,22 +27,39 @@ public final class Lanes {
 
   static final int IDLE = 0;
   static final int DRAINING = 1;
+  private static final VarHandle CLAIM;
+
+  static {
+    try {
+      CLAIM = MethodHandles.lookup().findVarHandle(ClaimValue.class, "value", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /*
+   * The claim word of a lane, IDLE or DRAINING, padded by 128 bytes on each side as Delivery's
+   * is: unpadded, a lane's score depends on what the allocator put next to it, which differs
+   * from fork to fork (docs/performance.md), and a baseline that is slow in some forks would
+   * flatter tether.
+   */
+  private static class ClaimPadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+  }
+
+  private static class ClaimValue extends ClaimPadBefore {
+    volatile int value;
+  }
+
+  private static final class ClaimWord extends ClaimValue {
+    long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
+  }
 
   /** The lane over {@link ConcurrentLinkedQueue}: one queue node allocated per call. */
   static final class ClqLane<T> {
-    private static final VarHandle STATE;
-
-    static {
-      try {
-        STATE = MethodHandles.lookup().findVarHandle(ClqLane.class, "state", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
     private final Consumer<? super T> consumer;
-    private volatile int state;
+    private final ClaimWord state = new ClaimWord();
 
     ClqLane(Consumer<? super T> consumer) {
       this.consumer = consumer;
@@ -50,7 +67,7 @@ public final class Lanes {
 
     void submit(T value) {
       queue.offer(value); // a volatile CAS: ordered before the read of state (Dekker pair)
-      if (state == IDLE && STATE.compareAndSet(this, IDLE, DRAINING)) {
+      if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
         drain();
       }
     }
@@ -61,8 +78,8 @@ public final class Lanes {
         while ((value = queue.poll()) != null) {
           consumer.accept(value);
         }
-        STATE.setVolatile(this, IDLE);
-      } while (!queue.isEmpty() && STATE.compareAndSet(this, IDLE, DRAINING));
+        CLAIM.setVolatile(state, IDLE);
+      } while (!queue.isEmpty() && CLAIM.compareAndSet(state, IDLE, DRAINING));
     }
   }
 
@@ -74,23 +91,13 @@ public final class Lanes {
    * consumer first: what core's {@code XaddLaneQueue} does, {@code ThreadLocal} included.
    */
   static final class JctoolsLane {
-    private static final VarHandle STATE;
-
-    static {
-      try {
-        STATE = MethodHandles.lookup().findVarHandle(JctoolsLane.class, "state", int.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
-
     private static final ThreadLocal<PairSupplier> PAIRS =
         ThreadLocal.withInitial(PairSupplier::new);
 
     private final MessagePassingQueue<Object> queue;
     private final boolean pairs;
     private final Consumer<Object> consumer;
-    private volatile int state;
+    private final ClaimWord state = new ClaimWord();
 
     @SuppressWarnings("unchecked")
     JctoolsLane(MessagePassingQueue<Object> queue, boolean pairs, Consumer<?> consumer) {
@@ -112,7 +119,7 @@ public final class Lanes {
         throw new IllegalStateException("bounded queue full: " + queue.capacity());
       }
       // Every MPSC offer claims its index with a volatile CAS or getAndAdd: ordered before this.
-      if (state == IDLE && STATE.compareAndSet(this, IDLE, DRAINING)) {
+      if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
         drain();
       }
     }
@@ -132,8 +139,8 @@ public final class Lanes {
             consumer.accept(first);
           }
         }
-        STATE.setVolatile(this, IDLE);
-      } while (!queue.isEmpty() && STATE.compareAndSet(this, IDLE, DRAINING));
+        CLAIM.setVolatile(state, IDLE);
+      } while (!queue.isEmpty() && CLAIM.compareAndSet(state, IDLE, DRAINING));
     }
 
     /** Supplies a call's two elements to {@code fill}; one per producer thread. */
