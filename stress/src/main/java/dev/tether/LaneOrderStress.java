@@ -84,8 +84,8 @@ public class LaneOrderStress {
     }
   }
 
-  // The @Actor and @Arbiter methods stay in each test class, not in a base class: nothing here
-  // depends on how jcstress treats inherited actors.
+  // The @Actor and @Arbiter methods stay in each test class: jcstress 0.16's annotation processor
+  // collects them from the class's own declared methods (getEnclosedElements), not inherited ones.
 
   @JCStressTest
   @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
