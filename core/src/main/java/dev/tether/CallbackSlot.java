@@ -923,14 +923,20 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   @SuppressWarnings("unused")
   abstract static class InvokerPaddingBefore {
+    /**
+     * Takes the 4 bytes after a 12-byte object header, which HotSpot (JDK 15+) would otherwise
+     * give to a subclass field that fits (it did: {@code nestedDepth}); PaddedLayoutTest checks.
+     */
+    int headerGap;
     long p00, p01, p02, p03, p04, p05, p06, p07;
   }
 
   /**
    * The fields of {@link Invoker}, between two 64-byte pads (a superclass's fields are laid out
-   * first, a subclass's last): the owner writes {@code active} on every call, and without the pads
-   * a garbage collector that copies two threads' records next to each other, or next to the slot,
-   * makes every call of one thread evict the other's line (measured: 3x slower on a shared slot).
+   * first, once its gaps are filled, a subclass's last): the owner writes {@code active} on every
+   * call, and without the pads a garbage collector that copies two threads' records next to each
+   * other, or next to the slot, makes every call of one thread evict the other's line (measured:
+   * 3x slower on a shared slot).
    */
   abstract static class InvokerFields extends InvokerPaddingBefore {
     final Thread thread;

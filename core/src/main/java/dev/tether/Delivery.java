@@ -95,10 +95,12 @@ import org.jspecify.annotations.Nullable;
  * fetched in adjacent pairs). Every invoke reads it and every drain session writes it twice, on
  * two cores at once when two threads invoke the lane. Unpadded, the 2-producer benchmark was
  * bimodal from one JVM to the next (5 of 12 forks at 5-7 calls/us, the rest at 10-20); padded,
- * the slowest of 12 forks ran at 14.8 (docs/performance.md). So something the allocator placed
- * next to it shared its lines in some JVMs; which neighbour was not identified. An object of
- * its own, rather than padding superclasses of Delivery, keeps package-private classes out of
- * the public type's hierarchy, for one dependent load of a final field and 272 bytes per lane.
+ * no fork has run below 14.8 (docs/performance.md). So something the allocator placed next to
+ * it shared its lines in some JVMs; which neighbour was not identified. An object of its own,
+ * rather than padding superclasses of Delivery, keeps package-private classes out of the public
+ * type's hierarchy, for one dependent load of a final field and 280 bytes per lane. The padding
+ * classes fill the gap after the object header themselves (`headerGap`); PaddedLayoutTest
+ * checks the offsets.
  *
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
@@ -327,17 +329,23 @@ public final class Delivery {
     }
   }
 
-  /** 128 bytes before the claim word: two cache lines, as adjacent lines are fetched in pairs. */
+  /**
+   * 128 bytes before the claim word: two cache lines, as adjacent lines are fetched in pairs.
+   * {@code headerGap} takes the 4 bytes after a 12-byte object header, which HotSpot (JDK 15+)
+   * would otherwise give to the first subclass field that fits, the claim word itself
+   * (PaddedLayoutTest checks the offsets).
+   */
   private static class DrainStatePadBefore {
+    int headerGap;
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
   }
 
-  /** The claim word: a superclass field, so the JVM lays it out after the padding before it. */
+  /** The claim word, in a subclass of the padding, so laid out after it. */
   private static class DrainStateValue extends DrainStatePadBefore {
     volatile int value;
   }
 
-  /** 128 bytes after the claim word. */
+  /** 128 bytes after the claim word, so that what is allocated next cannot share its lines. */
   private static final class DrainState extends DrainStateValue {
     long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
   }

@@ -44,6 +44,7 @@ public final class Lanes {
    * flatter tether.
    */
   private static class ClaimPadBefore {
+    int headerGap; // the 4 bytes after the object header, else taken by the claim word
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
   }
 

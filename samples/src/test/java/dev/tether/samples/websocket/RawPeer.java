@@ -127,10 +127,12 @@ final class RawPeer implements AutoCloseable {
   /**
    * The text messages in a client's frame {@code stream} (masked frames; a message's fragments
    * joined), in order, up to a close frame or the first frame the stream does not hold whole.
+   * Binary messages are skipped.
    */
   static List<String> textMessages(byte[] stream) {
     List<String> messages = new ArrayList<>();
     ByteArrayOutputStream message = new ByteArrayOutputStream();
+    boolean inText = false; // whether continuation frames belong to a text message
     int at = 0;
     while (stream.length - at >= 2) {
       int opcode = stream[at] & 0x0f;
@@ -154,10 +156,13 @@ final class RawPeer implements AutoCloseable {
       }
       int mask = at + header;
       int payload = mask + (masked ? 4 : 0);
-      if (opcode == 0x8 || stream.length - payload < length) {
-        break;
+      if (opcode == 0x8 || length < 0 || stream.length - payload < length) {
+        break; // a close frame, a length over 2^63 (RFC 6455 forbids it), or a partial frame
       }
-      if (opcode == 0x1 || opcode == 0x0) {
+      if (opcode == 0x1 || opcode == 0x2) {
+        inText = opcode == 0x1;
+      }
+      if (inText && (opcode == 0x1 || opcode == 0x0)) {
         for (int i = 0; i < length; i++) {
           message.write(stream[payload + i] ^ (masked ? stream[mask + i % 4] : 0));
         }

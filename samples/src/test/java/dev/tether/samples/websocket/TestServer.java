@@ -73,11 +73,12 @@ final class TestServer implements AutoCloseable {
   }
 
   /**
-   * The connections whose TCP channel is still open on the server's side, that is, whose client
-   * has not ended them. Not {@code getConnections().size()}: when a client ends a connection just
-   * after the handshake, Java-WebSocket's selector thread can see the end (and remove nothing,
-   * its issue #512) before its decoder thread, which wrote the 101 response first, runs the open,
-   * which then adds an entry that nothing ever removes. The channel is closed either way.
+   * The connections whose channel the server has not closed yet (it closes one when it reads the
+   * client's end of it, or on a failure). Not {@code getConnections().size()}: when a client
+   * ends a connection just after the handshake, Java-WebSocket's selector thread can see the end
+   * (and remove nothing, its issue #512) before its decoder thread, which wrote the 101 response
+   * first, runs the open, which then adds an entry that nothing ever removes. The channel is
+   * closed either way.
    */
   int openConnections() {
     int open = 0;

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tether.CallbackErrorHandler;
 import dev.tether.Delivery;
 import dev.tether.Lifecycle;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -453,12 +454,13 @@ class TetherWebSocketTest {
           assertEquals(0, failed, "a send succeeded after one that failed");
           sent++;
         } catch (ExecutionException e) {
-          assertInstanceOf(java.io.IOException.class, e.getCause(), e.toString());
+          assertInstanceOf(IOException.class, e.getCause(), e.toString());
           failed++;
         }
       }
-      assertTrue(sent >= 4, "a send that had completed failed later: " + sent + " sent");
       assertTrue(failed > 0, "every send went out, into a peer that reads nothing");
+      // The abort ends the connection with a FIN behind the bytes already in the socket, not a
+      // reset that would drop them: the client has no unread input (the peer sent only its 101).
       peer.startReading();
       List<String> received = RawPeer.textMessages(peer.awaitEnd());
       assertTrue(received.size() >= sent,
@@ -506,7 +508,7 @@ class TetherWebSocketTest {
       assertTrue(took.compareTo(closeTimeout) >= 0, "close() gave up early: " + took);
       ExecutionException failed =
           assertThrows(ExecutionException.class, () -> Awaits.get(big, "the pending send"));
-      assertInstanceOf(java.io.IOException.class, failed.getCause(), failed.toString());
+      assertInstanceOf(IOException.class, failed.getCause(), failed.toString());
       peer.startReading();
       assertEquals(-1, RawPeer.trailingCloseCode(peer.awaitEnd()), "no close frame could go");
     }
@@ -755,7 +757,7 @@ class TetherWebSocketTest {
     ExecutionException failed =
         assertThrows(ExecutionException.class, () -> Awaits.get(socket.connect(), "connect"));
 
-    assertInstanceOf(java.io.IOException.class, failed.getCause(), failed.toString());
+    assertInstanceOf(IOException.class, failed.getCause(), failed.toString());
     assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state(),
         "the node is closed before the future fails");
   }

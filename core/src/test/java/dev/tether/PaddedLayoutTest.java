@@ -1,0 +1,51 @@
+package dev.tether;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jol.info.ClassLayout;
+import org.openjdk.jol.info.FieldLayout;
+
+/**
+ * The padded objects really are padded in the layout HotSpot chose. Padding through a class
+ * hierarchy is easy to get wrong: since JDK 15 HotSpot gives the gap after a 12-byte object header
+ * to the first subclass field that fits, which put the lane's claim word and a record's
+ * {@code nestedDepth} right after the header, with no padding before them.
+ */
+class PaddedLayoutTest {
+
+  @Test
+  void theLaneClaimWordHas128BytesOfPaddingOnEachSide() throws ClassNotFoundException {
+    ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Delivery$DrainState"));
+    assertPadded(layout, field(layout, "value"), 128);
+  }
+
+  @Test
+  void everyFieldOfAnInvokerRecordHas64BytesOfPaddingOnEachSide() {
+    ClassLayout layout = ClassLayout.parseClass(CallbackSlot.Invoker.class);
+    int checked = 0;
+    for (FieldLayout field : layout.fields()) {
+      if (field.hostClass().endsWith("InvokerFields")) {
+        assertPadded(layout, field, 64);
+        checked++;
+      }
+    }
+    assertTrue(checked >= 6, "expected InvokerFields' six fields, found " + checked + ":\n"
+        + layout.toPrintable());
+  }
+
+  private static FieldLayout field(ClassLayout layout, String name) {
+    return layout.fields().stream()
+        .filter(field -> field.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no field " + name + ":\n" + layout.toPrintable()));
+  }
+
+  private static void assertPadded(ClassLayout layout, FieldLayout field, int bytes) {
+    long after = layout.instanceSize() - (field.offset() + field.size());
+    assertTrue(field.offset() >= bytes && after >= bytes,
+        field.hostClass() + "." + field.name() + " at offset " + field.offset() + " has "
+            + field.offset() + " bytes before it and " + after + " after; expected at least "
+            + bytes + " on each side:\n" + layout.toPrintable());
+  }
+}
