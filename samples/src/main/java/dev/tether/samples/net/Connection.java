@@ -95,6 +95,10 @@ public final class Connection implements AutoCloseable {
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   private final IoLoop.Handler handler = new SocketHandler();
+  /** Written by the I/O thread only; read by anyone (bytesReceived). */
+  private volatile long bytesReceived;
+  /** Written by the I/O thread only; read by tests (endOfStreamReads). */
+  private volatile int endOfStreamReads;
 
   // I/O thread only.
   private SelectionKey key;
@@ -181,6 +185,24 @@ public final class Connection implements AutoCloseable {
   /** Whether the connection has not ended (by either side) yet. A snapshot. */
   public boolean isOpen() {
     return !ended.get();
+  }
+
+  /**
+   * How many bytes this connection has read from its socket so far, length prefixes included; a
+   * snapshot, for monitoring. Bytes read are not yet delivered: a message waits in the
+   * connection until its last byte has arrived and a listener is set.
+   */
+  public long bytesReceived() {
+    return bytesReceived;
+  }
+
+  /**
+   * How often a read found the peer's end of the stream: once per connection, unless the I/O
+   * thread kept selecting a finished socket (the spin that {@code endRemotely} prevents while a
+   * local close waits for a listener). For tests.
+   */
+  int endOfStreamReads() {
+    return endOfStreamReads;
   }
 
   /** The connection's path in the lifecycle tree, e.g. {@code app/server-4711/conn-3}. */
@@ -279,11 +301,14 @@ public final class Connection implements AutoCloseable {
   }
 
   private void read() throws IOException {
-    if (channel.read(inbound) < 0) {
+    int read = channel.read(inbound);
+    if (read < 0) {
+      endOfStreamReads++; // single writer: the I/O thread
       endRemotely(inbound.position() == 0 ? null : new EOFException("connection '" + node.path()
           + "': the peer ended in the middle of a message, " + inbound.position() + " bytes in"));
       return;
     }
+    bytesReceived += read; // single writer: the I/O thread
     deliverBuffered();
   }
 

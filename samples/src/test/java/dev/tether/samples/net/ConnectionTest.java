@@ -19,11 +19,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -456,6 +459,71 @@ class ConnectionTest {
     for (Connection serverSide : serverSides) {
       assertFalse(serverSide.isOpen());
     }
+  }
+
+  @Test
+  void aRefusedHandOffWhenOnMessageResumesReading_endsTheConnection() throws Exception {
+    AtomicBoolean refusing = new AtomicBoolean();
+    Executor gate = task -> {
+      if (refusing.get()) {
+        throw new RejectedExecutionException("deliberate: the lane's executor has shut down");
+      }
+      pool.execute(task);
+    };
+    Server server = Server.listen(app, ANY_LOOPBACK, gate, accepted::add); // sets no listener
+    CountDownLatch peerSawTheEnd = new CountDownLatch(1);
+    Connection conn = Client.open(app, "client").connect(server.address(),
+        c -> c.onClosed(peerSawTheEnd::countDown));
+    Connection serverSide = take();
+    conn.send(text("waits for a listener"));
+    // Read and kept, not delivered: no listener yet. Setting one resumes on the I/O thread
+    // (Connection.onMessage's task), whose hand-off to the lane is then refused.
+    await().atMost(BOUND).until(() -> serverSide.bytesReceived() == 4 + 20);
+    refusing.set(true);
+    List<ByteBuffer> delivered = new CopyOnWriteArrayList<>();
+    serverSide.onMessage(delivered::add);
+    await().atMost(BOUND).until(() -> serverSide.lifecycle().state() == Lifecycle.State.CLOSED);
+    awaitLatch(peerSawTheEnd, "the peer to see the refused connection end");
+    assertFalse(serverSide.isOpen());
+    assertEquals(List.of(), delivered);
+    assertEquals(List.of(), server.lifecycle().children(), "the ended connection is unlinked");
+  }
+
+  @Test
+  void aPeerEndingWhileALocalCloseWaitsForAListener_isReadOnce_theIoThreadDoesNotSpin()
+      throws Exception {
+    Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
+    Client client = Client.open(app, "client");
+    Connection held = client.connect(server.address(), c -> { });
+    Connection heldServerSide = take();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    heldServerSide.onMessage(message -> {
+      entered.countDown();
+      try {
+        release.await(BOUND.toSeconds(), SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    held.send(text("hold"));
+    awaitLatch(entered, "the listener that holds the lane");
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(heldServerSide::close, pool);
+    await().atMost(BOUND).until(() -> !heldServerSide.isOpen()); // close() has begun to wait
+    held.close(); // the peer ends: the server's I/O thread reads the end of stream
+    await().atMost(BOUND).until(() -> heldServerSide.endOfStreamReads() >= 1);
+    // One more message through the same I/O thread: the select that reads it would also report
+    // the finished socket again, had its read interest been left on.
+    Connection other = client.connect(server.address(), c -> { });
+    Connection otherServerSide = take();
+    CountDownLatch otherArrived = new CountDownLatch(1);
+    otherServerSide.onMessage(message -> otherArrived.countDown());
+    other.send(text("after the end"));
+    awaitLatch(otherArrived, "a message on another connection of the same I/O thread");
+    assertEquals(1, heldServerSide.endOfStreamReads(), "the I/O thread re-read a finished socket");
+    release.countDown();
+    closing.get(BOUND.toSeconds(), SECONDS);
+    assertEquals(Lifecycle.State.CLOSED, heldServerSide.lifecycle().state());
   }
 
   @Nested
