@@ -404,7 +404,8 @@ public final class Lifecycle implements AutoCloseable {
   /**
    * The subtree as text, one node a line: path, state, slots; for a close in progress, the
    * closing thread and, when it is waiting, what it waits for: the slot, the thread running the
-   * callback, and that thread's top stack frames.
+   * callback, and that thread's top stack frames: at least five, and on to the first frame
+   * outside the JDK and Tether (the code that is stuck), at most 24.
    */
   public String dump() {
     StringBuilder text = new StringBuilder();
@@ -765,7 +766,7 @@ public final class Lifecycle implements AutoCloseable {
     if (state instanceof Thread) {
       Thread closingThread = (Thread) state;
       text.append("\n  closing on thread '").append(closingThread.getName()).append('\'');
-      String wait = WaitForGraph.describeWait(closingThread, 5);
+      String wait = WaitForGraph.describeWait(closingThread);
       if (wait != null) {
         text.append(", which ").append(wait.replace("\n", "\n  "));
       }

@@ -213,13 +213,14 @@ public final class WaitForGraph {
 
   /**
    * Describes what {@code thread} waits for, if it is parked in {@link #await}: the target and,
-   * for each thread it waits for, that thread's top {@code frames} stack frames. For dumps.
+   * for each thread it waits for, that thread's top stack frames down to the code that is stuck
+   * ({@link StackExcerpt}). For dumps.
    */
-  public static @Nullable String describeWait(Thread thread, int frames) {
-    return current.describeWaitOn(thread, frames);
+  public static @Nullable String describeWait(Thread thread) {
+    return current.describeWaitOn(thread);
   }
 
-  private @Nullable String describeWaitOn(Thread thread, int frames) {
+  private @Nullable String describeWaitOn(Thread thread) {
     List<Thread> blockers = new ArrayList<>();
     Quiescible target;
     lock.lock();
@@ -235,10 +236,7 @@ public final class WaitForGraph {
     StringBuilder text = new StringBuilder("waits for ").append(target.describe());
     for (Thread blocker : blockers) {
       text.append("\n  running on thread '").append(blocker.getName()).append("'");
-      StackTraceElement[] stack = blocker.getStackTrace();
-      for (int i = 0; i < Math.min(frames, stack.length); i++) {
-        text.append("\n    at ").append(stack[i]);
-      }
+      StackExcerpt.appendTo(text, blocker.getStackTrace(), "    ");
     }
     return text.toString();
   }
