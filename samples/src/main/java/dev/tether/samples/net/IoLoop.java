@@ -6,18 +6,19 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Arrays;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * One I/O thread with its selector: runs the ready handlers of the channels registered on it and
- * the tasks other threads hand it. Closing it stops the thread and closes every channel still
- * registered.
+ * One I/O thread with its selector: runs the ready handlers of the channels registered on it, the
+ * tasks other threads hand it, and the delayed tasks its own handlers schedule. Closing it stops
+ * the thread and closes every channel still registered.
  *
  * <p>Thread-safe: {@link #execute}, {@link #register}, {@link #wakeup} and {@link #close} may be
- * called from any thread, including an I/O thread.
+ * called from any thread, including an I/O thread; {@link #schedule} only on this loop's thread.
  *
  * <p>Blocking: {@link #close()} waits at most {@link #STOP_TIMEOUT_SECONDS} for the thread to
  * stop and then throws, naming the thread and where it is stuck, instead of hanging as
@@ -98,9 +99,31 @@ final class IoLoop implements AutoCloseable {
     }
   }
 
+  /** A task {@link #schedule}d to run at {@code deadline}; ties run in scheduling order. */
+  private static final class Delayed implements Comparable<Delayed> {
+    final long deadline;
+    final long sequence;
+    final Runnable task;
+
+    Delayed(long deadline, long sequence, Runnable task) {
+      this.deadline = deadline;
+      this.sequence = sequence;
+      this.task = task;
+    }
+
+    @Override
+    public int compareTo(Delayed other) {
+      int byDeadline = Long.compare(deadline - other.deadline, 0); // nanoTime may wrap
+      return byDeadline != 0 ? byDeadline : Long.compare(sequence, other.sequence);
+    }
+  }
+
   private final Selector selector;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** Loop thread only. */
+  private final PriorityQueue<Delayed> delayed = new PriorityQueue<>();
+  private long delayedSequence;
   private volatile boolean stopping;
 
   IoLoop(String name) {
@@ -126,6 +149,20 @@ final class IoLoop implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Runs {@code task} on the loop thread once {@code delayNanos} have passed; dropped if the loop
+   * stops first. Loop thread only (a handler backing off), so the queue needs no lock.
+   *
+   * @throws IllegalStateException naming the thread if called on another thread
+   */
+  void schedule(long delayNanos, Runnable task) {
+    if (!inLoop()) {
+      throw new IllegalStateException("schedule() is for the I/O thread '" + thread.getName()
+          + "' only; called on '" + Thread.currentThread().getName() + "'");
+    }
+    delayed.add(new Delayed(System.nanoTime() + delayNanos, delayedSequence++, task));
+  }
+
   /** Registers {@code channel} for {@code ops} from the loop thread, or fails the handler. */
   void register(SelectableChannel channel, int ops, Handler handler) {
     if (!execute(new Registration(channel, ops, handler))) {
@@ -146,17 +183,15 @@ final class IoLoop implements AutoCloseable {
     Throwable fatal = null;
     try {
       while (!stopping) {
-        selector.select();
+        selectUntilTheNextDeadline();
         // Only the tasks queued so far: a listener that keeps queuing must not starve the keys.
         Runnable task;
         for (int n = tasks.size(); n > 0 && (task = tasks.poll()) != null; n--) {
-          try {
-            task.run();
-          } catch (VirtualMachineError e) {
-            throw e;
-          } catch (Throwable e) {
-            LOG.log(System.Logger.Level.ERROR, "task on '" + thread.getName() + "' failed", e);
-          }
+          runTask(task);
+        }
+        long now = System.nanoTime();
+        while (!delayed.isEmpty() && delayed.peek().deadline - now <= 0) {
+          runTask(delayed.poll().task);
         }
         for (SelectionKey key : selector.selectedKeys()) {
           Handler handler = (Handler) key.attachment();
@@ -180,6 +215,30 @@ final class IoLoop implements AutoCloseable {
     }
     if (fatal instanceof VirtualMachineError) {
       throw (VirtualMachineError) fatal;
+    }
+  }
+
+  private void selectUntilTheNextDeadline() throws IOException {
+    Delayed next = delayed.peek();
+    if (next == null) {
+      selector.select();
+      return;
+    }
+    long left = next.deadline - System.nanoTime();
+    if (left <= 0) {
+      selector.selectNow();
+    } else {
+      selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999))); // round up
+    }
+  }
+
+  private void runTask(Runnable task) {
+    try {
+      task.run();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      LOG.log(System.Logger.Level.ERROR, "task on '" + thread.getName() + "' failed", e);
     }
   }
 

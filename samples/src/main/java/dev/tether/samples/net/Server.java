@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -37,11 +38,35 @@ import java.util.function.Consumer;
  * naming the thread and where it is stuck). Called on any server's or client's I/O thread (from
  * a listener a loop runs), it does not wait for the thread to stop. The other methods do not block.
  *
- * <p>Exceptions: what {@code onAccept} throws is logged and the connection stays open; a failed
- * accept is logged and the server goes on accepting.
+ * <p>Exceptions: what {@code onAccept} throws is logged and the connection stays open. A failed
+ * accept (the process is out of file descriptors, say) is logged and accepting pauses, for
+ * {@value #MIN_ACCEPT_PAUSE_MILLIS} ms, doubling while accepts keep failing up to
+ * {@value #MAX_ACCEPT_PAUSE_MILLIS} ms, so that a connection waiting in the backlog does not make
+ * the I/O thread retry, and log, in a busy loop; the other connections carry on meanwhile.
+ */
+/*
+ * Implementation notes
+ *
+ * The accept back-off. A connection the kernel cannot hand over (EMFILE, ENFILE, ENOBUFS) stays
+ * in the backlog, so the selector reports the listening socket ready again at once: retrying
+ * would spin the I/O thread and flood the log for as long as the shortage lasts. So a failed
+ * accept clears OP_ACCEPT and schedules its return on the loop, as Netty's server acceptor turns
+ * auto-read off for a second after an accept failure. The pause starts short, because most
+ * shortages pass quickly (a burst of connections closing), and doubles to a second while they do
+ * not; a successful accept resets it. Only the accept call itself backs off: a socket that fails
+ * to be configured is that connection's failure, and the server accepts the next at once.
  */
 public final class Server implements AutoCloseable {
+  static final long MIN_ACCEPT_PAUSE_MILLIS = 10;
+  static final long MAX_ACCEPT_PAUSE_MILLIS = 1_000;
   private static final System.Logger LOG = System.getLogger(Server.class.getName());
+
+  /** Takes the next pending connection off a listening socket; tests inject failures here. */
+  @FunctionalInterface
+  interface Acceptor {
+    /** The next connection, or null if none is pending. */
+    SocketChannel accept(ServerSocketChannel channel) throws IOException;
+  }
 
   private final Lifecycle node;
   private final ServerSocketChannel channel;
@@ -50,10 +75,12 @@ public final class Server implements AutoCloseable {
   private final Executor callbackExecutor; // null: lanes drained by the I/O thread
   private final CallbackSlot<Connection> accepted;
   private final AtomicLong connectionIds = new AtomicLong();
+  private final Acceptor acceptor;
 
   private Server(Lifecycle parent, InetSocketAddress bindAddress, Executor callbackExecutor,
-      Consumer<? super Connection> onAccept) {
+      Consumer<? super Connection> onAccept, Acceptor acceptor) {
     Objects.requireNonNull(parent, "parent");
+    this.acceptor = acceptor;
     Objects.requireNonNull(bindAddress, "address");
     Objects.requireNonNull(onAccept, "onAccept");
     this.callbackExecutor = callbackExecutor;
@@ -101,7 +128,7 @@ public final class Server implements AutoCloseable {
    */
   public static Server listen(Lifecycle parent, InetSocketAddress address,
       Consumer<? super Connection> onAccept) {
-    return new Server(parent, address, null, onAccept);
+    return new Server(parent, address, null, onAccept, ServerSocketChannel::accept);
   }
 
   /**
@@ -111,7 +138,16 @@ public final class Server implements AutoCloseable {
   public static Server listen(Lifecycle parent, InetSocketAddress address,
       Executor callbackExecutor, Consumer<? super Connection> onAccept) {
     return new Server(parent, address, Objects.requireNonNull(callbackExecutor,
-        "callbackExecutor"), onAccept);
+        "callbackExecutor"), onAccept, ServerSocketChannel::accept);
+  }
+
+  /**
+   * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, taking connections through
+   * {@code acceptor}: for tests that inject accept failures.
+   */
+  static Server listen(Lifecycle parent, InetSocketAddress address,
+      Consumer<? super Connection> onAccept, Acceptor acceptor) {
+    return new Server(parent, address, null, onAccept, acceptor);
   }
 
   /** The bound address, with the actual port. */
@@ -154,14 +190,44 @@ public final class Server implements AutoCloseable {
   }
 
   private final class AcceptHandler implements IoLoop.Handler {
+    /** Loop thread only. */
+    private long pauseMillis = MIN_ACCEPT_PAUSE_MILLIS;
+
     @Override
     public void registered(SelectionKey key) {}
 
     @Override
     public void ready(SelectionKey key) throws IOException {
-      for (SocketChannel socket; (socket = channel.accept()) != null; ) {
+      for (;;) {
+        SocketChannel socket;
+        try {
+          socket = acceptor.accept(channel);
+        } catch (IOException e) {
+          pause(key, e);
+          return;
+        }
+        if (socket == null) {
+          return;
+        }
+        pauseMillis = MIN_ACCEPT_PAUSE_MILLIS;
         accept(socket);
       }
+    }
+
+    /** Stops accepting for a while: the connection that failed is still pending. */
+    private void pause(SelectionKey key, IOException failure) {
+      if (node.state() != Lifecycle.State.OPEN) {
+        return; // closing: the channel's close is what failed the accept
+      }
+      LOG.log(System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed; "
+          + "pausing accepts for " + pauseMillis + " ms", failure);
+      key.interestOps(0);
+      loop.schedule(TimeUnit.MILLISECONDS.toNanos(pauseMillis), () -> {
+        if (key.isValid()) {
+          key.interestOps(SelectionKey.OP_ACCEPT);
+        }
+      });
+      pauseMillis = Math.min(pauseMillis * 2, MAX_ACCEPT_PAUSE_MILLIS);
     }
 
     @Override

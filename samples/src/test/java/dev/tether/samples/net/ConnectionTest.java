@@ -9,12 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.Lifecycle;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -27,8 +29,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -526,6 +530,41 @@ class ConnectionTest {
     assertEquals(Lifecycle.State.CLOSED, heldServerSide.lifecycle().state());
   }
 
+  @Test
+  void acceptsThatKeepFailing_pauseAndDouble_insteadOfSpinning_thenThePendingPeerIsAccepted()
+      throws Exception {
+    int failures = 5;
+    AtomicInteger attempts = new AtomicInteger();
+    AtomicLong firstFailureNanos = new AtomicLong();
+    AtomicLong acceptedNanos = new AtomicLong();
+    Server server = Server.listen(app, ANY_LOOPBACK, accepted::add, channel -> {
+      int attempt = attempts.incrementAndGet();
+      if (attempt == 1) {
+        firstFailureNanos.set(System.nanoTime());
+      }
+      if (attempt <= failures) {
+        throw new IOException("Too many open files (deliberate, attempt " + attempt + ")");
+      }
+      SocketChannel socket = channel.accept();
+      if (socket != null) {
+        acceptedNanos.compareAndSet(0, System.nanoTime());
+      }
+      return socket;
+    });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Connection serverSide = take(); // the connection waited in the backlog through the pauses
+    CountDownLatch echoed = new CountDownLatch(1);
+    serverSide.onMessage(serverSide::send);
+    conn.onMessage(message -> echoed.countDown());
+    conn.send(text("after the shortage"));
+    awaitLatch(echoed, "an echo over the connection accepted after the pauses");
+    // Retrying at once would take the 6th attempt microseconds after the 1st; the pauses after
+    // the five failures (10, 20, 40, 80, 160 ms) put at least 310 ms between them.
+    long pausedMillis =
+        TimeUnit.NANOSECONDS.toMillis(acceptedNanos.get() - firstFailureNanos.get());
+    assertTrue(pausedMillis >= 310, "accepted " + pausedMillis + " ms after the first failure");
+  }
+
   @Nested
   class BadInput {
     @Test
@@ -573,6 +612,19 @@ class ConnectionTest {
           () -> Server.listen(app, ANY_LOOPBACK, null)).getMessage());
       assertEquals("callbackExecutor", assertThrows(NullPointerException.class,
           () -> Client.open(app, "c2", null)).getMessage());
+    }
+
+    @Test
+    void scheduleOffTheIoThread_throwsNamingBothThreads() {
+      IoLoop loop = new IoLoop("tether-io-schedule-test");
+      try {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> loop.schedule(1, () -> { }));
+        assertTrue(e.getMessage().contains("tether-io-schedule-test")
+            && e.getMessage().contains(Thread.currentThread().getName()), e.getMessage());
+      } finally {
+        loop.close();
+      }
     }
 
     @Test
