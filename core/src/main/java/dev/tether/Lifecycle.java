@@ -77,9 +77,15 @@ import org.jspecify.annotations.Nullable;
  * descend, or, if another thread is closing it, wait for that close to finish before going on.
  * If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not wait, but
  * no ancestor may become CLOSED before the child either: the rest of the walk is handed to a
- * fresh daemon thread (inside no callback, so its wait is an ordinary one), and every node on the
- * walk's stack is re-pointed to it so waiters' edges stay exact. finishClose never throws; a
- * VirtualMachineError is rethrown only after every node of the walk is CLOSED.
+ * fresh daemon thread, and every node on the walk's stack is re-pointed to it so waiters' edges
+ * stay exact. That thread is inside no callback, so its waits are never skipped
+ * (WaitForGraph.awaitOutsideCallbacks): nothing waits for a callback to return on it, so its
+ * skipping could not break a cycle. The cycle's member that is inside a callback finds the cycle
+ * on its next re-check and skips instead. (A fresh thread that skipped would hand over again,
+ * without end: a review found a thousand threads a second started when a callback's thread
+ * waited for the parent's close while another thread closing the child waited for that
+ * callback.) finishClose never throws; a VirtualMachineError is rethrown only after every node
+ * of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
  * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
@@ -368,7 +374,7 @@ public final class Lifecycle implements AutoCloseable {
     if (CLOSER.compareAndSet(this, null, self)) {
       closeClaimedSubtree();
     } else {
-      awaitClosedBy(this);
+      awaitClosedBy(this, true);
     }
     rethrowFailure();
   }
@@ -454,10 +460,11 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * The close walk, post-order over {@code stack}. If {@code pending} is set, first waits for
-   * that child (handed over by another walker) before going on.
+   * The close walk, post-order over {@code stack}. If {@code pending} is set, this thread is a
+   * fresh one the walk was handed to: it first waits for that child, and it never skips a wait.
    */
   private static void walk(ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
+    boolean handedOver = pending != null;
     Thread self = Thread.currentThread();
     @Nullable VirtualMachineError fatal = null;
     @Nullable Lifecycle waitFor = pending;
@@ -474,14 +481,16 @@ public final class Lifecycle implements AutoCloseable {
       }
       if (child != null) {
         try {
-          awaitClosedBy(child);
+          awaitClosedBy(child, !handedOver);
         } catch (CallbackDeadlockException e) {
           top.fail(e);
         }
         if (child.closer != CLOSED) {
           // The wait was skipped (it would have closed a wait-for cycle, or deadlocked on a
           // lock): this thread must not wait, yet no ancestor may be CLOSED before the child.
-          // Hand the rest of the walk to a fresh thread, which is inside no callback and waits.
+          // Hand the rest of the walk to a fresh thread, which is inside no callback and waits
+          // without skipping, so that the cycle's member inside a callback skips instead (a
+          // fresh thread that skipped too would hand over again, forever).
           handOff(stack, child);
           break;
         }
@@ -580,12 +589,21 @@ public final class Lifecycle implements AutoCloseable {
     return first;
   }
 
-  /** Waits until {@code node} is CLOSED, unless that wait would close a wait-for cycle. */
-  private static void awaitClosedBy(Lifecycle node) {
+  /**
+   * Waits until {@code node} is CLOSED, unless that wait would close a wait-for cycle and
+   * {@code mayBreakCycles}; a thread inside no callback passes false and never skips
+   * ({@link WaitForGraph#awaitOutsideCallbacks}).
+   *
+   * @throws CallbackDeadlockException if a thread the wait depends on is blocked on a lock that
+   *     this thread holds
+   */
+  private static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
     if (node.closer == CLOSED) {
       return;
     }
-    LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
+    LockCycle cycle = mayBreakCycles
+        ? WaitForGraph.await(node.asWaitTarget())
+        : WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
     if (cycle != null) {
       String path = node.path();
       throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",

@@ -404,6 +404,71 @@ class LifecycleTest {
       assertEquals(Lifecycle.State.CLOSED, child.state());
       assertEquals(Lifecycle.State.CLOSED, root.state());
     }
+
+    /**
+     * Review finding: the walker of the parent skips its wait for a child that another thread is
+     * closing (that thread waits for a callback whose thread waits for the parent's close), and
+     * hands the walk to a fresh thread. That thread used to skip the same wait and hand over
+     * again, without end: about a thousand threads a second, and the callback's thread never
+     * returned. Now the fresh thread waits, and another member of the cycle finds it on its next
+     * re-check and skips: the callback's thread (its close returns with the parent CLOSING) or
+     * the child's closer (the child closes without waiting for the callback), whichever
+     * re-checks first.
+     */
+    @Test
+    void close_handedOffWalk_waitsInsteadOfHandingOffForever_andTheCallbackThreadSkips()
+        throws Exception {
+      Lifecycle parent = Lifecycle.root("parent");
+      Lifecycle child = parent.child("child"); // older: the walk reaches it second
+      Lifecycle newer = parent.child("newer");
+      CallbackSlot<String> childSlot = child.slot("onMessage");
+      CallbackSlot<String> newerSlot = newer.slot("onMessage");
+      CountDownLatch xInside = new CountDownLatch(1);
+      CountDownLatch xMayClose = new CountDownLatch(1);
+      CountDownLatch yInside = new CountDownLatch(1);
+      CountDownLatch yMayReturn = new CountDownLatch(1);
+      childSlot.set(v -> {
+        xInside.countDown();
+        TestThread.await(xMayClose, "the go-ahead to close the parent");
+        parent.close(); // loses to W; the cycle through it must end, not hand off forever
+      });
+      newerSlot.set(v -> {
+        yInside.countDown();
+        TestThread.await(yMayReturn, "the go-ahead to return");
+      });
+      TestThread x = TestThread.start("X", () -> childSlot.invoke("x"));
+      TestThread y = TestThread.start("Y", () -> newerSlot.invoke("y"));
+      TestThread.await(xInside, "X inside the child's callback");
+      TestThread.await(yInside, "Y inside the newer child's callback");
+      TestThread a = TestThread.start("A", child::close); // waits for X
+      awaitParkedInTetherWait(a);
+      TestThread w = TestThread.start("W", parent::close); // closes 'newer', waits for Y
+      awaitParkedInTetherWait(w);
+      xMayClose.countDown();
+      awaitParkedInTetherWait(x); // X waits for W's close: no cycle yet
+      int closeThreadsBefore = liveCloseThreads();
+      yMayReturn.countDown(); // W reaches 'child', finds the cycle W-A-X-W, hands off
+      x.joinOrFail();
+      a.joinOrFail();
+      w.joinOrFail();
+      y.joinOrFail();
+      parent.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+      assertEquals(Lifecycle.State.CLOSED, child.state());
+      assertEquals(Lifecycle.State.CLOSED, parent.state());
+      assertTrue(liveCloseThreads() <= closeThreadsBefore + 1,
+          "close threads left running: " + liveCloseThreads());
+    }
+
+    private void awaitParkedInTetherWait(Thread thread) {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+          java.util.Arrays.stream(thread.getStackTrace()).anyMatch(
+              frame -> frame.getClassName().equals("dev.tether.internal.WaitForGraph")));
+    }
+
+    private int liveCloseThreads() {
+      return (int) Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().startsWith("tether-close-parent")).count();
+    }
   }
 
   @Nested

@@ -110,10 +110,21 @@ public final class WaitForGraph {
    *     a blocker is blocked on a lock that the caller holds, directly or through other waiters
    */
   public static @Nullable LockCycle await(Quiescible target) {
-    return current.awaitOn(target);
+    return current.awaitOn(target, true);
   }
 
-  private @Nullable LockCycle awaitOn(Quiescible target) {
+  /**
+   * As {@link #await}, but never skipped for a cycle: for a thread that runs inside no callback,
+   * such as the fresh thread a close walk is handed to. Nothing can be waiting for a callback to
+   * return on such a thread, so its skipping a wait could never break a cycle through it; the
+   * cycle's other members, which re-check on every wake-up, find it (this thread is registered
+   * as waiting) and one of them skips. Skipping here instead would only hand the wait on again.
+   */
+  public static @Nullable LockCycle awaitOutsideCallbacks(Quiescible target) {
+    return current.awaitOn(target, false);
+  }
+
+  private @Nullable LockCycle awaitOn(Quiescible target, boolean mayBreakCycles) {
     Thread self = Thread.currentThread();
     List<Thread> blockers = new ArrayList<>();
     boolean interrupted = false;
@@ -131,7 +142,7 @@ public final class WaitForGraph {
             waiting.remove(self);
             return null;
           }
-          if (reaches(blockers, self)) {
+          if (mayBreakCycles && reaches(blockers, self)) {
             waiting.remove(self);
             SKIPPED_CYCLES.incrementAndGet();
             return null;
