@@ -105,14 +105,28 @@ import org.jspecify.annotations.Nullable;
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
  * no such bound: the invoker that wins the drain runs until the queue is empty (documented above).
+ *
+ * Each hand-off to the executor is a DrainTask of its own (one object per claim and per batch),
+ * registered in `pendingTask` and consumed by CAS when it starts. Two things depend on that. A
+ * task the executor ran inline, inside the submitter's own execute(), reports so in its own
+ * fields, read only by its submitter's thread; a per-lane flag was overwritten by another pool
+ * thread's inline run while the first was still returning from execute(), and both drained. And
+ * when execute() throws, the submitter revokes the task: if the revoke wins, the task never
+ * started and never will (a late run finds itself revoked and returns), so the claim is still
+ * the submitter's to release; if it loses, the task started, inline or elsewhere, and owns the
+ * claim, so the submitter neither releases it nor calls the failure a refusal (a
+ * VirtualMachineError from a callback run inline propagates as itself).
  */
 public final class Delivery {
   private static final VarHandle DRAIN_STATE;
+  private static final VarHandle PENDING_TASK;
 
   static {
     try {
       DRAIN_STATE =
           MethodHandles.lookup().findVarHandle(DrainStateValue.class, "value", int.class);
+      PENDING_TASK =
+          MethodHandles.lookup().findVarHandle(Delivery.class, "pendingTask", DrainTask.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -131,7 +145,6 @@ public final class Delivery {
   private final String name;
   private final @Nullable LaneQueue queue;
   private final @Nullable Executor executor;
-  private final Runnable drainTask = this::drainOnExecutor;
   /**
    * IDLE, or DRAINING while one thread (or one executor task, pending or running) drains; an
    * object of its own, padded, so that nothing else shares its cache lines (see the notes).
@@ -139,10 +152,11 @@ public final class Delivery {
   private final DrainState drainState = new DrainState();
   /** Written only by the drainer, which changes hands through drainState. */
   private final AtomicLong discarded = new AtomicLong();
-  /** The drainer inside resubmit()'s execute(); lets a task run inline there return at once. */
-  private volatile @Nullable Thread resubmitting;
-  /** Set by a task the executor ran inline inside resubmit(); drainer only. */
-  private boolean ranInline;
+  /**
+   * The drain task handed to the executor and not yet started, or null; cleared by CAS by the
+   * task as it starts, or by its submitter revoking it when execute() fails.
+   */
+  private volatile @Nullable DrainTask pendingTask;
   /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
   private final HeldMark held = new HeldMark();
 
@@ -252,26 +266,30 @@ public final class Delivery {
     }
   }
 
+  /**
+   * Hands the claimed drain to the executor. If execute() fails before the task started, the
+   * claim is released and the failure reported; if the task started (inline, on this thread, or
+   * elsewhere), the claim is the task's, and what execute() threw, such as a
+   * VirtualMachineError from a callback the task ran inline, propagates untouched.
+   */
   private void startDrainOnExecutor(String slotName) {
+    DrainTask task = new DrainTask(false);
     try {
-      Objects.requireNonNull(executor).execute(drainTask);
+      Objects.requireNonNull(executor).execute(task);
     } catch (RuntimeException | Error e) {
+      if (!task.revoke()) {
+        throw e; // the task started and owns the claim: not a refusal
+      }
       DRAIN_STATE.setVolatile(drainState, IDLE);
-      RejectedExecutionException rejected = new RejectedExecutionException(
+      if (e instanceof Error) {
+        throw e; // the executor failed (e.g. no memory for a thread): not a refusal either
+      }
+      throw new RejectedExecutionException(
           "the executor of lane '" + name + "' refused its drain, on invoke of slot '" + slotName
               + "'; " + queuedCount() + " calls stay queued until the next invoke", e);
-      throw rejected;
+    } finally {
+      task.insideExecute = false;
     }
-  }
-
-  private void drainOnExecutor() {
-    if (resubmitting == Thread.currentThread()) {
-      // A direct executor ran the task inside resubmit()'s execute(): the drain calling it goes
-      // on in its own loop, so a long backlog does not recurse once per batch.
-      ranInline = true;
-      return;
-    }
-    drain(Objects.requireNonNull(queue), EXECUTOR_BATCH, null, null);
   }
 
   /**
@@ -366,22 +384,69 @@ public final class Delivery {
    * Executor lanes: continue the drain in a new task, keeping the claim.
    *
    * @return false if the executor ran the task inline (the caller keeps the claim and drains on);
-   *     true if the task was handed over, or refused (then the claim is released)
+   *     true if the task was handed over (the claim is the task's), or refused (the claim is
+   *     released)
    */
   private boolean resubmit() {
-    resubmitting = Thread.currentThread();
-    ranInline = false;
+    DrainTask task = new DrainTask(true);
     try {
-      Objects.requireNonNull(executor).execute(drainTask);
+      Objects.requireNonNull(executor).execute(task);
     } catch (RuntimeException | Error e) {
-      DRAIN_STATE.setVolatile(drainState, IDLE);
+      if (task.revoke()) {
+        DRAIN_STATE.setVolatile(drainState, IDLE);
+        System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
+            "the executor of lane '" + name + "' refused to continue its drain; "
+                + queuedCount() + " calls stay queued until the next invoke", e);
+        return true;
+      }
+      // The task started, then execute() failed: the claim is where the task left it.
       System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
-          "the executor of lane '" + name + "' refused to continue its drain; " + queuedCount()
-              + " calls stay queued until the next invoke", e);
-      return true;
+          "the executor of lane '" + name + "' failed after starting its drain", e);
     } finally {
-      resubmitting = null;
+      task.insideExecute = false;
     }
-    return !ranInline;
+    return !task.ranInline;
+  }
+
+  /**
+   * One hand-off of an executor lane's drain: runs at most once, and not at all once its
+   * submitter has revoked it (execute() failed), so a task that an executor queued and then
+   * reported as failed can never drain beside the next claimant. Made per hand-off (each claim,
+   * and every EXECUTOR_BATCH calls), so what one hand-off learns (ranInline) is never read by
+   * another: a field shared by all hand-offs let a pool thread's inline run persuade another
+   * thread that its own hand-off had run inline, and both drained.
+   */
+  private final class DrainTask implements Runnable {
+    private final Thread submitter = Thread.currentThread();
+    /** From resubmit(): run inline, the task hands the drain back instead of recursing. */
+    private final boolean continuation;
+    /** Submitter's thread only: true while its execute() has not returned. */
+    boolean insideExecute = true;
+    /** Submitter's thread only: the task ran inline inside execute() and handed back. */
+    boolean ranInline;
+
+    DrainTask(boolean continuation) {
+      this.continuation = continuation;
+      PENDING_TASK.setVolatile(Delivery.this, this);
+    }
+
+    /** Submitter only: true if the task had not started and now never will. */
+    boolean revoke() {
+      return PENDING_TASK.compareAndSet(Delivery.this, this, null);
+    }
+
+    @Override
+    public void run() {
+      if (!PENDING_TASK.compareAndSet(Delivery.this, this, null)) {
+        return; // revoked (its submitter released the claim), or run twice by the executor
+      }
+      if (continuation && Thread.currentThread() == submitter && insideExecute) {
+        // A direct executor ran the task inside resubmit()'s execute(): the drain calling it goes
+        // on in its own loop, so a long backlog does not recurse once per batch.
+        ranInline = true;
+        return;
+      }
+      drain(Objects.requireNonNull(queue), EXECUTOR_BATCH, null, null);
+    }
   }
 }

@@ -513,6 +513,133 @@ class DeliveryTest {
       assertEquals(List.of("fatal", "after"), seen);
     }
 
+    /**
+     * Review finding: "the task ran inline" was one field per lane, so a pool thread whose
+     * resubmit the executor ran inline persuaded another thread, still returning from its own
+     * hand-off, that its task had run inline too, and both drained at once. T1's hand-off goes to
+     * T2 and T1 is held inside execute() until T2's own hand-off has run inline; T2 then waits,
+     * inside a callback, until T1 has ended or a second callback has started beside it.
+     */
+    @Test
+    void aHandOffRunInlineOnOneThreadNeverMakesAnotherThreadDrainToo() throws Exception {
+      int calls = Delivery.EXECUTOR_BATCH * 8;
+      CountDownLatch allQueued = new CountDownLatch(1);
+      CountDownLatch t2RanItsHandOffInline = new CountDownLatch(1);
+      AtomicInteger executes = new AtomicInteger();
+      AtomicReference<Thread> t1 = new AtomicReference<>();
+      List<Thread> started = new CopyOnWriteArrayList<>();
+      Executor executor = task -> {
+        int n = executes.incrementAndGet();
+        if (n == 1) { // the first drain: on T1, once every call is queued
+          Thread thread = new Thread(() -> {
+            TestThread.await(allQueued, "all calls queued");
+            task.run();
+          }, "T1");
+          t1.set(thread);
+          started.add(thread);
+          thread.start();
+        } else if (n == 2) { // T1's hand-off after a batch: to T2, T1 held inside execute()
+          Thread thread = new Thread(task, "T2");
+          started.add(thread);
+          thread.start();
+          TestThread.await(t2RanItsHandOffInline, "T2's hand-off");
+        } else { // from T2 on: run inline, as a caller-runs pool does when saturated
+          task.run();
+          if (n == 3) {
+            t2RanItsHandOffInline.countDown();
+          }
+        }
+      };
+      CallbackSlot<Integer> slot = slotOn("handed-off", Delivery.serialOn(executor));
+      AtomicInteger running = new AtomicInteger();
+      AtomicInteger overlaps = new AtomicInteger();
+      List<Integer> seen = new CopyOnWriteArrayList<>();
+      slot.set(value -> {
+        if (running.incrementAndGet() > 1) {
+          overlaps.incrementAndGet();
+        }
+        try {
+          seen.add(value);
+          if (value == 2 * Delivery.EXECUTOR_BATCH) { // T2's first call after its inline hand-off
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
+                () -> t1.get().getState() == Thread.State.TERMINATED || running.get() > 1);
+          }
+        } finally {
+          running.decrementAndGet();
+        }
+      });
+      for (int i = 0; i < calls; i++) {
+        slot.invoke(i);
+      }
+      allQueued.countDown();
+      org.awaitility.Awaitility.await().atMost(TestThread.BOUND)
+          .until(() -> seen.size() >= calls && started.size() == 2);
+      for (Thread thread : started) {
+        thread.join(TestThread.BOUND.toMillis());
+        assertFalse(thread.isAlive(), thread.getName() + " did not end");
+      }
+      assertEquals(0, overlaps.get(), "two threads drained the lane at once");
+      assertEquals(calls, seen.size());
+      for (int i = 0; i < calls; i++) {
+        assertEquals(i, seen.get(i));
+      }
+    }
+
+    /**
+     * Review finding: a VirtualMachineError from a callback that a direct executor ran inside
+     * execute() came out of invoke as a RejectedExecutionException, and the catch that wrapped
+     * it released the lane again, though the drain had released it already and another thread
+     * had claimed it meanwhile: a third invoke then drained beside that thread.
+     */
+    @Test
+    void aVirtualMachineErrorFromADrainRunInsideExecutePropagatesAsItselfAndKeepsTheClaim()
+        throws Exception {
+      AtomicReference<CallbackSlot<String>> slotRef = new AtomicReference<>();
+      CountDownLatch holding = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      AtomicReference<TestThread> other = new AtomicReference<>();
+      Executor inlineThenLetAnotherThreadClaim = task -> {
+        try {
+          task.run();
+        } catch (StackOverflowError e) {
+          if (other.get() == null) { // the drain released the lane: another thread claims it
+            other.set(TestThread.start("other", () -> slotRef.get().invoke("hold")));
+            TestThread.await(holding, "the other thread inside its call");
+          }
+          throw e;
+        }
+      };
+      CallbackSlot<String> slot =
+          slotOn("fatal-inline", Delivery.serialOn(inlineThenLetAnotherThreadClaim));
+      slotRef.set(slot);
+      AtomicInteger running = new AtomicInteger();
+      AtomicInteger overlaps = new AtomicInteger();
+      List<String> seen = new CopyOnWriteArrayList<>();
+      slot.set(value -> {
+        if (running.incrementAndGet() > 1) {
+          overlaps.incrementAndGet();
+        }
+        try {
+          seen.add(value);
+          if (value.equals("boom")) {
+            throw new StackOverflowError("deliberate");
+          }
+          if (value.equals("hold")) {
+            holding.countDown();
+            TestThread.await(release, "the end of the test's invokes");
+          }
+        } finally {
+          running.decrementAndGet();
+        }
+      });
+      assertThrows(StackOverflowError.class, () -> slot.invoke("boom"));
+      slot.invoke("third"); // the lane is the other thread's: queued behind "hold"
+      release.countDown();
+      other.get().joinOrFail();
+      assertEquals(0, overlaps.get(), "a call ran beside the other thread's");
+      assertEquals(List.of("boom", "hold", "third"), seen);
+    }
+
     @Test
     void aRejectedDrainThrowsNamingLaneAndSlotAndKeepsTheCallsQueued() {
       ManualExecutor executor = new ManualExecutor();
