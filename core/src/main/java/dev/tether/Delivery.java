@@ -46,10 +46,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Exceptions: a callback's exception goes to its slot's {@link CallbackErrorHandler} and the
  * lane goes on with the next call. If a {@link VirtualMachineError} escapes a callback, the lane
- * releases its drain and rethrows; the calls still queued run on the next drain (the next
- * {@code invoke}, or at once on the executor of a {@code serialOn} lane). If the executor rejects
- * the drain, the calls stay queued, and the {@code invoke} that tried to start it throws
- * {@link RejectedExecutionException}; the next {@code invoke} tries again.
+ * releases its drain and rethrows it as itself, also when a direct executor ran the drain inside
+ * {@code invoke}; the calls still queued run on the next drain (the next {@code invoke}, or at
+ * once on the executor of a {@code serialOn} lane). If the executor rejects the drain (its
+ * {@code execute} throws before the drain started), the calls stay queued, and the
+ * {@code invoke} that tried to start it throws {@link RejectedExecutionException}, or the
+ * executor's {@code VirtualMachineError} as itself; the next {@code invoke} tries again.
  *
  * @since 0.1.0
  */
@@ -267,28 +269,32 @@ public final class Delivery {
   }
 
   /**
-   * Hands the claimed drain to the executor. If execute() fails before the task started, the
-   * claim is released and the failure reported; if the task started (inline, on this thread, or
-   * elsewhere), the claim is the task's, and what execute() threw, such as a
+   * Hands the claimed drain to the executor. If execute() fails before the task started (or the
+   * task cannot even be made), the claim is released and the failure reported: a
+   * VirtualMachineError as itself, anything else as a refusal. If the task started (inline, on
+   * this thread, or elsewhere), the claim is the task's, and what execute() threw, such as a
    * VirtualMachineError from a callback the task ran inline, propagates untouched.
    */
   private void startDrainOnExecutor(String slotName) {
-    DrainTask task = new DrainTask(false);
+    @Nullable DrainTask task = null;
     try {
+      task = new DrainTask(false);
       Objects.requireNonNull(executor).execute(task);
     } catch (RuntimeException | Error e) {
-      if (!task.revoke()) {
+      if (task != null && !task.revoke()) {
         throw e; // the task started and owns the claim: not a refusal
       }
       DRAIN_STATE.setVolatile(drainState, IDLE);
-      if (e instanceof Error) {
-        throw e; // the executor failed (e.g. no memory for a thread): not a refusal either
+      if (e instanceof VirtualMachineError) {
+        throw e; // e.g. no memory for a pool thread: not hidden behind a refusal
       }
       throw new RejectedExecutionException(
           "the executor of lane '" + name + "' refused its drain, on invoke of slot '" + slotName
               + "'; " + queuedCount() + " calls stay queued until the next invoke", e);
     } finally {
-      task.insideExecute = false;
+      if (task != null) {
+        task.insideExecute = false;
+      }
     }
   }
 
@@ -311,10 +317,11 @@ public final class Delivery {
           runCall((CallbackSlot.Registration<?>) header, lane.pollValue());
           if (executor != null && --left == 0) {
             CallbackSlot.releaseHeldMark(held); // the next task may run on another thread
+            holding = false; // resubmit hands the claim over, releases it, or gives it back
             if (resubmit()) {
-              holding = false;
               return;
             }
+            holding = true;
             left = budget; // the executor ran the task inline: keep draining here
           }
         }
@@ -331,10 +338,14 @@ public final class Delivery {
         // Only a VirtualMachineError from a callback gets here (runQueued reports the rest).
         CallbackSlot.releaseHeldMark(held);
         DRAIN_STATE.setVolatile(drainState, IDLE);
-        if (executor != null && !lane.isEmpty()
-            && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING) && !resubmit()) {
-          // Ran inline: the next invoke drains, as on a serial() lane.
-          DRAIN_STATE.setVolatile(drainState, IDLE);
+        try {
+          if (executor != null && !lane.isEmpty()
+              && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING) && !resubmit()) {
+            // Ran inline: the next invoke drains, as on a serial() lane.
+            DRAIN_STATE.setVolatile(drainState, IDLE);
+          }
+        } catch (VirtualMachineError second) {
+          // resubmit released the claim and logged this; the callback's error propagates
         }
       }
     }
@@ -386,24 +397,32 @@ public final class Delivery {
    * @return false if the executor ran the task inline (the caller keeps the claim and drains on);
    *     true if the task was handed over (the claim is the task's), or refused (the claim is
    *     released)
+   * @throws VirtualMachineError if the hand-off failed with one before the task started; the
+   *     claim is released
    */
   private boolean resubmit() {
-    DrainTask task = new DrainTask(true);
+    @Nullable DrainTask task = null;
     try {
+      task = new DrainTask(true);
       Objects.requireNonNull(executor).execute(task);
     } catch (RuntimeException | Error e) {
-      if (task.revoke()) {
+      if (task == null || task.revoke()) {
         DRAIN_STATE.setVolatile(drainState, IDLE);
         System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
             "the executor of lane '" + name + "' refused to continue its drain; "
                 + queuedCount() + " calls stay queued until the next invoke", e);
+        if (e instanceof VirtualMachineError) {
+          throw e; // the claim is released: the caller must not touch it again
+        }
         return true;
       }
       // The task started, then execute() failed: the claim is where the task left it.
       System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
           "the executor of lane '" + name + "' failed after starting its drain", e);
     } finally {
-      task.insideExecute = false;
+      if (task != null) {
+        task.insideExecute = false;
+      }
     }
     return !task.ranInline;
   }

@@ -78,10 +78,11 @@ import org.jspecify.annotations.Nullable;
  * If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not wait, but
  * no ancestor may become CLOSED before the child either: the rest of the walk is handed to a
  * fresh daemon thread, and every node on the walk's stack is re-pointed to it so waiters' edges
- * stay exact. That thread is inside no callback, so its waits are never skipped
- * (WaitForGraph.awaitOutsideCallbacks): nothing waits for a callback to return on it, so its
- * skipping could not break a cycle. The cycle's member that is inside a callback finds the cycle
- * on its next re-check and skips instead. (A fresh thread that skipped would hand over again,
+ * stay exact. That thread is inside no callback and holds no lock while it waits, so its waits
+ * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
+ * callback to return on it, so its giving up could not break a cycle. Another member of the
+ * cycle that can skip (the thread inside a callback, or the child's closer waiting in a slot's
+ * close) finds the cycle on its next re-check and skips instead. (A fresh thread that skipped would hand over again,
  * without end: a review found a thousand threads a second started when a callback's thread
  * waited for the parent's close while another thread closing the child waited for that
  * callback.) finishClose never throws; a VirtualMachineError is rethrown only after every node

@@ -31,6 +31,8 @@ class DeliveryTest {
   static final class ManualExecutor implements Executor {
     private final ConcurrentLinkedDeque<Runnable> tasks = new ConcurrentLinkedDeque<>();
     volatile boolean rejecting;
+    /** Queue the task, then throw anyway, as a pool that fails to start a worker may. */
+    volatile boolean queueThenFail;
 
     @Override
     public void execute(Runnable task) {
@@ -38,7 +40,12 @@ class DeliveryTest {
         throw new RejectedExecutionException("manual executor is rejecting");
       }
       tasks.addLast(task);
+      if (queueThenFail) {
+        throw new IllegalStateException("manual executor queued the task, then failed");
+      }
     }
+
+
 
     int pending() {
       return tasks.size();
@@ -73,6 +80,31 @@ class DeliveryTest {
     public void accept(T value) {
       values.add(value);
       threads.add(Thread.currentThread());
+    }
+  }
+
+  /** Wraps a callback body, records every value in order, and counts calls that overlapped. */
+  static final class OverlapCounter<T> implements Consumer<T> {
+    final List<T> seen = new CopyOnWriteArrayList<>();
+    final AtomicInteger running = new AtomicInteger();
+    final AtomicInteger overlaps = new AtomicInteger();
+    private final Consumer<T> body;
+
+    OverlapCounter(Consumer<T> body) {
+      this.body = body;
+    }
+
+    @Override
+    public void accept(T value) {
+      if (running.incrementAndGet() > 1) {
+        overlaps.incrementAndGet();
+      }
+      try {
+        seen.add(value);
+        body.accept(value);
+      } finally {
+        running.decrementAndGet();
+      }
     }
   }
 
@@ -551,23 +583,17 @@ class DeliveryTest {
         }
       };
       CallbackSlot<Integer> slot = slotOn("handed-off", Delivery.serialOn(executor));
-      AtomicInteger running = new AtomicInteger();
-      AtomicInteger overlaps = new AtomicInteger();
-      List<Integer> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        if (running.incrementAndGet() > 1) {
-          overlaps.incrementAndGet();
-        }
-        try {
-          seen.add(value);
-          if (value == 2 * Delivery.EXECUTOR_BATCH) { // T2's first call after its inline hand-off
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
-                () -> t1.get().getState() == Thread.State.TERMINATED || running.get() > 1);
-          }
-        } finally {
-          running.decrementAndGet();
+      AtomicReference<OverlapCounter<Integer>> counterRef = new AtomicReference<>();
+      OverlapCounter<Integer> counter = new OverlapCounter<>(value -> {
+        if (value == 2 * Delivery.EXECUTOR_BATCH) { // T2's first call after its inline hand-off
+          org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
+              () -> t1.get().getState() == Thread.State.TERMINATED
+                  || counterRef.get().running.get() > 1);
         }
       });
+      counterRef.set(counter);
+      slot.set(counter);
+      List<Integer> seen = counter.seen;
       for (int i = 0; i < calls; i++) {
         slot.invoke(i);
       }
@@ -578,7 +604,7 @@ class DeliveryTest {
         thread.join(TestThread.BOUND.toMillis());
         assertFalse(thread.isAlive(), thread.getName() + " did not end");
       }
-      assertEquals(0, overlaps.get(), "two threads drained the lane at once");
+      assertEquals(0, counter.overlaps.get(), "two threads drained the lane at once");
       assertEquals(calls, seen.size());
       for (int i = 0; i < calls; i++) {
         assertEquals(i, seen.get(i));
@@ -612,32 +638,46 @@ class DeliveryTest {
       CallbackSlot<String> slot =
           slotOn("fatal-inline", Delivery.serialOn(inlineThenLetAnotherThreadClaim));
       slotRef.set(slot);
-      AtomicInteger running = new AtomicInteger();
-      AtomicInteger overlaps = new AtomicInteger();
-      List<String> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        if (running.incrementAndGet() > 1) {
-          overlaps.incrementAndGet();
+      OverlapCounter<String> counter = new OverlapCounter<>(value -> {
+        if (value.equals("boom")) {
+          throw new StackOverflowError("deliberate");
         }
-        try {
-          seen.add(value);
-          if (value.equals("boom")) {
-            throw new StackOverflowError("deliberate");
-          }
-          if (value.equals("hold")) {
-            holding.countDown();
-            TestThread.await(release, "the end of the test's invokes");
-          }
-        } finally {
-          running.decrementAndGet();
+        if (value.equals("hold")) {
+          holding.countDown();
+          TestThread.await(release, "the end of the test's invokes");
         }
       });
+      slot.set(counter);
       assertThrows(StackOverflowError.class, () -> slot.invoke("boom"));
       slot.invoke("third"); // the lane is the other thread's: queued behind "hold"
       release.countDown();
       other.get().joinOrFail();
-      assertEquals(0, overlaps.get(), "a call ran beside the other thread's");
-      assertEquals(List.of("boom", "hold", "third"), seen);
+      assertEquals(0, counter.overlaps.get(), "a call ran beside the other thread's");
+      assertEquals(List.of("boom", "hold", "third"), counter.seen);
+    }
+
+    @Test
+    void aDrainTaskTheExecutorReportedAsFailedButRunsLaterDoesNothing() {
+      ManualExecutor executor = new ManualExecutor();
+      Delivery lane = Delivery.serialOn(executor);
+      CallbackSlot<String> slot = slotOn("late-task", lane);
+      OverlapCounter<String> counter = new OverlapCounter<>(value -> { });
+      slot.set(counter);
+      executor.queueThenFail = true;
+      assertThrows(RejectedExecutionException.class, () -> slot.invoke("a")); // revoked
+      executor.queueThenFail = false;
+      assertTrue(slot.invoke("b")); // the lane was released: a second task, a live one
+      assertEquals(2, executor.pending());
+      Runnable live = executor.tasks.peekLast();
+      assertTrue(executor.runNext()); // the revoked task: finds itself revoked, runs nothing
+      assertEquals(List.of(), counter.seen);
+      assertTrue(executor.runNext()); // the live task drains both calls
+      assertEquals(List.of("a", "b"), counter.seen);
+      live.run(); // an executor that runs a task twice: the second run does nothing
+      assertTrue(slot.invoke("c"));
+      assertEquals(1, executor.runAll());
+      assertEquals(List.of("a", "b", "c"), counter.seen);
+      assertEquals(0, counter.overlaps.get());
     }
 
     @Test

@@ -114,11 +114,15 @@ public final class WaitForGraph {
   }
 
   /**
-   * As {@link #await}, but never skipped for a cycle: for a thread that runs inside no callback,
-   * such as the fresh thread a close walk is handed to. Nothing can be waiting for a callback to
-   * return on such a thread, so its skipping a wait could never break a cycle through it; the
-   * cycle's other members, which re-check on every wake-up, find it (this thread is registered
-   * as waiting) and one of them skips. Skipping here instead would only hand the wait on again.
+   * As {@link #await}, but never given up: neither skipped for a wait-for cycle nor ended by a
+   * lock cycle. For a thread that runs inside no callback and holds no lock while it waits, such
+   * as the fresh thread a close walk is handed to: nothing can be waiting for a callback to
+   * return on it, nor for a lock it holds, so its giving up could never break a cycle through
+   * it. The cycle's other members, which re-check on every wake-up, find it (this thread is
+   * registered as waiting), and one of them gives up instead. Giving up here would only hand the
+   * wait on again.
+   *
+   * @return null, once {@code target} has no removed callback running on another thread
    */
   public static @Nullable LockCycle awaitOutsideCallbacks(Quiescible target) {
     return current.awaitOn(target, false);
@@ -155,7 +159,7 @@ public final class WaitForGraph {
         parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
         interrupted |= Thread.interrupted();
         long now = System.nanoTime();
-        if (now - nextProbe >= 0) {
+        if (mayBreakCycles && now - nextProbe >= 0) {
           LockCycle found = probeLocks(self, target, suspected);
           if (found != null && suspected != null) {
             return found; // seen twice; probeLocks has unregistered us
