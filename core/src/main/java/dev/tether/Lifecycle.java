@@ -82,11 +82,11 @@ import org.jspecify.annotations.Nullable;
  * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
  * callback to return on it, so its giving up could not break a cycle. Another member of the
  * cycle that can skip (the thread inside a callback, or the child's closer waiting in a slot's
- * close) finds the cycle on its next re-check and skips instead. (A fresh thread that skipped would hand over again,
- * without end: a review found a thousand threads a second started when a callback's thread
- * waited for the parent's close while another thread closing the child waited for that
- * callback.) finishClose never throws; a VirtualMachineError is rethrown only after every node
- * of the walk is CLOSED.
+ * close) finds the cycle on its next re-check and skips instead. (A fresh thread that skipped
+ * would hand over again, without end: a review found a thousand threads a second started when a
+ * callback's thread waited for the parent's close while another thread closing the child waited
+ * for that callback.) finishClose never throws; a VirtualMachineError is rethrown only after
+ * every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
  * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
@@ -490,8 +490,8 @@ public final class Lifecycle implements AutoCloseable {
           // The wait was skipped (it would have closed a wait-for cycle, or deadlocked on a
           // lock): this thread must not wait, yet no ancestor may be CLOSED before the child.
           // Hand the rest of the walk to a fresh thread, which is inside no callback and waits
-          // without skipping, so that the cycle's member inside a callback skips instead (a
-          // fresh thread that skipped too would hand over again, forever).
+          // without skipping, so that another member of the cycle skips instead (a fresh
+          // thread that skipped too would hand over again, forever).
           handOff(stack, child);
           break;
         }
@@ -591,20 +591,22 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code node} is CLOSED, unless that wait would close a wait-for cycle and
-   * {@code mayBreakCycles}; a thread inside no callback passes false and never skips
+   * Waits until {@code node} is CLOSED, unless {@code mayBreakCycles} and the wait would close a
+   * wait-for cycle or a lock cycle; a thread inside no callback passes false and never gives up
    * ({@link WaitForGraph#awaitOutsideCallbacks}).
    *
    * @throws CallbackDeadlockException if a thread the wait depends on is blocked on a lock that
-   *     this thread holds
+   *     this thread holds ({@code mayBreakCycles} only)
    */
   private static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
     if (node.closer == CLOSED) {
       return;
     }
-    LockCycle cycle = mayBreakCycles
-        ? WaitForGraph.await(node.asWaitTarget())
-        : WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
+    if (!mayBreakCycles) {
+      WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
+      return;
+    }
+    LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
     if (cycle != null) {
       String path = node.path();
       throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",

@@ -49,10 +49,11 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * operations per arm in {@link Calls}, a JMH {@code @AuxCounters} state, so every iteration's
  * secondary results name the arm it measured: {@code tether}, {@code clqLane} or
  * {@code handoffs} (cache-line hand-offs between the cores per µs), the others being 0. The
- * primary score mixes the arms and is not a result. Pacing and callback are {@link LaneBenchmark}'s ({@link Lanes.Producer},
- * {@link Counter#CALLBACK}). Both lanes sit behind one branch on a field that does not change
- * within an iteration, each in a method of its own that is never inlined (see the comment
- * there), so neither pays more for the dispatch than the other.
+ * primary score mixes the arms and is not a result. Pacing and callback are
+ * {@link LaneBenchmark}'s ({@link Lanes.Producer}, {@link Counter#CALLBACK}). Both lanes sit
+ * behind one switch on a field that does not change within an iteration, each in a method of its
+ * own that is never inlined (see the comment there), so neither pays more for the dispatch than
+ * the other.
  *
  * <p>Run with {@link #main}, which runs this benchmark and prints each pair of adjacent
  * iterations and the ratios: {@code java -cp bench/target/benchmarks.jar

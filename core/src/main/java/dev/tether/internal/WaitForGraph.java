@@ -120,12 +120,10 @@ public final class WaitForGraph {
    * return on it, nor for a lock it holds, so its giving up could never break a cycle through
    * it. The cycle's other members, which re-check on every wake-up, find it (this thread is
    * registered as waiting), and one of them gives up instead. Giving up here would only hand the
-   * wait on again.
-   *
-   * @return null, once {@code target} has no removed callback running on another thread
+   * wait on again. Returns once {@code target} has no removed callback running on another thread.
    */
-  public static @Nullable LockCycle awaitOutsideCallbacks(Quiescible target) {
-    return current.awaitOn(target, false);
+  public static void awaitOutsideCallbacks(Quiescible target) {
+    current.awaitOn(target, false);
   }
 
   private @Nullable LockCycle awaitOn(Quiescible target, boolean mayBreakCycles) {
