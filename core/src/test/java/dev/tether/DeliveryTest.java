@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -678,6 +679,26 @@ class DeliveryTest {
       assertEquals(1, executor.runAll());
       assertEquals(List.of("a", "b", "c"), counter.seen);
       assertEquals(0, counter.overlaps.get());
+    }
+
+    @Test
+    void aVirtualMachineErrorFromExecuteBeforeTheTaskStartedPropagatesAndReleasesTheLane() {
+      ManualExecutor pool = new ManualExecutor();
+      AtomicBoolean outOfThreads = new AtomicBoolean(true);
+      Executor executor = task -> {
+        if (outOfThreads.get()) {
+          throw new OutOfMemoryError("deliberate: unable to create native thread");
+        }
+        pool.execute(task);
+      };
+      CallbackSlot<String> slot = slotOn("no-threads", Delivery.serialOn(executor));
+      Recorder<String> recorder = new Recorder<>();
+      slot.set(recorder);
+      assertThrows(OutOfMemoryError.class, () -> slot.invoke("kept")); // not wrapped
+      outOfThreads.set(false);
+      assertTrue(slot.invoke("next")); // the lane was released: this invoke starts the drain
+      assertEquals(1, pool.runAll());
+      assertEquals(List.of("kept", "next"), recorder.values);
     }
 
     @Test
