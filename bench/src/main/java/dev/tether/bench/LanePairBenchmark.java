@@ -36,37 +36,40 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 /**
  * {@code tether2p} and {@code clqLane2p} of {@link LaneBenchmark}, measured in alternate
  * iterations of the same fork, so that each 1 s of one lane is compared with the neighbouring
- * 1 s of the other, and with a third 1 s that measures the host itself: two threads handing a
- * cache line back and forth. On a host whose cross-core speed drifts by 2x within minutes
- * (docs/performance.md), separate benchmarks are minutes apart and their ratio says more about
- * the host than the lanes; adjacent seconds drift much less, and the hand-off rate says which
- * state the host was in.
+ * 1 s of the other, with a third 1 s that measures the host itself (two threads handing a cache
+ * line back and forth), and with a fourth that measures a bound no lane could beat
+ * ({@link Lanes.UnorderedRingsLane}: per-producer rings, no shared index, no order across
+ * producers). On a host whose cross-core speed drifts by 2x within minutes, and switches between
+ * two states (docs/performance.md), separate benchmarks are minutes apart and their ratio says
+ * more about the host than the lanes; adjacent seconds drift much less, and the hand-off rate
+ * says which state the host was in.
  *
  * <p>The group's two threads run whichever arm the iteration selects ({@link Alternating#turn},
  * advanced before every iteration, warm-up included, so every arm is compiled and warm): invoke
- * the tether lane, submit to the CLQ lane, or play ping-pong on one padded {@code volatile long},
- * each thread waiting for the other's parity and then incrementing it. Each thread counts its
- * operations per arm in {@link Calls}, a JMH {@code @AuxCounters} state, so every iteration's
- * secondary results name the arm it measured: {@code tether}, {@code clqLane} or
- * {@code handoffs} (cache-line hand-offs between the cores per µs), the others being 0. The
- * primary score mixes the arms and is not a result. Pacing and callback are
- * {@link LaneBenchmark}'s ({@link Lanes.Producer}, {@link Counter#CALLBACK}). Both lanes sit
- * behind one switch on a field that does not change within an iteration, each in a method of its
- * own that is never inlined (see the comment there), so neither pays more for the dispatch than
- * the other.
+ * the tether lane, submit to the CLQ lane, play ping-pong on one padded {@code volatile long}
+ * (each thread waiting for the other's parity and then incrementing it), or submit to the
+ * rings. Each thread counts its operations per arm in {@link Calls}, a JMH
+ * {@code @AuxCounters} state, so every iteration's secondary results name the arm it measured:
+ * {@code tether}, {@code clqLane}, {@code handoffs} (cache-line hand-offs between the cores per
+ * µs) or {@code rings}, the others being 0. The primary score mixes the arms and is not a
+ * result. Pacing and callback are {@link LaneBenchmark}'s ({@link Lanes.Producer},
+ * {@link Counter#CALLBACK}). The lanes sit behind one switch on a field that does not change
+ * within an iteration, each in a method of its own that is never inlined (see the comment
+ * there), so none pays more for the dispatch than another.
  *
- * <p>Run with {@link #main}, which runs this benchmark and prints each pair of adjacent
- * iterations and the ratios: {@code java -cp bench/target/benchmarks.jar
- * dev.tether.bench.LanePairBenchmark [JMH options, e.g. -f 3]}.
+ * <p>Run with {@link #main}, which runs this benchmark and prints each round of adjacent
+ * iterations, the ratios to {@code clqLane2p}, and their medians by host state:
+ * {@code java -cp bench/target/benchmarks.jar dev.tether.bench.LanePairBenchmark [JMH options,
+ * e.g. -f 6]}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 6, time = 1)
-@Measurement(iterations = 30, time = 1)
-@Fork(2)
+@Warmup(iterations = 8, time = 1)
+@Measurement(iterations = 32, time = 1)
+@Fork(4)
 public class LanePairBenchmark {
 
-  /** Both lanes, shared by the group's threads, and which one this iteration measures. */
+  /** The lanes, shared by the group's threads, and which arm this iteration measures. */
   @State(Scope.Group)
   public static class Alternating {
     final CallbackSlot<Counter> tether =
@@ -74,7 +77,10 @@ public class LanePairBenchmark {
     final Lanes.ClqLane<Counter> clqLane = new Lanes.ClqLane<>(Counter.CALLBACK);
     /** The ping-pong ball, on cache lines of its own. */
     final Ball ball = new Ball();
-    /** TETHER, CLQ_LANE or PING_PONG; written before an iteration starts (JMH's barrier). */
+    /** The bound: no shared index, no order across producers ({@link Lanes.UnorderedRingsLane}). */
+    final Lanes.UnorderedRingsLane<Counter> rings = new Lanes.UnorderedRingsLane<>(2,
+        Counter.CALLBACK);
+    /** One of the arms, TETHER to RINGS; written before an iteration starts (JMH's barrier). */
     int turn;
     private int iterations;
 
@@ -85,7 +91,7 @@ public class LanePairBenchmark {
 
     @Setup(Level.Iteration)
     public void nextArm() {
-      turn = iterations++ % 3;
+      turn = iterations++ % ARMS;
     }
 
     @TearDown(Level.Trial)
@@ -97,6 +103,10 @@ public class LanePairBenchmark {
   static final int TETHER = 0;
   static final int CLQ_LANE = 1;
   static final int PING_PONG = 2;
+  static final int RINGS = 3;
+  static final int ARMS = 4;
+  /** The arms' counters in {@link Calls}, in arm order. */
+  private static final String[] COUNTERS = {"tether", "clqLane", "handoffs", "rings"};
 
   /** A volatile long with 128 bytes of padding each side (see Lanes' claim word). */
   static class BallPadBefore {
@@ -119,12 +129,14 @@ public class LanePairBenchmark {
     public long tether;
     public long clqLane;
     public long handoffs;
+    public long rings;
 
     @Setup(Level.Iteration)
     public void clear() {
       tether = 0;
       clqLane = 0;
       handoffs = 0;
+      rings = 0;
     }
   }
 
@@ -142,6 +154,11 @@ public class LanePairBenchmark {
       case CLQ_LANE:
         clqLane(lanes, p);
         calls.clqLane++;
+        p.queued();
+        break;
+      case RINGS:
+        rings(lanes, p, thread.getGroupThreadIndex());
+        calls.rings++;
         p.queued();
         break;
       default:
@@ -181,82 +198,114 @@ public class LanePairBenchmark {
     lanes.clqLane.submit(p.value);
   }
 
+  @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+  private static void rings(Alternating lanes, Lanes.Producer p, int producer) {
+    lanes.rings.submit(producer, p.value);
+  }
+
   /** Runs the benchmark (JMH options may be given) and prints the paired ratios. */
   public static void main(String[] args) throws Exception {
     String[] withInclude = new String[args.length + 1];
     System.arraycopy(args, 0, withInclude, 0, args.length);
     withInclude[args.length] = LanePairBenchmark.class.getName() + ".alternating2p";
     Collection<RunResult> runs = new Runner(new CommandLineOptions(withInclude)).run();
-    List<double[]> rounds = new ArrayList<>(); // {handoffs, tether, clqLane}, adjacent seconds
+    List<double[]> rounds = new ArrayList<>(); // per arm, adjacent seconds, in arm order
     for (RunResult run : runs) {
       for (BenchmarkResult fork : run.getBenchmarkResults()) {
-        double[] round = new double[3];
+        double[] round = new double[ARMS];
         int filled = 0;
         for (IterationResult iteration : fork.getIterationResults()) {
-          double tether = score(iteration, "tether");
-          double clqLane = score(iteration, "clqLane");
-          double handoffs = score(iteration, "handoffs");
-          int arm = tether > 0 ? TETHER : clqLane > 0 ? CLQ_LANE : PING_PONG;
+          int arm = armOf(iteration);
           if (arm != filled) {
             filled = 0; // a round starts with tether; realign after a partial one
-            round = new double[3];
+            round = new double[ARMS];
             if (arm != TETHER) {
               continue;
             }
           }
-          round[arm == TETHER ? 1 : arm == CLQ_LANE ? 2 : 0] =
-              arm == TETHER ? tether : arm == CLQ_LANE ? clqLane : handoffs;
-          if (++filled == 3) {
+          round[arm] = score(iteration, COUNTERS[arm]);
+          if (++filled == ARMS) {
             rounds.add(round);
-            round = new double[3];
+            round = new double[ARMS];
             filled = 0;
           }
         }
       }
     }
     if (rounds.isEmpty()) {
-      throw new IllegalStateException("no complete round (tether, clqLane, ping-pong): at least 3"
-          + " measurement iterations, starting on tether, are needed");
+      throw new IllegalStateException("no complete round (tether, clqLane, ping-pong, rings): at"
+          + " least " + ARMS + " measurement iterations, starting on tether, are needed");
     }
     System.out.println();
-    System.out.println("# adjacent 1 s iterations: hand-offs/us (the host), tether2p and clqLane2p"
-        + " (calls/us), ratio");
-    List<Double> ratios = new ArrayList<>();
+    System.out.println("# adjacent 1 s iterations: hand-offs/us (the host); tether2p, clqLane2p and"
+        + " the unordered rings bound (calls/us); tether/clqLane and rings/clqLane");
     for (double[] round : rounds) {
-      double ratio = round[1] / round[2];
-      ratios.add(ratio);
-      System.out.printf(Locale.ROOT, "handoffs %6.2f  tether %6.2f  clqLane %6.2f  ratio %5.2f%n",
-          round[0], round[1], round[2], ratio);
+      System.out.printf(Locale.ROOT, "handoffs %6.2f  tether %6.2f  clqLane %6.2f  rings %6.2f"
+              + "  tether/clqLane %5.2f  rings/clqLane %5.2f%n", round[PING_PONG], round[TETHER],
+          round[CLQ_LANE], round[RINGS], round[TETHER] / round[CLQ_LANE],
+          round[RINGS] / round[CLQ_LANE]);
     }
-    summarize("all rounds", ratios);
-    rounds.sort((a, b) -> Double.compare(a[0], b[0]));
-    int half = rounds.size() / 2;
-    if (half > 0) {
-      summarize("slower host half (hand-offs " + fmt(rounds.get(0)[0]) + "-"
-          + fmt(rounds.get(half - 1)[0]) + ")", ratiosOf(rounds.subList(0, half)));
-      summarize("faster host half (hand-offs " + fmt(rounds.get(half)[0]) + "-"
-          + fmt(rounds.get(rounds.size() - 1)[0]) + ")",
-          ratiosOf(rounds.subList(half, rounds.size())));
+    summarize("all rounds", rounds);
+    rounds.sort((a, b) -> Double.compare(a[PING_PONG], b[PING_PONG]));
+    // The host has two states, hand-offs about 5 and about 40 per us (docs/performance.md):
+    // split at the widest gap in the hand-off rate if it is one (2x or more), else in halves.
+    int split = rounds.size() / 2;
+    String slower = "slower host half";
+    String faster = "faster host half";
+    double widestGap = 0;
+    for (int i = 1; i < rounds.size(); i++) {
+      double gap = rounds.get(i)[PING_PONG] / rounds.get(i - 1)[PING_PONG];
+      if (gap > widestGap) {
+        widestGap = gap;
+        if (gap >= 2) {
+          split = i;
+          slower = "slow host state";
+          faster = "fast host state";
+        }
+      }
+    }
+    if (split > 0 && split < rounds.size()) {
+      summarize(slower + " (hand-offs " + fmt(rounds.get(0)[PING_PONG]) + "-"
+          + fmt(rounds.get(split - 1)[PING_PONG]) + ")", rounds.subList(0, split));
+      summarize(faster + " (hand-offs " + fmt(rounds.get(split)[PING_PONG]) + "-"
+          + fmt(rounds.get(rounds.size() - 1)[PING_PONG]) + ")",
+          rounds.subList(split, rounds.size()));
     }
   }
 
-  private static List<Double> ratiosOf(List<double[]> rounds) {
+  /** The arm an iteration measured: the one counter that is not 0. */
+  private static int armOf(IterationResult iteration) {
+    for (int arm = 0; arm < ARMS; arm++) {
+      if (score(iteration, COUNTERS[arm]) > 0) {
+        return arm;
+      }
+    }
+    return PING_PONG; // no hand-off completed at all
+  }
+
+  private static void summarize(String label, List<double[]> rounds) {
+    System.out.printf(Locale.ROOT, "%s: %d rounds%n", label, rounds.size());
+    summarizeRatio("  tether/clqLane", ratiosOf(rounds, TETHER));
+    summarizeRatio("  rings/clqLane ", ratiosOf(rounds, RINGS));
+  }
+
+  private static List<Double> ratiosOf(List<double[]> rounds, int arm) {
     List<Double> ratios = new ArrayList<>();
     for (double[] round : rounds) {
-      ratios.add(round[1] / round[2]);
+      ratios.add(round[arm] / round[CLQ_LANE]);
     }
     return ratios;
   }
 
-  private static void summarize(String label, List<Double> ratios) {
+  private static void summarizeRatio(String label, List<Double> ratios) {
     List<Double> sorted = new ArrayList<>(ratios);
     Collections.sort(sorted);
     double logSum = 0;
     for (double ratio : sorted) {
       logSum += Math.log(ratio);
     }
-    System.out.printf(Locale.ROOT, "%s: %d rounds, ratio median %.2f, geometric mean %.2f,"
-            + " range %.2f-%.2f%n", label, sorted.size(), median(sorted),
+    System.out.printf(Locale.ROOT, "%s: median %.2f, geometric mean %.2f, range %.2f-%.2f%n",
+        label, median(sorted),
         Math.exp(logSum / sorted.size()), sorted.get(0), sorted.get(sorted.size() - 1));
   }
 
