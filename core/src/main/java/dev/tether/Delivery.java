@@ -31,6 +31,11 @@ import org.jspecify.annotations.Nullable;
  * drain" and runs every call queued meanwhile, by any thread, until the queue is empty); a
  * {@link #serialOn(Executor)} lane hands the drain to its executor and never runs a callback on
  * the invoking thread. If the lane is busy, {@code invoke} queues the call and returns at once.
+ * A {@code serial()} drainer that ran queued calls polls for more before it releases the lane,
+ * for at most 64 spin-wait hints ({@link Thread#onSpinWait()}) once the queue is empty, so that
+ * two threads invoking at once hand the lane back and forth less often; its {@code invoke} may
+ * return that much later. A lone invoker whose call finds the lane idle and empty runs it and
+ * returns without polling.
  *
  * <p>Reentrancy: an {@code invoke} of any slot of a serial lane from inside a callback running on
  * that lane is queued behind the current call and runs after it returns, never nested, whatever
@@ -104,6 +109,23 @@ import org.jspecify.annotations.Nullable;
  * classes fill the gap after the object header themselves (`headerGap`); PaddedLayoutTest
  * checks the offsets.
  *
+ * The linger (serial() lanes only). With two threads invoking one lane, the drain changed hands
+ * about 4 million times a second: the drainer ran the other thread's calls, caught up, released
+ * the lane, and the other thread's next invoke claimed it again, each hand-off a cache-line
+ * round trip for the claim word and the queue's ends (docs/performance.md). So a drainer that
+ * ran queued calls (they may be other threads') polls for the next one, LINGER_SPINS spin-wait
+ * hints (a PAUSE on x86 lasts about 10 to 140 cycles, by CPU model), before it releases: while
+ * the other thread keeps queueing, one thread drains and the other produces, a pipeline, and
+ * the 2-producer throughput rose 1.6- to 2.3-fold (docs/performance.md). It polls
+ * with relaxedPoll, which reads only the next slot: isEmpty() reads the producer index, which
+ * each producer's getAndAdd writes, and polling it that often slowed the producer down (an
+ * experiment measured the lane at half its speed). A drainer that ran only its own call (the
+ * idle fast path: one invoker, or invokers that never meet) never lingers, so a lane that is
+ * not contended pays nothing; the held mark is released before the linger, so a reset() never
+ * waits for one. The cost is the drainer's: its invoke returns up to one linger later than the
+ * queue went empty, the same kind of cost as draining other threads' calls at all, bounded per
+ * empty queue. Executor lanes do not linger: a pool thread spinning holds a pool thread.
+ *
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
  * no such bound: the invoker that wins the drain runs until the queue is empty (documented above).
@@ -138,15 +160,22 @@ public final class Delivery {
   private static final int DRAINING = 1;
   /** Calls an executor lane runs per task before yielding its pool thread. */
   static final int EXECUTOR_BATCH = 256;
+  /**
+   * Spin-wait hints a serial() drainer that ran calls queued by other invokers spends polling
+   * for the next one before it releases the lane (see the notes).
+   */
+  static final int LINGER_SPINS = 64;
   /** Stands for a null value in the queue, which holds no nulls. */
   static final Object NULL_VALUE = new Object();
 
-  private static final Delivery INLINE = new Delivery("inline", null, null);
+  private static final Delivery INLINE = new Delivery("inline", null, null, 0);
   private static final AtomicLong LANE_IDS = new AtomicLong();
 
   private final String name;
   private final @Nullable LaneQueue queue;
   private final @Nullable Executor executor;
+  /** LINGER_SPINS for serial() lanes; 0 on executor lanes, whose pool threads do not spin. */
+  private final int lingerSpins;
   /**
    * IDLE, or DRAINING while one thread (or one executor task, pending or running) drains; an
    * object of its own, padded, so that nothing else shares its cache lines (see the notes).
@@ -162,10 +191,12 @@ public final class Delivery {
   /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
   private final HeldMark held = new HeldMark();
 
-  private Delivery(String name, @Nullable LaneQueue queue, @Nullable Executor executor) {
+  private Delivery(String name, @Nullable LaneQueue queue, @Nullable Executor executor,
+      int lingerSpins) {
     this.name = name;
     this.queue = queue;
     this.executor = executor;
+    this.lingerSpins = lingerSpins;
   }
 
   /**
@@ -181,7 +212,8 @@ public final class Delivery {
    * its call, and every call queued meanwhile, on its own thread.
    */
   public static Delivery serial() {
-    return new Delivery("serial-" + LANE_IDS.incrementAndGet(), new XaddLaneQueue(), null);
+    return new Delivery("serial-" + LANE_IDS.incrementAndGet(), new XaddLaneQueue(), null,
+        LINGER_SPINS);
   }
 
   /**
@@ -194,7 +226,7 @@ public final class Delivery {
   public static Delivery serialOn(Executor executor) {
     Objects.requireNonNull(executor, "executor");
     return new Delivery("serial-" + LANE_IDS.incrementAndGet() + "-on-executor",
-        new XaddLaneQueue(), executor);
+        new XaddLaneQueue(), executor, 0);
   }
 
   /** Whether this is a serial lane (not {@link #inline()}). */
@@ -311,9 +343,11 @@ public final class Delivery {
         runCall(firstHeader, firstValue);
       }
       int left = budget;
+      boolean ranQueued = false; // since the last linger: calls queued, maybe by other threads
       for (;;) {
         Object header;
         while ((header = lane.pollHeader()) != null) {
+          ranQueued = true;
           runCall((CallbackSlot.Registration<?>) header, lane.pollValue());
           if (executor != null && --left == 0) {
             CallbackSlot.releaseHeldMark(held); // the next task may run on another thread
@@ -325,7 +359,20 @@ public final class Delivery {
             left = budget; // the executor ran the task inline: keep draining here
           }
         }
-        CallbackSlot.releaseHeldMark(held); // before the lane can be claimed by another thread
+        // Before the lane can be claimed by another thread, and before lingering, so that a
+        // reset() never waits for the linger.
+        CallbackSlot.releaseHeldMark(held);
+        if (ranQueued && lingerSpins > 0) {
+          ranQueued = false;
+          for (int spin = 0; spin < lingerSpins && (header = lane.pollHeader()) == null; spin++) {
+            Thread.onSpinWait();
+          }
+          if (header != null) {
+            ranQueued = true;
+            runCall((CallbackSlot.Registration<?>) header, lane.pollValue());
+            continue;
+          }
+        }
         holding = false;
         DRAIN_STATE.setVolatile(drainState, IDLE);
         if (lane.isEmpty() || !DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {

@@ -30,6 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@link Delivery#serial()}.
  *   <li>{@code clqLane}: the same drain-by-one algorithm over {@code ConcurrentLinkedQueue}
  *       ({@link Lanes.ClqLane}): one queue node per call.
+ *   <li>{@code clqLinger}: the same CLQ lane with tether's linger (a drainer that ran calls polls
+ *       for the next one, 64 spin-wait hints, before it releases the lane).
  *   <li>{@code guavaSequential}: Guava's {@code MoreExecutors.newSequentialExecutor} over
  *       {@code directExecutor()}: a lock per enqueue and per poll, and a {@code Runnable}
  *       capturing the value per call.
@@ -40,8 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * is saturated: mostly one thread drains while the other queues, so the score is about the
  * drain rate, and the drainer's per-call cost counts fully. {@code 2p} needs two idle cores.
  *
- * <p>Targets: {@code tether2p} at least 1.5x the better of {@code clqLane2p} and
- * {@code guavaSequential2p}; {@code tether} allocates 0 B/op ({@code gc.alloc.rate.norm}) apart
+ * <p>Targets: {@code tether2p} at least 1.5x the better of {@code clqLane2p},
+ * {@code clqLinger2p} and {@code guavaSequential2p} (but see {@link LanePairBenchmark}: this
+ * host's speed drifts between runs); {@code tether} allocates 0 B/op ({@code gc.alloc.rate.norm}) apart
  * from the queue's chunks (256 calls each, 2 pooled, so a steady lane allocates none).
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar 'dev.tether.bench.LaneBenchmark'
@@ -60,6 +63,7 @@ public class LaneBenchmark {
     final CallbackSlot<Counter> tether =
         CallbackSlot.<Counter>builder("bench").delivery(Delivery.serial()).build();
     final Lanes.ClqLane<Counter> clqLane = new Lanes.ClqLane<>(Counter.CALLBACK);
+    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK, 64);
     final Executor guavaSequential =
         MoreExecutors.newSequentialExecutor(MoreExecutors.directExecutor());
 
@@ -100,6 +104,22 @@ public class LaneBenchmark {
   @GroupThreads(2)
   public void clqLane2p(Lane lane, Lanes.Producer p) {
     clqLane(lane, p);
+  }
+
+  @Benchmark
+  @Group("clqLinger1p")
+  @GroupThreads(1)
+  public void clqLinger1p(Lane lane, Lanes.Producer p) {
+    lane.clqLinger.submit(p.value);
+    p.queued();
+  }
+
+  @Benchmark
+  @Group("clqLinger2p")
+  @GroupThreads(2)
+  public void clqLinger2p(Lane lane, Lanes.Producer p) {
+    lane.clqLinger.submit(p.value);
+    p.queued();
   }
 
   @Benchmark

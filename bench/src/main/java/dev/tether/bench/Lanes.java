@@ -56,14 +56,25 @@ public final class Lanes {
     long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
   }
 
-  /** The lane over {@link ConcurrentLinkedQueue}: one queue node allocated per call. */
+  /**
+   * The lane over {@link ConcurrentLinkedQueue}: one queue node allocated per call. With
+   * {@code lingerSpins} above 0, a drainer that ran calls polls for the next one, at most that
+   * many spin-wait hints, before it releases the lane, as {@code Delivery.serial()} does (its
+   * {@code LINGER_SPINS}).
+   */
   static final class ClqLane<T> {
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
     private final Consumer<? super T> consumer;
+    private final int lingerSpins;
     private final ClaimWord state = new ClaimWord();
 
     ClqLane(Consumer<? super T> consumer) {
+      this(consumer, 0);
+    }
+
+    ClqLane(Consumer<? super T> consumer, int lingerSpins) {
       this.consumer = consumer;
+      this.lingerSpins = lingerSpins;
     }
 
     void submit(T value) {
@@ -76,7 +87,23 @@ public final class Lanes {
     private void drain() {
       do {
         T value;
-        while ((value = queue.poll()) != null) {
+        boolean ranAny = false;
+        for (;;) {
+          while ((value = queue.poll()) != null) {
+            ranAny = true;
+            consumer.accept(value);
+          }
+          if (!ranAny || lingerSpins == 0) {
+            break;
+          }
+          ranAny = false;
+          for (int spin = 0; spin < lingerSpins && (value = queue.poll()) == null; spin++) {
+            Thread.onSpinWait();
+          }
+          if (value == null) {
+            break;
+          }
+          ranAny = true;
           consumer.accept(value);
         }
         CLAIM.setVolatile(state, IDLE);
@@ -154,102 +181,6 @@ public final class Lanes {
       public Object get() {
         return taken++ == 0 ? first : second;
       }
-    }
-  }
-
-  /**
-   * Not a lane Tether could ship: a bound on what any drain-by-one lane can reach in the
-   * 2-producer benchmark. Each producer has a single-producer ring of its own (padded, one cache
-   * line's worth of slots each side), so there is no shared queue index and no slot line written
-   * by two producers; a slot is its own "full" flag, as in JCTools' SPSC queues, so the drainer
-   * reads no producer index either. The drainer takes the rings round-robin, which gives up the
-   * order across producers that {@code Delivery} guarantees ("if one invoke returns before
-   * another begins, its call runs first"), so the rings need no shared sequence. What is left is
-   * the claim protocol of {@link ClqLane}, the pacing and the callback, which every lane pays:
-   * a queue choice cannot do better than this (docs/performance.md).
-   *
-   * <p>Producer {@code i} must be one thread only ({@code submit(i, ...)}). A ring holds
-   * {@value #RING_CAPACITY} calls, more than the pacing lets a producer queue by default; a full
-   * ring makes its producer wait for the drainer, or drain itself if the lane is idle.
-   */
-  static final class UnorderedRingsLane<T> {
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
-    static final int RING_CAPACITY = 256;
-    private static final int RING_MASK = RING_CAPACITY - 1;
-    /** Unused slots at each end of a ring's array: 32 compressed references, 128 bytes. */
-    private static final int RING_PAD = 32;
-
-    private final Ring[] rings;
-    private final Consumer<? super T> consumer;
-    private final ClaimWord state = new ClaimWord();
-
-    UnorderedRingsLane(int producers, Consumer<? super T> consumer) {
-      rings = new Ring[producers];
-      for (int i = 0; i < producers; i++) {
-        rings[i] = new Ring();
-      }
-      this.consumer = consumer;
-    }
-
-    void submit(int producer, T value) {
-      Ring ring = rings[producer];
-      int slot = RING_PAD + (int) (ring.produced & RING_MASK);
-      while (SLOT.getAcquire(ring.slots, slot) != null) { // full (lane.maxAhead >= capacity)
-        if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
-          drain();
-        } else {
-          Thread.onSpinWait();
-        }
-      }
-      // A volatile store: ordered before the read of state (the Dekker pair of the lanes above).
-      SLOT.setVolatile(ring.slots, slot, value);
-      ring.produced++;
-      if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
-        drain();
-      }
-    }
-
-    @SuppressWarnings("unchecked")
-    private void drain() {
-      do {
-        boolean ranAny;
-        do {
-          ranAny = false;
-          for (Ring ring : rings) {
-            Object value;
-            int slot;
-            while ((value = SLOT.getAcquire(ring.slots,
-                slot = RING_PAD + (int) (ring.consumed & RING_MASK))) != null) {
-              SLOT.setRelease(ring.slots, slot, null);
-              ring.consumed++;
-              consumer.accept((T) value);
-              ranAny = true;
-            }
-          }
-        } while (ranAny);
-        CLAIM.setVolatile(state, IDLE);
-      } while (!isEmpty() && CLAIM.compareAndSet(state, IDLE, DRAINING));
-    }
-
-    private boolean isEmpty() {
-      for (Ring ring : rings) {
-        if (SLOT.getVolatile(ring.slots, RING_PAD + (int) (ring.consumed & RING_MASK)) != null) {
-          return false;
-        }
-      }
-      return true;
-    }
-
-    /** One producer's ring; the two indices on cache lines of their own. */
-    private static final class Ring {
-      final Object[] slots = new Object[RING_CAPACITY + 2 * RING_PAD];
-      long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-      /** Calls this ring's producer queued; its thread only. */
-      long produced;
-      long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
-      /** Calls the drainer took; drainers only, ordered by the claim's CAS and release. */
-      long consumed;
-      long r00, r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15;
     }
   }
 
