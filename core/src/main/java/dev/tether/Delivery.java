@@ -116,7 +116,7 @@ import org.jspecify.annotations.Nullable;
  * ran queued calls (they may be other threads') polls for the next one, LINGER_SPINS spin-wait
  * hints (a PAUSE on x86 lasts about 10 to 140 cycles, by CPU model), before it releases: while
  * the other thread keeps queueing, one thread drains and the other produces, a pipeline, and
- * the 2-producer throughput rose 1.6- to 2.3-fold (docs/performance.md). It polls
+ * the 2-producer throughput about doubled (docs/performance.md). It polls
  * with relaxedPoll, which reads only the next slot: isEmpty() reads the producer index, which
  * each producer's getAndAdd writes, and polling it that often slowed the producer down (an
  * experiment measured the lane at half its speed). A drainer that ran only its own call (the
@@ -161,8 +161,8 @@ public final class Delivery {
   /** Calls an executor lane runs per task before yielding its pool thread. */
   static final int EXECUTOR_BATCH = 256;
   /**
-   * Spin-wait hints a serial() drainer that ran calls queued by other invokers spends polling
-   * for the next one before it releases the lane (see the notes).
+   * Spin-wait hints a serial() drainer that ran queued calls spends polling for the next one
+   * before it releases the lane (see the notes).
    */
   static final int LINGER_SPINS = 64;
   /** Stands for a null value in the queue, which holds no nulls. */
