@@ -19,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -125,11 +124,6 @@ public final class Lifecycle implements AutoCloseable {
   private static final boolean PARANOID =
       "paranoid".equals(System.getProperty("dev.tether.leaks"));
   private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
-  /**
-   * Makes the threads of closeAsync() and of a handed-over walk (runnable, name); tests replace
-   * it with one whose threads fail to start.
-   */
-  static volatile BiFunction<Runnable, String, Thread> closeThreads = Thread::new;
   private static final List<Consumer<? super LeakReport>> LEAK_LISTENERS =
       new CopyOnWriteArrayList<>();
 
@@ -396,7 +390,7 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return closeFuture;
     }
-    Thread closingThread = closeThreads.apply(this::closeClaimedSubtree, "tether-close-" + path());
+    Thread closingThread = new Thread(this::closeClaimedSubtree, "tether-close-" + path());
     closingThread.setDaemon(true);
     if (CLOSER.compareAndSet(this, null, closingThread)) {
       try {
@@ -521,38 +515,15 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
-  /**
-   * Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}.
-   * If no thread can be started (no memory for one), the walk goes on here as the new thread
-   * would have gone on, waiting for {@code child} without skipping, and another member of the
-   * cycle skips instead; once every node of the walk is CLOSED, a {@code VirtualMachineError}
-   * from the start propagates, and any other failure is the walk's close failure.
-   */
+  /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
   private static void handOff(ArrayDeque<Frame> stack, Lifecycle child) {
-    Thread self = Thread.currentThread();
-    Throwable startFailure;
-    try {
-      Thread next = closeThreads.apply(() -> walk(stack, child),
-          "tether-close-" + stack.peekLast().node.path());
-      next.setDaemon(true);
-      for (Frame frame : stack) {
-        CLOSER.setVolatile(frame.node, next); // waiters now wait for, and see the waits of, next
-      }
-      next.start();
-      return;
-    } catch (Throwable e) { // else the nodes stayed CLOSING, their closer a thread never started
-      startFailure = e;
-    }
+    Thread next = new Thread(() -> walk(stack, child),
+        "tether-close-" + stack.peekLast().node.path());
+    next.setDaemon(true);
     for (Frame frame : stack) {
-      CLOSER.setVolatile(frame.node, self);
+      CLOSER.setVolatile(frame.node, next); // waiters now wait for, and see the waits of, next
     }
-    if (!(startFailure instanceof VirtualMachineError)) {
-      stack.peekLast().fail(startFailure);
-    }
-    walk(stack, child);
-    if (startFailure instanceof VirtualMachineError) {
-      throw (VirtualMachineError) startFailure;
-    }
+    next.start();
   }
 
   /**
