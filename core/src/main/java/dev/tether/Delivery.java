@@ -31,11 +31,12 @@ import org.jspecify.annotations.Nullable;
  * drain" and runs every call queued meanwhile, by any thread, until the queue is empty); a
  * {@link #serialOn(Executor)} lane hands the drain to its executor and never runs a callback on
  * the invoking thread. If the lane is busy, {@code invoke} queues the call and returns at once.
- * A {@code serial()} drainer that ran queued calls polls for more before it releases the lane,
- * for at most 64 spin-wait hints ({@link Thread#onSpinWait()}) once the queue is empty, so that
- * two threads invoking at once hand the lane back and forth less often; its {@code invoke} may
- * return that much later. A lone invoker whose call finds the lane idle and empty runs it and
- * returns without polling.
+ * A {@code serial()} drainer that ran calls queued by another thread polls for more before it
+ * releases the lane, for at most 64 spin-wait hints ({@link Thread#onSpinWait()}) each time the
+ * queue runs empty, so that two threads invoking at once hand the lane back and forth less
+ * often: while another thread keeps invoking, the drainer keeps draining, and its
+ * {@code invoke} returns that much later. A thread that invokes alone, including from inside
+ * its own callbacks, never polls.
  *
  * <p>Reentrancy: an {@code invoke} of any slot of a serial lane from inside a callback running on
  * that lane is queued behind the current call and runs after it returns, never nested, whatever
@@ -113,18 +114,27 @@ import org.jspecify.annotations.Nullable;
  * about 4 million times a second: the drainer ran the other thread's calls, caught up, released
  * the lane, and the other thread's next invoke claimed it again, each hand-off a cache-line
  * round trip for the claim word and the queue's ends (docs/performance.md). So a drainer that
- * ran queued calls (they may be other threads') polls for the next one, LINGER_SPINS spin-wait
- * hints (a PAUSE on x86 lasts about 10 to 140 cycles, by CPU model), before it releases: while
- * the other thread keeps queueing, one thread drains and the other produces, a pipeline, and
- * the 2-producer throughput about doubled (docs/performance.md). It polls
- * with relaxedPoll, which reads only the next slot: isEmpty() reads the producer index, which
- * each producer's getAndAdd writes, and polling it that often slowed the producer down (an
- * experiment measured the lane at half its speed). A drainer that ran only its own call (the
- * idle fast path: one invoker, or invokers that never meet) never lingers, so a lane that is
- * not contended pays nothing; the held mark is released before the linger, so a reset() never
- * waits for one. The cost is the drainer's: its invoke returns up to one linger later than the
- * queue went empty, the same kind of cost as draining other threads' calls at all, bounded per
- * empty queue. Executor lanes do not linger: a pool thread spinning holds a pool thread.
+ * ran queued calls, at least one of them queued by another thread, polls for the next one,
+ * LINGER_SPINS spin-wait hints (a PAUSE on x86 lasts about 10 to 140 cycles, by CPU model),
+ * before it releases: while the other thread keeps queueing, one thread drains and the other
+ * produces, a pipeline, and the 2-producer throughput rose 1.6- to 2.2-fold
+ * (docs/performance.md). It polls with relaxedPoll, which reads only the next slot: isEmpty()
+ * reads the producer index, which each producer's getAndAdd writes, and polling it that often
+ * slowed the producer down (an experiment measured the lane at half its speed).
+ *
+ * Only another thread's call is a reason to linger: a drainer that ran only its own calls (the
+ * idle fast path, calls its callbacks queued reentrantly, a replay its own set() queued) does
+ * not, so a lane that is not contended pays nothing. How does the drainer know? An invoker
+ * that finds the lane busy and is not the drainer (by the id the drainer stored as it started)
+ * sets `contended`, once per drain. Both fields sit on the claim word's cache line, which a busy
+ * invoker reads anyway, and both are hints, racy by design: a stale value costs one linger or
+ * skips one, never a guarantee. The hint is cleared only as a drain starts: cleared at every
+ * linger, it was often cleared just after an invoker had read it, and the drainer released at
+ * its next catch-up (the lane fell back to 13-16 calls/us). The held mark is released before
+ * the linger, so a reset() never waits for one. The cost is the drainer's: its invoke returns
+ * up to one linger later than the queue went empty, and it keeps draining while another thread
+ * keeps invoking, the same kind of cost as draining other threads' calls at all. Executor lanes
+ * do not linger: a pool thread spinning holds a pool thread.
  *
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
@@ -256,6 +266,11 @@ public final class Delivery {
     return discarded.get();
   }
 
+  /** How many times a drainer of this lane lingered; for tests. */
+  long lingerCount() {
+    return held.lingers;
+  }
+
   /** The lane's generated name, used in exceptions, such as {@code serial-3}. */
   public String name() {
     return name;
@@ -291,12 +306,16 @@ public final class Delivery {
       return;
     }
     lane.offer(registration, queuedValue);
-    if (drainState.value == IDLE && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {
+    DrainState state = drainState;
+    if (state.value == IDLE && DRAIN_STATE.compareAndSet(state, IDLE, DRAINING)) {
       if (executor == null) {
         drain(lane, Integer.MAX_VALUE, null, null);
       } else {
         startDrainOnExecutor(slotName);
       }
+    } else if (lingerSpins > 0 && !state.contended
+        && state.drainerId != Thread.currentThread().getId()) {
+      state.contended = true; // another thread queued behind the drain: worth a linger
     }
   }
 
@@ -338,6 +357,9 @@ public final class Delivery {
   private void drain(LaneQueue lane, int budget, CallbackSlot.@Nullable Registration<?> firstHeader,
       @Nullable Object firstValue) {
     boolean holding = true;
+    DrainState state = drainState;
+    state.drainerId = Thread.currentThread().getId();
+    state.contended = false;
     try {
       if (firstHeader != null) {
         runCall(firstHeader, firstValue);
@@ -362,8 +384,9 @@ public final class Delivery {
         // Before the lane can be claimed by another thread, and before lingering, so that a
         // reset() never waits for the linger.
         CallbackSlot.releaseHeldMark(held);
-        if (ranQueued && lingerSpins > 0) {
+        if (ranQueued && lingerSpins > 0 && state.contended) {
           ranQueued = false;
+          held.lingers++;
           for (int spin = 0; spin < lingerSpins && (header = lane.pollHeader()) == null; spin++) {
             Thread.onSpinWait();
           }
@@ -416,9 +439,23 @@ public final class Delivery {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
   }
 
-  /** The claim word, in a subclass of the padding, so laid out after it. */
+  /**
+   * The claim word, in a subclass of the padding, so laid out after it, and the two hints of the
+   * linger, which every busy invoke reads with the claim word, on the same cache line.
+   */
   private static class DrainStateValue extends DrainStatePadBefore {
     volatile int value;
+    /**
+     * The id of the thread that claimed the lane last: written by it as it starts to drain,
+     * read by invokers that find the lane busy. A hint, read without ordering: a stale id only
+     * makes one linger more or less likely.
+     */
+    long drainerId;
+    /**
+     * Set by an invoker other than the drainer that queued behind the drain; cleared by the
+     * drainer as it starts. Also a hint, for the same reason.
+     */
+    boolean contended;
   }
 
   /** 128 bytes after the claim word, so that what is allocated next cannot share its lines. */
@@ -436,6 +473,11 @@ public final class Delivery {
     @Nullable Object record;
     CallbackSlot.@Nullable Registration<?> registration;
     @Nullable CallbackSlot<?> slot;
+    /**
+     * Lingers started (tests read it once the drainers have ended); here, not in Delivery,
+     * because every invoke reads Delivery's fields and only the drainer touches this object.
+     */
+    long lingers;
   }
 
   /**

@@ -234,6 +234,48 @@ class DeliveryTest {
       assertEquals(0, lane.queuedCount());
     }
 
+    /**
+     * The linger: a drainer that ran a call another thread queued polls for more before it
+     * releases the lane; a thread that invokes alone never does, even when its callbacks invoke
+     * the lane again (those calls are queued too, behind the current one).
+     */
+    @Test
+    void aDrainerLingersAfterAnotherThreadsCallButNeverAfterOnlyItsOwn() throws Exception {
+      Delivery lane = Delivery.serial();
+      CallbackSlot<String> slot = slotOn("events", lane);
+      CallbackSlot<String> sibling = slotOn("sibling", lane);
+      List<String> seen = new CopyOnWriteArrayList<>();
+      sibling.set(seen::add);
+      slot.set(value -> {
+        seen.add(value);
+        sibling.invoke(value + " echo"); // queued behind this call, by the drainer itself
+      });
+      for (int i = 0; i < 100; i++) {
+        slot.invoke("alone " + i);
+      }
+      assertEquals(200, seen.size());
+      assertEquals(0, lane.lingerCount(), "lingered with no other thread invoking");
+
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      List<String> runners = new CopyOnWriteArrayList<>();
+      CallbackSlot<String> blocking = slotOn("blocking", lane);
+      blocking.set(value -> {
+        runners.add(Thread.currentThread().getName() + " " + value);
+        if (value.equals("first")) {
+          entered.countDown();
+          TestThread.await(release, "release of the first call");
+        }
+      });
+      TestThread drainer = TestThread.start("drainer", () -> blocking.invoke("first"));
+      TestThread.await(entered, "the first call");
+      assertTrue(blocking.invoke("second")); // this thread queues behind the drainer's call
+      release.countDown();
+      drainer.joinOrFail();
+      assertEquals(List.of("drainer first", "drainer second"), runners);
+      assertEquals(1, lane.lingerCount(), "one linger after running another thread's call");
+    }
+
     @Test
     void slotsOfOneLaneNeverOverlapAndKeepEachProducersOrder() throws Exception {
       Delivery lane = Delivery.serial();

@@ -15,9 +15,11 @@ import org.openjdk.jol.info.FieldLayout;
 class PaddedLayoutTest {
 
   @Test
-  void theLaneClaimWordHas128BytesOfPaddingOnEachSide() throws ClassNotFoundException {
+  void theLaneClaimWordAndItsHintsHave128BytesOfPaddingOnEachSide() throws ClassNotFoundException {
     ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Delivery$DrainState"));
     assertPadded(layout, field(layout, "value"), 128);
+    assertPadded(layout, field(layout, "drainerId"), 128); // the linger's hints, read with it
+    assertPadded(layout, field(layout, "contended"), 128);
   }
 
   @Test
