@@ -36,7 +36,7 @@ import org.jspecify.annotations.Nullable;
  * queue runs empty, so that two threads invoking at once hand the lane back and forth less
  * often: while another thread keeps invoking, the drainer keeps draining, and its
  * {@code invoke} returns that much later. A thread that invokes alone, including from inside
- * its own callbacks, never polls.
+ * its own callbacks, does not poll, apart from once just after another thread stopped invoking.
  *
  * <p>Reentrancy: an {@code invoke} of any slot of a serial lane from inside a callback running on
  * that lane is queued behind the current call and runs after it returns, never nested, whatever
@@ -126,15 +126,21 @@ import org.jspecify.annotations.Nullable;
  * idle fast path, calls its callbacks queued reentrantly, a replay its own set() queued) does
  * not, so a lane that is not contended pays nothing. How does the drainer know? An invoker
  * that finds the lane busy and is not the drainer (by the id the drainer stored as it started)
- * sets `contended`, once per drain. Both fields sit on the claim word's cache line, which a busy
- * invoker reads anyway, and both are hints, racy by design: a stale value costs one linger or
- * skips one, never a guarantee. The hint is cleared only as a drain starts: cleared at every
- * linger, it was often cleared just after an invoker had read it, and the drainer released at
- * its next catch-up (the lane fell back to 13-16 calls/us). The held mark is released before
- * the linger, so a reset() never waits for one. The cost is the drainer's: its invoke returns
- * up to one linger later than the queue went empty, and it keeps draining while another thread
- * keeps invoking, the same kind of cost as draining other threads' calls at all. Executor lanes
- * do not linger: a pool thread spinning holds a pool thread.
+ * sets `contended`; a drainer whose linger found nothing clears it (the other thread went
+ * quiet), so after contention ends a lone invoker lingers at most once. Both fields sit on the
+ * claim word's cache line, which a busy invoker reads anyway, and both are hints, racy by
+ * design: a stale value costs one linger or skips one, never a guarantee. Two other places to
+ * clear it lost the pipeline. Cleared at every linger, it was often cleared just after an
+ * invoker had read it, and the drainer released at its next catch-up (13-16 calls/us).
+ * Cleared as each drain started, a new drain's first catch-up came before the other core's
+ * write of the hint was visible, most often when cross-core transfers were slow (10-25
+ * calls/us against 25-26 without the hint, docs/performance.md).
+ *
+ * The held mark is released before the linger, so a reset() never waits for one. The cost is
+ * the drainer's: its invoke returns up to one linger later than the queue went empty, and it
+ * keeps draining while another thread keeps invoking, the same kind of cost as draining other
+ * threads' calls at all. Executor lanes do not linger: a pool thread spinning holds a pool
+ * thread.
  *
  * Executor lanes drain at most EXECUTOR_BATCH calls per task and then resubmit themselves, keeping
  * the claim, so one busy connection cannot hold a pool thread forever. The inline serial lane has
@@ -359,7 +365,6 @@ public final class Delivery {
     boolean holding = true;
     DrainState state = drainState;
     state.drainerId = Thread.currentThread().getId();
-    state.contended = false;
     try {
       if (firstHeader != null) {
         runCall(firstHeader, firstValue);
@@ -395,6 +400,7 @@ public final class Delivery {
             runCall((CallbackSlot.Registration<?>) header, lane.pollValue());
             continue;
           }
+          state.contended = false; // the other thread went quiet: no linger until it is back
         }
         holding = false;
         DRAIN_STATE.setVolatile(drainState, IDLE);
@@ -452,8 +458,8 @@ public final class Delivery {
      */
     long drainerId;
     /**
-     * Set by an invoker other than the drainer that queued behind the drain; cleared by the
-     * drainer as it starts. Also a hint, for the same reason.
+     * Set by an invoker other than the drainer that queued behind the drain; cleared by a
+     * drainer whose linger found nothing. Also a hint, for the same reason.
      */
     boolean contended;
   }

@@ -237,7 +237,8 @@ class DeliveryTest {
     /**
      * The linger: a drainer that ran a call another thread queued polls for more before it
      * releases the lane; a thread that invokes alone never does, even when its callbacks invoke
-     * the lane again (those calls are queued too, behind the current one).
+     * the lane again (those calls are queued too, behind the current one), and once a linger
+     * found nothing, the lane stops lingering until another thread queues behind a drain again.
      */
     @Test
     void aDrainerLingersAfterAnotherThreadsCallButNeverAfterOnlyItsOwn() throws Exception {
@@ -274,6 +275,12 @@ class DeliveryTest {
       drainer.joinOrFail();
       assertEquals(List.of("drainer first", "drainer second"), runners);
       assertEquals(1, lane.lingerCount(), "one linger after running another thread's call");
+
+      for (int i = 0; i < 100; i++) {
+        slot.invoke("alone again " + i); // that linger found nothing: contention is over
+      }
+      assertEquals(400, seen.size());
+      assertEquals(1, lane.lingerCount(), "lingered again once the other thread went quiet");
     }
 
     @Test
