@@ -257,23 +257,13 @@ class DeliveryTest {
       assertEquals(200, seen.size());
       assertEquals(0, lane.lingerCount(), "lingered with no other thread invoking");
 
-      CountDownLatch entered = new CountDownLatch(1);
-      CountDownLatch release = new CountDownLatch(1);
+      HeldCallback<String> held = HeldCallback.inFlight(slotOn("busy", lane), "hold", "drainer");
+      CallbackSlot<String> queued = slotOn("queued", lane);
       List<String> runners = new CopyOnWriteArrayList<>();
-      CallbackSlot<String> blocking = slotOn("blocking", lane);
-      blocking.set(value -> {
-        runners.add(Thread.currentThread().getName() + " " + value);
-        if (value.equals("first")) {
-          entered.countDown();
-          TestThread.await(release, "release of the first call");
-        }
-      });
-      TestThread drainer = TestThread.start("drainer", () -> blocking.invoke("first"));
-      TestThread.await(entered, "the first call");
-      assertTrue(blocking.invoke("second")); // this thread queues behind the drainer's call
-      release.countDown();
-      drainer.joinOrFail();
-      assertEquals(List.of("drainer first", "drainer second"), runners);
+      queued.set(value -> runners.add(Thread.currentThread().getName() + " " + value));
+      assertTrue(queued.invoke("second")); // this thread queues behind the drainer's call
+      held.releaseAndJoin();
+      assertEquals(List.of("drainer second"), runners);
       assertEquals(1, lane.lingerCount(), "one linger after running another thread's call");
 
       for (int i = 0; i < 100; i++) {
