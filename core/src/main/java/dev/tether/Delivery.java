@@ -177,21 +177,19 @@ public final class Delivery {
   /** Calls an executor lane runs per task before yielding its pool thread. */
   static final int EXECUTOR_BATCH = 256;
   /**
-   * Spin-wait hints a serial() drainer that ran queued calls spends polling for the next one
-   * before it releases the lane (see the notes).
+   * Spin-wait hints a serial() drainer that ran another thread's calls spends polling for the
+   * next one before it releases the lane (see the notes); executor lanes do not linger.
    */
   static final int LINGER_SPINS = 64;
   /** Stands for a null value in the queue, which holds no nulls. */
   static final Object NULL_VALUE = new Object();
 
-  private static final Delivery INLINE = new Delivery("inline", null, null, 0);
+  private static final Delivery INLINE = new Delivery("inline", null, null);
   private static final AtomicLong LANE_IDS = new AtomicLong();
 
   private final String name;
   private final @Nullable LaneQueue queue;
   private final @Nullable Executor executor;
-  /** LINGER_SPINS for serial() lanes; 0 on executor lanes, whose pool threads do not spin. */
-  private final int lingerSpins;
   /**
    * IDLE, or DRAINING while one thread (or one executor task, pending or running) drains; an
    * object of its own, padded, so that nothing else shares its cache lines (see the notes).
@@ -207,12 +205,10 @@ public final class Delivery {
   /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
   private final HeldMark held = new HeldMark();
 
-  private Delivery(String name, @Nullable LaneQueue queue, @Nullable Executor executor,
-      int lingerSpins) {
+  private Delivery(String name, @Nullable LaneQueue queue, @Nullable Executor executor) {
     this.name = name;
     this.queue = queue;
     this.executor = executor;
-    this.lingerSpins = lingerSpins;
   }
 
   /**
@@ -228,8 +224,7 @@ public final class Delivery {
    * its call, and every call queued meanwhile, on its own thread.
    */
   public static Delivery serial() {
-    return new Delivery("serial-" + LANE_IDS.incrementAndGet(), new XaddLaneQueue(), null,
-        LINGER_SPINS);
+    return new Delivery("serial-" + LANE_IDS.incrementAndGet(), new XaddLaneQueue(), null);
   }
 
   /**
@@ -242,7 +237,7 @@ public final class Delivery {
   public static Delivery serialOn(Executor executor) {
     Objects.requireNonNull(executor, "executor");
     return new Delivery("serial-" + LANE_IDS.incrementAndGet() + "-on-executor",
-        new XaddLaneQueue(), executor, 0);
+        new XaddLaneQueue(), executor);
   }
 
   /** Whether this is a serial lane (not {@link #inline()}). */
@@ -319,7 +314,7 @@ public final class Delivery {
       } else {
         startDrainOnExecutor(slotName);
       }
-    } else if (lingerSpins > 0 && !state.contended
+    } else if (executor == null && !state.contended
         && state.drainerId != Thread.currentThread().getId()) {
       state.contended = true; // another thread queued behind the drain: worth a linger
     }
@@ -389,10 +384,10 @@ public final class Delivery {
         // Before the lane can be claimed by another thread, and before lingering, so that a
         // reset() never waits for the linger.
         CallbackSlot.releaseHeldMark(held);
-        if (ranQueued && lingerSpins > 0 && state.contended) {
+        if (ranQueued && executor == null && state.contended) {
           ranQueued = false;
           held.lingers++;
-          for (int spin = 0; spin < lingerSpins && (header = lane.pollHeader()) == null; spin++) {
+          for (int spin = 0; spin < LINGER_SPINS && (header = lane.pollHeader()) == null; spin++) {
             Thread.onSpinWait();
           }
           if (header != null) {

@@ -44,8 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Targets: {@code tether2p} at least 1.5x the better of {@code clqLane2p},
  * {@code clqLinger2p} and {@code guavaSequential2p} (but see {@link LanePairBenchmark}: this
- * host's speed drifts between runs); {@code tether} allocates 0 B/op ({@code gc.alloc.rate.norm}) apart
- * from the queue's chunks (256 calls each, 2 pooled, so a steady lane allocates none).
+ * host's speed drifts between runs); {@code tether} allocates 0 B/op
+ * ({@code gc.alloc.rate.norm}) apart from the queue's chunks (256 calls each, 2 pooled, so a
+ * steady lane allocates none).
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar 'dev.tether.bench.LaneBenchmark'
  * -prof gc -rf json -rff bench/target/lane.json}
@@ -63,7 +64,8 @@ public class LaneBenchmark {
     final CallbackSlot<Counter> tether =
         CallbackSlot.<Counter>builder("bench").delivery(Delivery.serial()).build();
     final Lanes.ClqLane<Counter> clqLane = new Lanes.ClqLane<>(Counter.CALLBACK);
-    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK, 64);
+    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK,
+        Lanes.LINGER_SPINS);
     final Executor guavaSequential =
         MoreExecutors.newSequentialExecutor(MoreExecutors.directExecutor());
 
@@ -110,16 +112,14 @@ public class LaneBenchmark {
   @Group("clqLinger1p")
   @GroupThreads(1)
   public void clqLinger1p(Lane lane, Lanes.Producer p) {
-    lane.clqLinger.submit(p.value);
-    p.queued();
+    clqLinger(lane, p);
   }
 
   @Benchmark
   @Group("clqLinger2p")
   @GroupThreads(2)
   public void clqLinger2p(Lane lane, Lanes.Producer p) {
-    lane.clqLinger.submit(p.value);
-    p.queued();
+    clqLinger(lane, p);
   }
 
   @Benchmark
@@ -144,6 +144,11 @@ public class LaneBenchmark {
 
   private static void clqLane(Lane lane, Lanes.Producer p) {
     lane.clqLane.submit(p.value);
+    p.queued();
+  }
+
+  private static void clqLinger(Lane lane, Lanes.Producer p) {
+    lane.clqLinger.submit(p.value);
     p.queued();
   }
 

@@ -78,8 +78,9 @@ public class LanePairBenchmark {
     /** The ping-pong ball, on cache lines of its own. */
     final Ball ball = new Ball();
     /** The CLQ lane with tether's linger (LINGER_SPINS). */
-    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK, 64);
-    /** One of the arms, TETHER to CLQ_LINGER; written before an iteration starts (JMH's barrier). */
+    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK,
+        Lanes.LINGER_SPINS);
+    /** The arm, TETHER to CLQ_LINGER; written before an iteration starts (JMH's barrier). */
     int turn;
     private int iterations;
 
@@ -232,8 +233,8 @@ public class LanePairBenchmark {
       }
     }
     if (rounds.isEmpty()) {
-      throw new IllegalStateException("no complete round (tether, clqLane, ping-pong, clqLinger): at"
-          + " least " + ARMS + " measurement iterations, starting on tether, are needed");
+      throw new IllegalStateException("no complete round (tether, clqLane, ping-pong, clqLinger):"
+          + " at least " + ARMS + " measurement iterations, starting on tether, are needed");
     }
     System.out.println();
     System.out.println("# adjacent 1 s iterations: hand-offs/us (the host); tether2p, clqLane2p and"

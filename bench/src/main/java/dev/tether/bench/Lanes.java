@@ -25,6 +25,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public final class Lanes {
   private Lanes() {}
 
+  /** Delivery's LINGER_SPINS (package-private in core), for the lingering CLQ lane. */
+  static final int LINGER_SPINS = 64;
   static final int IDLE = 0;
   static final int DRAINING = 1;
   private static final VarHandle CLAIM;
@@ -59,8 +61,9 @@ public final class Lanes {
   /**
    * The lane over {@link ConcurrentLinkedQueue}: one queue node allocated per call. With
    * {@code lingerSpins} above 0, a drainer that ran calls polls for the next one, at most that
-   * many spin-wait hints, before it releases the lane, as {@code Delivery.serial()} does (its
-   * {@code LINGER_SPINS}).
+   * many spin-wait hints, before it releases the lane, as {@code Delivery.serial()} does, but
+   * naively: after any call, also a lone producer's own ({@code Delivery} lingers only after
+   * another thread's), so at 1 producer it lingers after every call.
    */
   static final class ClqLane<T> {
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
