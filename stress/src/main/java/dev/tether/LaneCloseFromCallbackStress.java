@@ -24,7 +24,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * call is the one queued), or invoked after the close (dropped).
  *
  * <p>Result: r1 = the close from the callback: 0 = the callback never ran, 1 = returned with the
- * node CLOSED, -1 = a bounded wait would have hung (canary only); r2 = "data" calls run; r3 =
+ * node CLOSED, -1 = a bounded wait would have hung, -2 = the model threw (canary only); r2 = "data" calls run; r3 =
  * "data" calls discarded or dropped; r4 = the node's state ordinal at the end (2 = CLOSED)
  * (arbiter). A hang of the real {@code Lifecycle} blocks the run instead:
  * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
@@ -87,7 +87,7 @@ public class LaneCloseFromCallbackStress {
       desc = "The close from the callback returned with the node closed.")
   @Outcome(expect = FORBIDDEN,
       desc = "The close from inside the lane's callback joined the lane and waited for itself "
-          + "(-1): the guarantee is broken (expected of this canary).")
+          + "(-1): the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenJoin {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
@@ -102,10 +102,15 @@ public class LaneCloseFromCallbackStress {
       try {
         close();
         closeResult = 1;
-      } catch (NaiveSlots.Hang hang) {
-        closeResult = -1;
+      } catch (RuntimeException e) {
+        closeResult = NaiveSlots.failure(e);
       }
     });
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
+    // theirs in failures, which the arbiter reports.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
 
     void close() {
       closed = true;
@@ -115,24 +120,36 @@ public class LaneCloseFromCallbackStress {
 
     @Actor
     public void closer() {
-      bye.invoke(1);
+      try {
+        bye.invoke(1);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Actor
     public void feeder() {
-      for (int i = 1; i <= 2; i++) {
-        if (!data.invoke(i)) {
-          notRun.incrementAndGet();
+      try {
+        for (int i = 1; i <= 2; i++) {
+          if (!data.invoke(i)) {
+            notRun.incrementAndGet();
+          }
         }
+      } catch (RuntimeException e) {
+        failures.record(e);
       }
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      r.r1 = closeResult;
-      r.r2 = dataCalls.get();
-      r.r3 = notRun.get();
-      r.r4 = closed ? 2 : 0;
+      try {
+        r.r1 = failures.or(closeResult);
+        r.r2 = dataCalls.get();
+        r.r3 = notRun.get();
+        r.r4 = closed ? 2 : 0;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
+      }
     }
   }
 }

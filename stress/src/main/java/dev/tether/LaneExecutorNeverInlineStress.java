@@ -21,7 +21,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * The interleavings that matter: both invokes find the lane idle and race for the drain.
  *
  * <p>Result: r1 = a callback ran on a thread inside invoke (1) or not (0); r2 = calls run;
- * r3 = drain tasks submitted (arbiter).
+ * r3 = drain tasks submitted (arbiter). In the canary, -1 or -2 in r2 records that its model hung
+ * or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LaneExecutorNeverInlineStress}. {@code Actual} drives {@link Delivery#serialOn}; the canary
@@ -97,31 +98,48 @@ public class LaneExecutorNeverInlineStress {
       desc = "Both calls ran on the executor.")
   @Outcome(expect = FORBIDDEN,
       desc = "The invoke that found the lane idle ran the callback on its own thread (r1 = 1): "
-          + "the guarantee is broken (expected of this canary).")
+          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCallerRuns extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.CALLER_RUNS_WHEN_IDLE,
         executor);
     final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, this::callback);
     final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, this::callback);
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
+    // theirs in failures, which the arbiter reports.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     @Actor
     public void invokerA() {
       invokingA = Thread.currentThread();
-      a.invoke(1);
+      try {
+        a.invoke(1);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
       invokingA = null;
     }
 
     @Actor
     public void invokerB() {
       invokingB = Thread.currentThread();
-      b.invoke(2);
+      try {
+        b.invoke(2);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
       invokingB = null;
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-      report(r);
+      try {
+        report(r);
+      } catch (RuntimeException e) {
+        failures.record(e); // the held drain task runs the model's calls here
+      }
+      r.r2 = failures.or(r.r2);
     }
   }
 }

@@ -27,7 +27,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  *
  * <p>Result: r1 = a target call started after reset returned (1) or not (0); r2 = a target call
  * was running when reset returned; r3 = target calls run (arbiter); r4 = target calls not run:
- * discarded by the lane or dropped at invoke (arbiter).
+ * discarded by the lane or dropped at invoke (arbiter). In the canary, -1 or -2 in r2 or r3
+ * records that its model hung or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LaneNoCallAfterResetStress}. {@code Actual} drives {@link Delivery#serial()}; the canary
@@ -106,7 +107,7 @@ public class LaneNoCallAfterResetStress {
       desc = "Each target call ran before reset returned, or never ran.")
   @Outcome(expect = FORBIDDEN,
       desc = "A queued target call ran after reset returned (r1 = 1): the queued call kept the "
-          + "callback it captured (expected of this canary).")
+          + "callback it captured (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCapturing extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
@@ -120,24 +121,42 @@ public class LaneNoCallAfterResetStress {
       }
       NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
     });
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
+    // theirs in failures, which the arbiter reports.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     @Actor
     public void invoker() {
-      keeper.invoke(0);
+      try {
+        keeper.invoke(0);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Actor
     public void resetter(IIII_Result r) {
-      target.reset();
-      resetReturned = true;
-      r.r2 = inCall;
+      try {
+        // Its reset waits (bounded) for a target call the invoker's thread is running; on a
+        // loaded machine that thread may be descheduled past the bound: Hang, recorded as -1.
+        target.reset();
+        resetReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
+      }
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      r.r1 = startedAfterReset;
-      r.r3 = calls.get();
-      r.r4 = notRun.get();
+      try {
+        r.r1 = startedAfterReset;
+        r.r3 = failures.or(calls.get());
+        r.r4 = notRun.get();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
   }
 }

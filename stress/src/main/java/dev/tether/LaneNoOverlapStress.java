@@ -21,7 +21,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * raised overlapped another. The interleavings that matter: both invokes find the lane idle at
  * once and race for the drain; one invoke queues while the other thread is inside its call.
  *
- * <p>Result: r1 = an overlap was seen (1) or not (0); r2 = calls run (arbiter).
+ * <p>Result: r1 = an overlap was seen (1) or not (0); r2 = calls run (arbiter); in the canary,
+ * -1 or -2 in r2 records that its model hung or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t LaneNoOverlapStress}.
  * {@code Actual} drives {@link Delivery#serial()}; the canary {@code BrokenRacyClaim} drives
@@ -90,26 +91,43 @@ public class LaneNoOverlapStress {
       desc = "The two calls ran one after the other, whichever thread ran them.")
   @Outcome(expect = FORBIDDEN,
       desc = "Two calls of one serial lane overlapped (r1 = 1): both invokers claimed the drain "
-          + "(expected of this canary).")
+          + "(expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenRacyClaim extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.RACY_CLAIM);
     final NaiveLanes.Slot<Integer> first = new NaiveLanes.Slot<>(lane, this::callback);
     final NaiveLanes.Slot<Integer> second = new NaiveLanes.Slot<>(lane, this::callback);
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
+    // theirs in failures, which the arbiter reports.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     @Actor
     public void invokerA() {
-      first.invoke(1);
+      try {
+        first.invoke(1);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Actor
     public void invokerB() {
-      second.invoke(2);
+      try {
+        second.invoke(2);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Arbiter
     public void arbiter(II_Result r) {
-      report(r);
+      try {
+        report(r);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
+      r.r2 = failures.or(r.r2);
     }
   }
 }

@@ -22,7 +22,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * calls while the other actor's thread is inside a call, and that thread then runs them.
  *
  * <p>Result: r1 = slot A's values arrived out of order (1) or not (0); r2 = the same for slot B;
- * r3 = calls run (arbiter).
+ * r3 = calls run (arbiter); in a canary, -1 or -2 in r3 records that its model hung or threw:
+ * forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t LaneOrderStress}.
  * {@code Actual} drives {@link Delivery#serial()}. The canaries drive {@link NaiveLanes.Lane},
@@ -78,9 +79,33 @@ public class LaneOrderStress {
       b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
     }
 
+    // Every actor and the arbiter of a canary catch the model's exceptions: a canary fails only
+    // by a FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The actors record
+    // theirs here, and the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
     @Override
     final void invoke(int slot, int value) {
       (slot == 0 ? a : b).invoke(value);
+    }
+
+    /** A canary actor's work: {@link #produce}, the model's exception recorded. */
+    final void produceCatching(int slot) {
+      try {
+        produce(slot);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
+    }
+
+    /** A canary arbiter's work: {@link #report}, a recorded exception reported in r3. */
+    final void reportCatching(III_Result r) {
+      try {
+        report(r);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
+      r.r3 = failures.or(r.r3);
     }
   }
 
@@ -130,7 +155,7 @@ public class LaneOrderStress {
       desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
   @Outcome(expect = FORBIDDEN,
       desc = "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
-          + "them (expected of this canary).")
+          + "them (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLifo extends NaiveProbe {
     public BrokenLifo() {
@@ -139,17 +164,17 @@ public class LaneOrderStress {
 
     @Actor
     public void producerA() {
-      produce(0);
+      produceCatching(0);
     }
 
     @Actor
     public void producerB() {
-      produce(1);
+      produceCatching(1);
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-      report(r);
+      reportCatching(r);
     }
   }
 
@@ -158,7 +183,8 @@ public class LaneOrderStress {
       desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
   @Outcome(expect = FORBIDDEN,
       desc = "A call that found the lane idle ran ahead of a call its own producer had queued "
-          + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary).")
+          + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary)."
+          + NaiveSlots.SENTINELS)
   @State
   public static class BrokenJumpWhenIdle extends NaiveProbe {
     public BrokenJumpWhenIdle() {
@@ -167,17 +193,17 @@ public class LaneOrderStress {
 
     @Actor
     public void producerA() {
-      produce(0);
+      produceCatching(0);
     }
 
     @Actor
     public void producerB() {
-      produce(1);
+      produceCatching(1);
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-      report(r);
+      reportCatching(r);
     }
   }
 }

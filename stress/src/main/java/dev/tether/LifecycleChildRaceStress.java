@@ -29,7 +29,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * 0 OPEN, 1 CLOSING, 2 CLOSED) seen by actor 2 right after the parent's close returned, or 3 if
  * actor 1 had not published a child by then (none was created, or it was not stored yet); r3 =
  * the child's state at the end (arbiter), 3 if none was created; r4 = the parent's state when its
- * close returned. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks the
+ * close returned. In the canary, -1 or -2 in r1, r3 or r4 records that its model hung or threw:
+ * forbidden. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks the
  * run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names
  * it.
  *
@@ -103,7 +104,7 @@ public class LifecycleChildRaceStress {
       desc = "A child was created but not CLOSED when the parent's close returned (child() "
           + "checked OPEN outside the lock and added the child after the closing parent's "
           + "snapshot: orphaned), or the parent's close returned before the parent was CLOSED: "
-          + "the guarantee is broken (expected of this canary).")
+          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveLifecycles.Node parent =
@@ -116,7 +117,9 @@ public class LifecycleChildRaceStress {
         child = parent.child();
         r.r1 = 1;
       } catch (IllegalStateException refused) {
-        r.r1 = 0;
+        r.r1 = 0; // the model's "not open": a legitimate refusal, as in Actual
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e); // anything else: recorded FORBIDDEN, never an ERROR
       }
     }
 
@@ -125,17 +128,21 @@ public class LifecycleChildRaceStress {
       try {
         parent.close();
         r.r4 = parent.state();
-      } catch (NaiveSlots.Hang hang) {
-        r.r4 = -1;
+        NaiveLifecycles.Node c = child;
+        r.r2 = c == null ? NO_CHILD : c.state();
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(e);
       }
-      NaiveLifecycles.Node c = child;
-      r.r2 = c == null ? NO_CHILD : c.state();
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      NaiveLifecycles.Node c = child;
-      r.r3 = c == null ? NO_CHILD : c.state();
+      try {
+        NaiveLifecycles.Node c = child;
+        r.r3 = c == null ? NO_CHILD : c.state();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
   }
 }

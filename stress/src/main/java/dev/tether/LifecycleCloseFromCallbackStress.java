@@ -31,9 +31,10 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * <p>Result: r1 = the callback: 0 = it never ran, 1 = its close returned with the node CLOSED,
  * 2 = its close returned with the node still CLOSING (it did not wait), 3 = its close threw
  * {@link CallbackDeadlockException} (no user lock is involved here, so any such "lock cycle" is
- * false), -1 = a bounded wait would have hung (canary only); r2 = the state (ordinal: 0 OPEN,
+ * false), -1 = a bounded wait would have hung, -2 = the model threw (canary only); r2 = the state (ordinal: 0 OPEN,
  * 1 CLOSING, 2 CLOSED) when actor 2's close returned, 3 = it threw
- * {@link CallbackDeadlockException}, -1 = hung (canary only); r3 = the state at the end (arbiter); r4 = the state the
+ * {@link CallbackDeadlockException}, -1 = hung or -2 = threw (canary only); r3 = the state at the
+ * end (arbiter; -1 or -2 if the canary's model threw there); r4 = the state the
  * callback saw just before its close (0 also when it never ran). A hang of the real
  * {@code Lifecycle} (its waits are uninterruptible) blocks the run instead:
  * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
@@ -125,7 +126,7 @@ public class LifecycleCloseFromCallbackStress {
       desc = "A close hung (-1: the callback's close waited for its own call, or the two closes "
           + "waited for each other), or actor 2's close returned before the node was CLOSED, or "
           + "the node was not CLOSED at the end: the guarantee is broken (expected of this "
-          + "canary).")
+          + "canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
@@ -148,8 +149,8 @@ public class LifecycleCloseFromCallbackStress {
       try {
         slot.invoke(1);
         r.r1 = result;
-      } catch (NaiveSlots.Hang hang) {
-        r.r1 = -1;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
       }
       r.r4 = stateBefore;
     }
@@ -159,14 +160,18 @@ public class LifecycleCloseFromCallbackStress {
       try {
         node.close();
         r.r2 = node.state();
-      } catch (NaiveSlots.Hang hang) {
-        r.r2 = -1;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
       }
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      r.r3 = node.state();
+      try {
+        r.r3 = node.state();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
   }
 }

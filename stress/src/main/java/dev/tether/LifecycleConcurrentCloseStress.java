@@ -27,8 +27,8 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * <p>Result: r1 = the node's state (ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED) seen by actor 1 just
  * before its close; r2 = the state when actor 1's close returned, 3 = it threw
  * {@link CallbackDeadlockException} (no user lock is involved here, so any such "lock cycle" is
- * false), or -1 = a bounded wait would have hung (canary only); r3, r4 = the same for actor 2; r5 = how many times the resource was
- * closed (arbiter). A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
+ * false), or -1 = a bounded wait would have hung, -2 = the model threw (canary only); r3, r4 =
+ * the same for actor 2; r5 = how many times the resource was closed (arbiter). A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
  * the run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and
  * names it.
  *
@@ -110,12 +110,40 @@ public class LifecycleConcurrentCloseStress {
       node.own(this::closeResource);
     }
 
+    /** Never throws: the model's exception becomes its FORBIDDEN sentinel, never an ERROR. */
     final int closeAndReadState() {
       try {
         node.close();
         return node.state();
-      } catch (NaiveSlots.Hang hang) {
-        return -1;
+      } catch (RuntimeException e) {
+        return NaiveSlots.failure(e);
+      }
+    }
+
+    /** One actor's work: the state before its close, then the state its close returned with. */
+    final void closeAndReport(IIIII_Result r, boolean first) {
+      int before;
+      try {
+        before = node.state();
+      } catch (RuntimeException e) {
+        before = NaiveSlots.failure(e);
+      }
+      int after = closeAndReadState();
+      if (first) {
+        r.r1 = before;
+        r.r2 = after;
+      } else {
+        r.r3 = before;
+        r.r4 = after;
+      }
+    }
+
+    /** The arbiter's work: how many times the resource was closed. */
+    final void reportCloses(IIIII_Result r) {
+      try {
+        r.r5 = closes.get();
+      } catch (RuntimeException e) {
+        r.r5 = NaiveSlots.failure(e);
       }
     }
   }
@@ -132,7 +160,7 @@ public class LifecycleConcurrentCloseStress {
   @Outcome(expect = FORBIDDEN,
       desc = "A close returned while the node was still CLOSING (the losing close returned at "
           + "once, before the winner finished): the guarantee is broken (expected of this "
-          + "canary).")
+          + "canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLoserReturns extends NaiveProbe {
     public BrokenLoserReturns() {
@@ -141,19 +169,17 @@ public class LifecycleConcurrentCloseStress {
 
     @Actor
     public void closer1(IIIII_Result r) {
-      r.r1 = node.state();
-      r.r2 = closeAndReadState();
+      closeAndReport(r, true);
     }
 
     @Actor
     public void closer2(IIIII_Result r) {
-      r.r3 = node.state();
-      r.r4 = closeAndReadState();
+      closeAndReport(r, false);
     }
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-      r.r5 = closes.get();
+      reportCloses(r);
     }
   }
 
@@ -169,7 +195,7 @@ public class LifecycleConcurrentCloseStress {
   @Outcome(expect = FORBIDDEN,
       desc = "Both closes saw the node OPEN and both closed the resource (check-then-act instead "
           + "of one CAS), or a close returned before the node was CLOSED: the guarantee is "
-          + "broken (expected of this canary).")
+          + "broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCheckThenAct extends NaiveProbe {
     public BrokenCheckThenAct() {
@@ -178,19 +204,17 @@ public class LifecycleConcurrentCloseStress {
 
     @Actor
     public void closer1(IIIII_Result r) {
-      r.r1 = node.state();
-      r.r2 = closeAndReadState();
+      closeAndReport(r, true);
     }
 
     @Actor
     public void closer2(IIIII_Result r) {
-      r.r3 = node.state();
-      r.r4 = closeAndReadState();
+      closeAndReport(r, false);
     }
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-      r.r5 = closes.get();
+      reportCloses(r);
     }
   }
 }

@@ -28,6 +28,7 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * <p>Result: r1 = the call was running when the close began (1) or not (0); r2 = it was running
  * when the close returned; r3 = it started after the close returned; r4 = how many times it ran
  * (arbiter); r5 = the node's state (ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED) when the close returned.
+ * In the canary, -1 or -2 in r3, r4 or r5 records that its model hung or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleNoCallAfterCloseStress}. {@code Actual} drives a {@link Lifecycle} owning a
@@ -114,7 +115,7 @@ public class LifecycleNoCallAfterCloseStress {
       desc = "close() returned while the slot's callback was still running (the naive close "
           + "reset the slot without waiting), or the callback started after close() returned, "
           + "or close() returned before the node was CLOSED: the guarantee is broken (expected "
-          + "of this canary).")
+          + "of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
@@ -124,24 +125,39 @@ public class LifecycleNoCallAfterCloseStress {
       node.slot(slot::reset);
     }
 
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+
     @Actor
     public void invoker(IIIII_Result r) {
-      slot.invoke(1);
-      r.r3 = startedAfterClose;
+      try {
+        slot.invoke(1);
+        r.r3 = startedAfterClose;
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
 
     @Actor
     public void closer(IIIII_Result r) {
       r.r1 = inCall;
-      node.close();
-      closeReturned = true;
-      r.r2 = inCall;
-      r.r5 = node.state();
+      try {
+        node.close();
+        closeReturned = true;
+        r.r2 = inCall;
+        r.r5 = node.state();
+      } catch (RuntimeException e) {
+        r.r5 = NaiveSlots.failure(e);
+      }
     }
 
     @Arbiter
     public void arbiter(IIIII_Result r) {
-      r.r4 = calls;
+      try {
+        r.r4 = calls;
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(e);
+      }
     }
   }
 }

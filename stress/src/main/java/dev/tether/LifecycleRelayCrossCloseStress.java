@@ -35,7 +35,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * returned after right's callback had ended, 2 = its close returned while right's callback was
  * still in flight (its wait was skipped), 3 = its close threw {@link CallbackDeadlockException}
  * (no user lock is involved here, so any such "lock cycle" is false), -1 = a bounded wait would
- * have hung (canary only);
+ * have hung, -2 = the model threw (canary only; -1 or -2 in r3 too if its arbiter's model threw);
  * r2 = the same for right's callback (actor 2); r3, r4 = the states of left and right at the end
  * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of the real {@code Lifecycle} (its waits
  * are uninterruptible) blocks the run instead: {@code stress/run-jcstress.sh} runs every harness
@@ -156,7 +156,7 @@ public class LifecycleRelayCrossCloseStress {
   @Outcome(expect = FORBIDDEN,
       desc = "A cross close hung (-1: each thread held its slot's lock while calling and the "
           + "other's close waited for it), or a node was left CLOSING, or neither callback ran: "
-          + "the guarantee is broken (expected of this canary).")
+          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveLifecycles.Node left = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
@@ -186,8 +186,8 @@ public class LifecycleRelayCrossCloseStress {
       try {
         leftSlot.invoke(1);
         r.r1 = resultLeft;
-      } catch (NaiveSlots.Hang hang) {
-        r.r1 = -1;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
       }
     }
 
@@ -196,15 +196,19 @@ public class LifecycleRelayCrossCloseStress {
       try {
         rightSlot.invoke(2);
         r.r2 = resultRight;
-      } catch (NaiveSlots.Hang hang) {
-        r.r2 = -1;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
       }
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      r.r3 = left.state();
-      r.r4 = right.state();
+      try {
+        r.r3 = left.state();
+        r.r4 = right.state();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
   }
 }

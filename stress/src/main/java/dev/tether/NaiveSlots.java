@@ -14,14 +14,34 @@ import java.util.function.Consumer;
  * harness is trusted only because its canary is observed failing.
  *
  * <p>Every wait here is bounded by {@link #HANG_NANOS}: a wait that would deadlock throws
- * {@link Hang} instead of blocking forever, and the harness records it as a FORBIDDEN "hang"
- * sentinel outcome (jcstress has no hang detection of its own). A bounded wait may also time out
+ * {@link Hang} instead of blocking forever, and the harness records it as the FORBIDDEN
+ * {@link #HANG} sentinel outcome (jcstress has no hang detection of its own); any other exception
+ * of a model becomes {@link #THREW} (see {@link #failure}). A bounded wait may also time out
  * when the scheduler deschedules the awaited thread for longer than the bound; that too is
  * reported as a hang, which is harmless in a canary that must fail anyway.
  */
 final class NaiveSlots {
   /** Bound of every wait in a canary; far longer than any callback in the harnesses runs. */
   static final long HANG_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /**
+   * Outcome sentinel: a canary's model hit a bounded wait ({@link Hang}): the design would have
+   * hung. No ACCEPTABLE outcome of any harness contains it, so it is always FORBIDDEN.
+   */
+  static final int HANG = -1;
+
+  /**
+   * Outcome sentinel: a canary's model threw something other than {@link Hang} (a naive design may
+   * fail by throwing). Always FORBIDDEN, like {@link #HANG}.
+   */
+  static final int THREW = -2;
+
+  /**
+   * Appended to the FORBIDDEN description of every canary, so that its report names the
+   * sentinels.
+   */
+  static final String SENTINELS =
+      " A -1 (the model's bounded wait would have hung) or -2 (the model threw) is forbidden too.";
 
   /** Pause instructions between reading and clearing the kept value in NaiveReplaySlot. */
   static final int REPLAY_WINDOW_SPIN = 200;
@@ -36,6 +56,41 @@ final class NaiveSlots {
 
     private Hang() {
       super("bounded wait timed out: the naive design deadlocks here", null, false, false);
+    }
+  }
+
+  /**
+   * The FORBIDDEN sentinel for an exception a canary's model threw: {@link #HANG} or
+   * {@link #THREW}.
+   *
+   * <p>Every actor and arbiter of every canary catches {@code RuntimeException} from its model
+   * and records this instead of letting it escape: jcstress reports an escaped exception as an
+   * ERROR, which is not a forbidden outcome, so a canary whose model threw (a bounded wait that
+   * timed out on a loaded machine, say) would not count as caught, and the build's verdict would
+   * depend on luck and load. {@code Error}s are not caught: they are not the model failing.
+   */
+  static int failure(RuntimeException e) {
+    return e instanceof Hang ? HANG : THREW;
+  }
+
+  /**
+   * Where the actors of a canary that have no result object (or whose fields the arbiter writes)
+   * record their model's exception; the arbiter reports it in place of one of its fields.
+   */
+  static final class Failures {
+    private volatile int first; // 0: no actor's model threw
+
+    /** Records {@code e}'s sentinel unless an earlier one is recorded. */
+    void record(RuntimeException e) {
+      if (first == 0) {
+        first = failure(e); // racy "first", harmless: either sentinel is FORBIDDEN
+      }
+    }
+
+    /** The recorded sentinel, or {@code value} if no actor's model threw. */
+    int or(int value) {
+      int f = first;
+      return f != 0 ? f : value;
     }
   }
 

@@ -24,8 +24,8 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * loser must wait too); actor 2 wins before invoke reads the slot.
  *
  * <p>Result: r1 = the callback's own reset: 0 = the callback never ran, 1 = returned true,
- * 2 = returned false, -1 = hung (canary only); r2 = actor 2's reset: 1 = true, 2 = false,
- * -1 = hung (canary only); r3 = the call was running when actor 2's reset returned; r4 = the call
+ * 2 = returned false, -1 = hung or -2 = threw (canary only); r2 = actor 2's reset: 1 = true,
+ * 2 = false, -1 = hung or -2 = threw (canary only); r3 = the call was running when actor 2's reset returned; r4 = the call
  * started after actor 2's reset returned; r5 = the call was running when actor 2's reset began.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
@@ -124,7 +124,7 @@ public class SlotConcurrentResetStress {
   @Outcome(expect = FORBIDDEN,
       desc = "A reset returned while the call was still running (the losing reset did not wait), "
           + "or the call started after a reset returned, or both or neither reset returned "
-          + "true: the guarantee is broken (expected of this canary).")
+          + "true: the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveSlots.LoserNoWaitSlot<Integer> slot = new NaiveSlots.LoserNoWaitSlot<>(this::callback);
@@ -139,8 +139,8 @@ public class SlotConcurrentResetStress {
       try {
         slot.invoke(1);
         r.r1 = ownReset;
-      } catch (NaiveSlots.Hang hang) {
-        r.r1 = -1;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
       }
       r.r4 = startedAfterReset;
     }
@@ -150,8 +150,8 @@ public class SlotConcurrentResetStress {
       r.r5 = inCall;
       try {
         r.r2 = slot.reset() ? 1 : 2;
-      } catch (NaiveSlots.Hang hang) {
-        r.r2 = -1;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
       }
       resetReturned = true;
       r.r3 = inCall;

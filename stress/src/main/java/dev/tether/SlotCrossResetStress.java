@@ -23,7 +23,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *
  * <p>Result, per actor: 0 = invoke found no callback (the other callback had reset this slot);
  * 1 = the callback ran and its reset of the other slot returned true; 2 = it ran and that reset
- * returned false; -1 = a lock wait would have hung (canary only: its waits are bounded). A hang of
+ * returned false; -1 = a lock wait would have hung (canary only: its waits are bounded), -2 = the
+ * canary's model threw. A hang of
  * the real {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
  * harness under {@code timeout} and names it.
  *
@@ -88,7 +89,7 @@ public class SlotCrossResetStress {
   @Outcome(expect = FORBIDDEN,
       desc = "A cross reset hung (-1: each thread held its slot's lock and waited for the "
           + "other's), or a reset returned false, or neither callback ran: the guarantee is "
-          + "broken (expected of this canary).")
+          + "broken (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveSlots.LockHeldSlot<Integer> x;
@@ -120,8 +121,8 @@ public class SlotCrossResetStress {
       try {
         x.invoke(1);
         r.r1 = resultX;
-      } catch (NaiveSlots.Hang hang) {
-        r.r1 = -1;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
       }
     }
 
@@ -130,8 +131,8 @@ public class SlotCrossResetStress {
       try {
         y.invoke(2);
         r.r2 = resultY;
-      } catch (NaiveSlots.Hang hang) {
-        r.r2 = -1;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
       }
     }
   }

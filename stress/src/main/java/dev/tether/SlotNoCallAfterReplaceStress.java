@@ -24,7 +24,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  *
  * <p>Result: r1 = the old call was running when set began; r2 = it was running when set
  * returned; r3 = it started after set returned; r4 = which callback invoke called (1 = old,
- * 2 = new, 3 = both, 0 = none).
+ * 2 = new, 3 = both, 0 = none). In the canary, -1 or -2 in r2 or r4 records that its model hung
+ * or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * SlotNoCallAfterReplaceStress}. {@code Actual} drives {@link CallbackSlot}; the canary
@@ -103,24 +104,35 @@ public class SlotNoCallAfterReplaceStress {
   @Outcome(expect = FORBIDDEN,
       desc = "set returned while the old callback was still running, or the old callback started "
           + "after set returned, or invoke called both or neither: the guarantee is broken "
-          + "(expected of this canary).")
+          + "(expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::oldCallback);
 
+    // Every actor catches its model's exceptions: a canary fails only by a FORBIDDEN outcome,
+    // never by an ERROR (see NaiveSlots.failure).
+
     @Actor
     public void invoker(IIII_Result r) {
-      slot.invoke(1);
-      r.r3 = startedAfterSet;
-      r.r4 = called;
+      try {
+        slot.invoke(1);
+        r.r3 = startedAfterSet;
+        r.r4 = called;
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(e);
+      }
     }
 
     @Actor
     public void replacer(IIII_Result r) {
       r.r1 = inCall;
-      slot.set(this::newCallback);
-      setReturned = true;
-      r.r2 = inCall;
+      try {
+        slot.set(this::newCallback);
+        setReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
+      }
     }
   }
 }

@@ -24,7 +24,8 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * the callback, and the call starts (or is still running) after reset returns.
  *
  * <p>Result: r1 = the call was running when reset began (1) or not (0); r2 = it was running when
- * reset returned; r3 = it started after reset returned; r4 = how many times it ran (arbiter).
+ * reset returned; r3 = it started after reset returned; r4 = how many times it ran (arbiter). In
+ * the canary, -1 or -2 in r2, r3 or r4 records that its model hung or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * SlotNoCallAfterResetStress}. {@code Actual} drives {@link CallbackSlot}; the canary
@@ -104,28 +105,44 @@ public class SlotNoCallAfterResetStress {
       desc = "reset removed the callback before invoke read the slot: the callback never ran.")
   @Outcome(expect = FORBIDDEN,
       desc = "reset returned while the old callback was still running, or the old callback "
-          + "started after reset returned: the guarantee is broken (expected of this canary).")
+          + "started after reset returned: the guarantee is broken (expected of this canary)."
+          + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::callback);
 
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+
     @Actor
     public void invoker(IIII_Result r) {
-      slot.invoke(1);
-      r.r3 = startedAfterReset;
+      try {
+        slot.invoke(1);
+        r.r3 = startedAfterReset;
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(e);
+      }
     }
 
     @Actor
     public void resetter(IIII_Result r) {
       r.r1 = inCall;
-      slot.reset();
-      resetReturned = true;
-      r.r2 = inCall;
+      try {
+        slot.reset();
+        resetReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
+      }
     }
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-      r.r4 = calls;
+      try {
+        r.r4 = calls;
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(e);
+      }
     }
   }
 }

@@ -25,7 +25,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  *
  * <p>Result: r1 = invoke returned true (1) or false (0); r2 = how many times the callback received
  * the value; r3 = which thread delivered it: 1 = set's thread (replayed by set), 2 = invoke's
- * thread (called directly, or kept and then delivered by invoke itself), 3 = both.
+ * thread (called directly, or kept and then delivered by invoke itself), 3 = both. In a canary,
+ * -1 or -2 in r1 or r2 records that its model hung or threw: forbidden.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * SlotReplayLatestStress}. {@code Actual} drives {@link CallbackSlot}; the canaries drive
@@ -91,26 +92,42 @@ public class SlotReplayLatestStress {
           + "callback, exactly once.")
   @Outcome(expect = FORBIDDEN,
       desc = "The value was lost: invoke found no callback and stored it after set had drained "
-          + "the empty store (expected of this canary).")
+          + "the empty store (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLost extends Probe {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(false);
 
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
     @Actor
     public void invoker(III_Result r) {
-      r.r1 = slot.invoke(7) ? 1 : 0;
+      try {
+        r.r1 = slot.invoke(7) ? 1 : 0;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
+      }
     }
 
     @Actor
     public void setter() {
       setter = Thread.currentThread();
-      slot.set(this::callback);
+      try {
+        slot.set(this::callback);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-      r.r2 = deliveries.get();
-      r.r3 = deliverers.get();
+      try {
+        r.r2 = failures.or(deliveries.get());
+        r.r3 = deliverers.get();
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
+      }
     }
   }
 
@@ -123,26 +140,42 @@ public class SlotReplayLatestStress {
           + "callback, exactly once.")
   @Outcome(expect = FORBIDDEN,
       desc = "The value was delivered twice: invoke and set both read the kept value before "
-          + "either cleared it (expected of this canary).")
+          + "either cleared it (expected of this canary)." + NaiveSlots.SENTINELS)
   @State
   public static class BrokenTwice extends Probe {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(true);
 
+    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
+    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
     @Actor
     public void invoker(III_Result r) {
-      r.r1 = slot.invoke(7) ? 1 : 0;
+      try {
+        r.r1 = slot.invoke(7) ? 1 : 0;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
+      }
     }
 
     @Actor
     public void setter() {
       setter = Thread.currentThread();
-      slot.set(this::callback);
+      try {
+        slot.set(this::callback);
+      } catch (RuntimeException e) {
+        failures.record(e);
+      }
     }
 
     @Arbiter
     public void arbiter(III_Result r) {
-      r.r2 = deliveries.get();
-      r.r3 = deliverers.get();
+      try {
+        r.r2 = failures.or(deliveries.get());
+        r.r3 = deliverers.get();
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
+      }
     }
   }
 }

@@ -23,7 +23,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *
  * <p>Result, per actor: 0 = invoke found no callback (the other call had already removed it);
  * 1 = the callback ran and its reset returned true; 2 = it ran and its reset returned false;
- * -1 = the reset would have hung (canary only: its wait is bounded). A hang of the real
+ * -1 = the reset would have hung (canary only: its wait is bounded), -2 = the canary's model
+ * threw. A hang of the real
  * {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
  * harness under {@code timeout} and names it.
  *
@@ -90,7 +91,7 @@ public class SlotResetFromOwnCallbackStress {
   @Outcome(expect = FORBIDDEN,
       desc = "A reset from inside the callback hung (-1: it waited for its own call), or both or "
           + "neither reset removed the callback: the guarantee is broken (expected of this "
-          + "canary).")
+          + "canary)." + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveSlots.CountingSlot<Integer> slot;
@@ -118,8 +119,8 @@ public class SlotResetFromOwnCallbackStress {
       try {
         slot.invoke(1);
         r.r1 = result1;
-      } catch (NaiveSlots.Hang hang) {
-        r.r1 = -1;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(e);
       }
     }
 
@@ -128,8 +129,8 @@ public class SlotResetFromOwnCallbackStress {
       try {
         slot.invoke(2);
         r.r2 = result2;
-      } catch (NaiveSlots.Hang hang) {
-        r.r2 = -1;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(e);
       }
     }
   }
