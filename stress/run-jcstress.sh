@@ -3,44 +3,61 @@
 #
 # Usage: stress/run-jcstress.sh [ci|full] [extra jcstress args...]
 #   Build first: ./mvnw -B -q -pl stress -am package -DskipTests   (makes stress/target/jcstress.jar)
-#   `./mvnw -B verify` runs `stress/run-jcstress.sh ci` in the stress module's verify phase;
-#   skip it with -Dstress.skip=true.
+#   `./mvnw -B verify -Pproofs` runs `stress/run-jcstress.sh ci` in the stress module's verify
+#   phase (after everything `./mvnw -B verify` runs); plain `./mvnw -B verify` does not run it.
 #
-# What it checks, one jcstress invocation per test, so that a hang is attributed exactly:
-#   1. every harness variant `dev.tether.<Subject><Property>Stress.Actual` (the real CallbackSlot)
-#      passes: exit status 0 and an "[OK]" verdict (or, for a harness with no interesting
-#      outcome, "N planned; N passed, 0 failed"); a FORBIDDEN outcome or an error fails CI;
-#   2. every canary `dev.tether.<...>Stress.Broken*` (a naive slot design, see NaiveSlots) is
-#      reported FAILED with at least one "Observed forbidden state": a canary that passes fails CI,
-#      because its harness would then prove nothing. A canary reported only as an error (an
-#      unexpected exception) is not counted as caught.
-#   Tests are discovered with `jcstress -l`; every Stress class must have an Actual and a canary.
+# What it checks (tests are discovered with `jcstress -l`; every Stress class must have an Actual
+# and at least one canary, or the run fails):
+#   1. every harness variant `dev.tether.<Subject><Property>Stress.Actual` (it drives the real
+#      Tether classes: CallbackSlot, Lifecycle, Delivery) passes in every JVM configuration: an
+#      "[OK]" verdict and no forbidden observation. A FORBIDDEN outcome, an ERROR (an exception
+#      escaped the test) or a missing verdict fails CI. Harnesses are never retried.
+#   2. every canary `dev.tether.<...>Stress.Broken*` (a naive design, see NaiveSlots,
+#      NaiveLifecycles, NaiveLanes) is caught: a "[FAILED]" verdict with at least one "Observed
+#      forbidden state". Canaries record every exception of their model as a FORBIDDEN sentinel
+#      (-1 hung, -2 threw), never as an ERROR. A canary not caught is run again, up to 3 runs in
+#      all (STRESS_CANARY_RUNS): each run samples a race for a fraction of a second, and a canary
+#      that is caught in one run proves its harness can fail. A canary caught in none of the runs
+#      fails CI, because its harness would then prove nothing. Retries are printed, and named in
+#      the verdict line.
 #
-# Hangs: jcstress 0.16 has no hang detection, so each invocation runs under `timeout -k 10 N`
-# (which also kills the forked test JVMs). Exit status 124/137 fails CI naming the test. Canaries
-# bound every wait (NaiveSlots.HANG_NANOS) and report a would-be deadlock as a FORBIDDEN "-1"
-# outcome, so a canary that times out is NOT counted as caught: it means the canary itself is
-# broken (or the machine stalled), and CI fails. jcstress exits 0 with "FATAL: No matching tests."
-# when a filter matches nothing; that line always fails CI.
+# Batches: the harnesses run in one jcstress invocation, the canaries in one per run. jcstress
+# spends about 30 s probing the JVM at every start, so one invocation per test (35 tests) cost
+# ~17 minutes of probing alone; a batch pays it once. Verdicts stay per test: jcstress is run with
+# -v, which prints every test's verdict in its "RUN RESULTS" summary.
 #
-# Modes (measured on 2 cores, JDK 17):
-#   ci    Actual: -m quick -sc false, all 8 JVM flag configurations (interpreter, C1, C2, C2 with
-#         the Stress* randomizers, each with biased locking on/off), one fork each: ~40 s per test.
-#         Canaries: -m quick -sc false -jvmArgs "-Xmx256m" (default tiered JVM, 2 forks): ~15 s.
-#         Whole run ~6 minutes. Timeouts: 300 s per Actual test, 180 s per canary.
-#   full  Actual: -m default (all configurations including split per-actor compilation, 5
+# Hangs: jcstress 0.16 has no hang detection, so each batch runs under `timeout -k 10 N` (which
+# also kills the forked test JVMs), N = a per-test budget times the number of tests, plus 120 s.
+# Shortly before the deadline a watchdog takes a thread dump (jstack) of each forked test JVM and
+# names the test it is running, so a hang in a batch is still attributed exactly; the timeout
+# fails CI naming that test. Canaries bound every wait (NaiveSlots.HANG_NANOS) and report a
+# would-be deadlock as a FORBIDDEN "-1" outcome, so a canary batch that times out means a canary
+# itself is broken (or the machine stalled): CI fails at once, without retrying. jcstress exits 0
+# with "FATAL: No matching tests." when a filter matches nothing; that line always fails CI.
+#
+# Modes (measured on 2 cores, JDK 17; see docs/stress.md for the measured runs):
+#   ci    Harnesses: -m quick -sc false, all 8 JVM flag configurations (interpreter, C1, C2, C2
+#         with the Stress* randomizers, each with biased locking on/off), one fork each:
+#         about 6-9 s per configuration, about 1 minute per harness.
+#         Canaries: -m quick -sc false -jvmArgs "-Xmx256m" (the default tiered JVM, biased
+#         locking on/off): about 15-20 s per canary and run.
+#         Whole run about 20-25 minutes on 2 loaded cores. Budgets: 180 s per harness, 90 s per
+#         canary.
+#   full  Harnesses: -m default (all configurations including split per-actor compilation, 5
 #         iterations of 1 s per fork). Canaries as in ci but with all 8 configurations.
-#         Timeouts: 3600 s per Actual test, 900 s per canary. Expect about an hour.
-#   Override the timeouts with STRESS_TIMEOUT_ACTUAL / STRESS_TIMEOUT_CANARY (seconds).
-#   Extra arguments are appended to every invocation (e.g. -v, -time 500); do not repeat an option
-#   the mode already sets (-m, -sc, -jvmArgs, -t, -r): jcstress rejects repeated options.
+#         Budgets: 3600 s per harness, 900 s per canary. Expect a few hours.
+#   Override the budgets with STRESS_TIMEOUT_ACTUAL / STRESS_TIMEOUT_CANARY (seconds per test).
+#   Extra arguments are appended to every invocation (e.g. -time 500); do not repeat an option
+#   the mode already sets (-m, -sc, -jvmArgs, -t, -r, -v): jcstress rejects repeated options.
 #   STRESS_VERBOSE=1 streams jcstress's full output instead of the verdict lines.
 #   STRESS_FILTER=<extended regex> runs only the matching tests (development aid, not for CI).
+#   STRESS_CANARY_RUNS=<n> changes the number of runs a canary gets (default 3).
 #
-# Output: HTML reports in stress/target/jcstress-results/<test>/, full logs in
-# stress/target/jcstress-logs/<test>.log; the repository root stays clean (the binary result
-# file jcstress drops into the working directory is moved to the test's report directory).
-# The last line is the verdict, e.g. "jcstress verdict: 6 harnesses passed, 7 canaries caught".
+# Output: HTML reports in stress/target/jcstress-results/<batch>/ (batches: harnesses,
+# canaries-1, canaries-2, ...), full logs in stress/target/jcstress-logs/<batch>.log; the
+# repository root stays clean (the binary result file jcstress drops into the working directory
+# is moved to the batch's report directory).
+# The last line is the verdict, e.g. "jcstress verdict: 16 harnesses passed, 19 canaries caught".
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -55,14 +72,14 @@ case "$mode" in
   ci)
     actual_args=(-m quick -sc false)
     canary_args=(-m quick -sc false -jvmArgs "-Xmx256m")
-    actual_timeout="${STRESS_TIMEOUT_ACTUAL:-300}"
-    canary_timeout="${STRESS_TIMEOUT_CANARY:-180}"
+    actual_budget="${STRESS_TIMEOUT_ACTUAL:-180}"
+    canary_budget="${STRESS_TIMEOUT_CANARY:-90}"
     ;;
   full)
     actual_args=(-m default)
     canary_args=(-m quick -sc false)
-    actual_timeout="${STRESS_TIMEOUT_ACTUAL:-3600}"
-    canary_timeout="${STRESS_TIMEOUT_CANARY:-900}"
+    actual_budget="${STRESS_TIMEOUT_ACTUAL:-3600}"
+    canary_budget="${STRESS_TIMEOUT_CANARY:-900}"
     ;;
   -h | --help | help)
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -73,6 +90,7 @@ case "$mode" in
     exit 2
     ;;
 esac
+canary_runs="${STRESS_CANARY_RUNS:-3}"
 
 jar=stress/target/jcstress.jar
 results=stress/target/jcstress-results
@@ -86,6 +104,7 @@ fi
 rm -rf "$results" "$logs"
 mkdir -p "$results" "$logs"
 touch "$logs/.run-start"
+run_start=$SECONDS
 
 problems=()
 problem() {
@@ -121,94 +140,186 @@ if [[ -n "${STRESS_FILTER:-}" ]]; then
   fi
   echo "jcstress: STRESS_FILTER='$STRESS_FILTER' selects a subset; this is not a full CI run"
 fi
-echo "jcstress: mode $mode; ${#actuals[@]} harnesses, ${#canaries[@]} canaries"
+echo "jcstress: mode $mode; ${#actuals[@]} harnesses, ${#canaries[@]} canaries (up to $canary_runs runs each)"
 
-# ---- run one test: sets run_rc and run_log ----
-run_test() {
-  local test="$1" limit="$2"
+# ---- hang attribution ----
+# Prints "<test>" for each forked jcstress JVM below this script, read from its thread dump (the
+# generated class of test dev.tether.X.Y is dev.tether.X_Y_jcstress).
+name_running_tests() {
+  local table frontier=("$$") found=() next p child parent
+  table="$(ps -e -o pid= -o ppid=)"
+  while [[ ${#frontier[@]} -gt 0 ]]; do
+    next=()
+    for p in "${frontier[@]}"; do
+      while read -r child parent; do
+        if [[ "$parent" == "$p" ]]; then
+          next+=("$child")
+        fi
+      done <<<"$table"
+    done
+    found+=("${next[@]}")
+    frontier=("${next[@]}")
+  done
+  for p in "${found[@]}"; do
+    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'org\.openjdk\.jcstress\.ForkedMain'; then
+      timeout 15 jstack "$p" 2>/dev/null \
+        | grep -oE 'dev\.tether\.[A-Za-z0-9]+Stress_[A-Za-z0-9]+_jcstress' \
+        | sed -E 's/_([A-Za-z0-9]+)_jcstress$/.\1/' || true
+    fi
+  done | sort -u
+}
+
+# ---- run one batch: sets run_rc, run_log, run_hung ----
+# run_batch <name> <per-test budget> <tests...> -- <jcstress args...>
+run_batch() {
+  local name="$1" budget="$2"
   shift 2
-  local regex="^${test//./\\.}\$"
-  local marker="$logs/.start-$test"
-  run_log="$logs/$test.log"
+  local tests=()
+  while [[ "$1" != "--" ]]; do
+    tests+=("$1")
+    shift
+  done
+  shift
+  local regex
+  regex="^($(printf '%s\n' "${tests[@]}" | sed 's/\./\\./g' | paste -sd '|'))\$"
+  local limit=$((budget * ${#tests[@]} + 120))
+  local marker="$logs/.start-$name"
+  run_log="$logs/$name.log"
+  run_hung=""
   touch "$marker"
-  mkdir -p "$results/$test" # also when jcstress dies before writing its report
-  echo "jcstress: running $test (timeout ${limit}s)"
-  local cmd=(timeout -k 10 "$limit" java -jar "$jar" -t "$regex" "$@" -r "$results/$test")
+  mkdir -p "$results/$name" # also when jcstress dies before writing its report
+  echo "jcstress: batch $name: ${#tests[@]} tests (timeout ${limit}s)"
+  # -v: the RUN RESULTS summary then lists every test with its verdict, not only interesting ones.
+  local cmd=(timeout -k 10 "$limit" java -jar "$jar" -t "$regex" "$@" -v -r "$results/$name")
   if [[ ${#extra[@]} -gt 0 ]]; then
     cmd+=("${extra[@]}")
   fi
   echo "jcstress: \$ ${cmd[*]}"
+  # The watchdog names the test(s) the forked JVMs are running 20 s before the deadline.
+  local hang_file="$logs/$name.hang"
+  (
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep $((limit > 40 ? limit - 20 : limit / 2)) &
+    sleeper=$!
+    wait "$sleeper"
+    name_running_tests >"$hang_file"
+  ) &
+  local watchdog=$!
   local start=$SECONDS
   set +e
   if [[ "${STRESS_VERBOSE:-0}" == 1 ]]; then
     "${cmd[@]}" 2>&1 | tee "$run_log"
     run_rc=${PIPESTATUS[0]}
   else
-    # Stream one line per JVM configuration as it completes, plus anything fatal.
+    # Stream one line per completed JVM configuration, plus anything fatal.
     "${cmd[@]}" 2>&1 | tee "$run_log" \
-      | grep --line-buffered -E '\[(OK|FAILED|ERROR)\] dev\.tether\.|FATAL|Exception in|Error:' \
+      | grep --line-buffered -E '\[(OK|FAILED|ERROR)\] dev\.tether\.|^RUN RESULTS|FATAL|Exception in|Error:' \
       | grep --line-buffered -v 'AssertionError: TEST FAILURES' | sed -u 's/^/    /'
     run_rc=${PIPESTATUS[0]}
   fi
   set -e
+  kill "$watchdog" 2>/dev/null || true
+  wait "$watchdog" 2>/dev/null || true
+  if is_timeout "$run_rc" && [[ -s "$hang_file" ]]; then
+    run_hung="$(paste -sd ' ' "$hang_file")"
+  fi
   find . -maxdepth 1 -name 'jcstress-results-*.bin.gz' -newer "$marker" \
-    -exec mv {} "$results/$test/" \; 2>/dev/null || true
+    -exec mv {} "$results/$name/" \; 2>/dev/null || true
   rm -f "$marker"
-  echo "jcstress: $test finished in $((SECONDS - start))s, exit status $run_rc"
+  echo "jcstress: batch $name finished in $((SECONDS - start))s, exit status $run_rc"
 }
 
 is_timeout() {
   [[ $1 -eq 124 || $1 -eq 137 ]]
 }
 
-# ---- 1. the real CallbackSlot must pass ----
-passed=0
-for test in "${actuals[@]}"; do
-  run_test "$test" "$actual_timeout" "${actual_args[@]}"
-  if is_timeout "$run_rc"; then
-    problem "$test TIMED OUT after ${actual_timeout}s: a reset or set never returned (deadlock?); see $run_log"
-  elif grep -q 'FATAL: No matching tests' "$run_log"; then
-    problem "$test: jcstress found no matching test (FATAL: No matching tests.)"
-  elif [[ $run_rc -ne 0 ]] || grep -qE "\[(FAILED|ERROR)\] ${test//./\\.}\$" "$run_log"; then
-    problem "$test FAILED (exit $run_rc): forbidden outcome or error; see $run_log and $results/$test/index.html"
-    grep -E 'Observed forbidden state|\[ERROR\]' "$run_log" | sort -u | head -20 | sed 's/^/    /' || true
-  elif ! grep -qE "\[OK\] ${test//./\\.}\$" "$run_log" \
-      && ! grep -qE 'Results: ([1-9][0-9]*) planned; \1 passed, 0 failed, 0 soft errs, 0 hard errs' \
-        "$run_log"; then
-    # jcstress prints "[OK]" only for runs with an interesting outcome; a harness whose every
-    # outcome is plain ACCEPTABLE passes when every planned configuration passed.
-    problem "$test: no [OK] verdict and not every configuration passed; see $run_log"
-  else
-    passed=$((passed + 1))
-  fi
-done
+# The test's merged verdict in the log's RUN RESULTS summary: OK, FAILED, ERROR, or nothing.
+verdict_of() {
+  sed -n '/^RUN RESULTS:/,$p' "$2" | grep -oE "\[(OK|FAILED|ERROR)\] ${1//./\\.}\$" | head -1 \
+    | sed -E 's/^\[([A-Z]+)\].*/\1/' || true
+}
 
-# ---- 2. every canary must be caught ----
-caught=0
-for test in "${canaries[@]}"; do
-  run_test "$test" "$canary_timeout" "${canary_args[@]}"
+# How many forbidden observations the log's failure report lists for the test.
+forbidden_of() {
+  grep -cE "^${1//./\\.} \[.*\]: Observed forbidden state" "$2" || true
+}
+
+# ---- 1. the real Tether classes must pass ----
+passed=0
+if [[ ${#actuals[@]} -gt 0 ]]; then
+  run_batch harnesses "$actual_budget" "${actuals[@]}" -- "${actual_args[@]}"
   if is_timeout "$run_rc"; then
-    problem "canary $test TIMED OUT after ${canary_timeout}s: canaries must bound their waits (not counted as caught); see $run_log"
+    problem "harness batch TIMED OUT: ${run_hung:-the hung test could not be named (no thread dump)} never finished (deadlock?); see $run_log and $logs/harnesses.hang"
   elif grep -q 'FATAL: No matching tests' "$run_log"; then
-    problem "canary $test: jcstress found no matching test (FATAL: No matching tests.)"
-  elif [[ $run_rc -eq 0 ]] || ! grep -qE "\[FAILED\] ${test//./\\.}\$" "$run_log" \
-      || ! grep -q 'Observed forbidden state' "$run_log"; then
-    problem "canary $test was NOT caught (exit $run_rc, no forbidden outcome observed): its harness cannot detect the bug it models"
+    problem "harnesses: jcstress found no matching test (FATAL: No matching tests.)"
   else
-    caught=$((caught + 1))
-    echo "jcstress: canary $test caught: $(grep -c 'Observed forbidden state' "$run_log") forbidden observations"
+    for test in "${actuals[@]}"; do
+      verdict="$(verdict_of "$test" "$run_log")"
+      forbidden="$(forbidden_of "$test" "$run_log")"
+      if [[ "$verdict" == OK && "$forbidden" -eq 0 ]]; then
+        passed=$((passed + 1))
+        echo "jcstress: harness $test passed"
+      else
+        problem "$test FAILED (verdict ${verdict:-none}, $forbidden forbidden observations): see $run_log and $results/harnesses/index.html"
+        grep -E "^${test//./\\.} \[" "$run_log" | sort -u | head -10 | sed 's/^/    /' || true
+      fi
+    done
+    if [[ $run_rc -ne 0 && $passed -eq ${#actuals[@]} ]]; then
+      problem "harness batch exited with status $run_rc though every harness passed; see $run_log"
+    fi
   fi
+fi
+
+# ---- 2. every canary must be caught, in one of up to $canary_runs runs ----
+caught=0
+retried=()
+pending=("${canaries[@]}")
+attempt=0
+while [[ ${#pending[@]} -gt 0 && $attempt -lt $canary_runs ]]; do
+  attempt=$((attempt + 1))
+  run_batch "canaries-$attempt" "$canary_budget" "${pending[@]}" -- "${canary_args[@]}"
+  if is_timeout "$run_rc"; then
+    problem "canary batch $attempt TIMED OUT: ${run_hung:-the hung canary could not be named} never finished; canaries must bound their waits (not counted as caught, not retried); see $run_log"
+    break
+  fi
+  if grep -q 'FATAL: No matching tests' "$run_log"; then
+    problem "canaries: jcstress found no matching test (FATAL: No matching tests.)"
+    break
+  fi
+  still=()
+  for test in "${pending[@]}"; do
+    verdict="$(verdict_of "$test" "$run_log")"
+    forbidden="$(forbidden_of "$test" "$run_log")"
+    if [[ "$verdict" == FAILED && "$forbidden" -gt 0 ]]; then
+      caught=$((caught + 1))
+      echo "jcstress: canary $test caught in run $attempt: $forbidden forbidden observations"
+      if [[ $attempt -gt 1 ]]; then
+        retried+=("${test#dev.tether.} (run $attempt)")
+      fi
+    else
+      echo "jcstress: canary $test not caught in run $attempt (verdict ${verdict:-none}, $forbidden forbidden observations)"
+      still+=("$test")
+    fi
+  done
+  pending=("${still[@]}")
+done
+for test in "${pending[@]}"; do
+  problem "canary $test was NOT caught in $attempt run(s): its harness cannot detect the bug it models; see $logs/canaries-*.log"
 done
 
 # Sweep binary result files a killed jcstress left behind (best effort; .gitignore covers them).
 find . -maxdepth 1 -name 'jcstress-results-*.bin.gz' -newer "$logs/.run-start" \
   -exec mv {} "$results/" \; 2>/dev/null || true
 rm -f "$logs/.run-start"
-echo "jcstress: reports in $results/, logs in $logs/"
+echo "jcstress: reports in $results/, logs in $logs/; $((SECONDS - run_start))s in all"
+retry_note=""
+if [[ ${#retried[@]} -gt 0 ]]; then
+  retry_note=" (caught on a retry: $(printf '%s, ' "${retried[@]}" | sed 's/, $//'))"
+fi
 if [[ ${#problems[@]} -gt 0 ]]; then
   echo "jcstress: ${#problems[@]} problem(s):"
   printf '  - %s\n' "${problems[@]}"
-  echo "jcstress verdict: FAILED: $passed/${#actuals[@]} harnesses passed, $caught/${#canaries[@]} canaries caught"
+  echo "jcstress verdict: FAILED: $passed/${#actuals[@]} harnesses passed, $caught/${#canaries[@]} canaries caught$retry_note"
   exit 1
 fi
-echo "jcstress verdict: ${passed} harnesses passed, ${caught} canaries caught"
+echo "jcstress verdict: ${passed} harnesses passed, ${caught} canaries caught$retry_note"
