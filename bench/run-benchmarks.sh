@@ -23,7 +23,7 @@ esac
 
 jar=bench/target/benchmarks.jar
 if [[ ! -f "$jar" ]]; then
-  ./mvnw -B -q -pl bench -am package -DskipTests -Dstress.skip=true
+  ./mvnw -B -q -pl bench -am package -DskipTests
 fi
 
 echo "== machine"

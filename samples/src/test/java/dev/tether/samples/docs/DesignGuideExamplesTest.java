@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * The examples of {@code docs/design-guide.md} that are not taken from the sample library: each
  * region cited there runs here, and the test asserts what the guide says about it (for an
  * anti-pattern: the failure it causes, or how Tether reports it). Run just this:
- * {@code ./mvnw -B -q -pl samples -am test -Dstress.skip=true -Dexec.skip=true
+ * {@code ./mvnw -B -q -pl samples -am test -Dexec.skip=true
  * -Dtest='DesignGuideExamplesTest' -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class DesignGuideExamplesTest {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestFactory;
  * a region of a real sample or test, character for character (the rule is stated exactly on
  * {@link SnippetChecker}). A failure names the doc file and line, the cited source and region, and
  * a short diff. Runs with the {@code samples} module as working directory, so the repository root
- * is {@code ..}. Run just this: {@code ./mvnw -B -q -pl samples -am test -Dstress.skip=true
+ * is {@code ..}. Run just this: {@code ./mvnw -B -q -pl samples -am test
  * -Dtest='DocSnippetsTest*' -Dsurefire.failIfNoSpecifiedTests=false -Dexec.skip=true}.
  */
 class DocSnippetsTest {
