@@ -19,6 +19,22 @@ final class NaiveLanes {
   /** Pause instructions between the racy claim's check and its write (RacyClaimLane). */
   static final int CLAIM_WINDOW_SPIN = 100;
 
+  /**
+   * Pause instructions that widen JUMP_WHEN_IDLE's race, which unwidened was caught about once in
+   * 100,000 samples, so that a short run on a loaded machine (a few thousand samples a second)
+   * often missed it. The race: a producer's call is queued after the drainer found the queue
+   * empty but before it let go, and the producer's next call, finding the lane idle, runs first.
+   * The drainer spins between finding the queue empty and letting go ({@code QUEUED_SPIN}: a call
+   * queued then is left behind), and between letting go and its re-check
+   * ({@code RELEASE_WINDOW_SPIN}: the lane looks idle with a call queued); the producer spins
+   * after a call it queued ({@code QUEUED_SPIN}), so that its next call lands in the second
+   * window rather than the first. The design is unchanged; only these windows are wider.
+   */
+  static final int RELEASE_WINDOW_SPIN = 300;
+
+  /** See {@link #RELEASE_WINDOW_SPIN}. */
+  static final int QUEUED_SPIN = 100;
+
   private NaiveLanes() {}
 
   /** What a lane is allowed to get wrong; NONE is a correct lane. */
@@ -75,6 +91,8 @@ final class NaiveLanes {
         } else {
           executor.execute(this::drain);
         }
+      } else if (flaw == Flaw.JUMP_WHEN_IDLE) {
+        NaiveSlots.spin(QUEUED_SPIN); // widens the race: see RELEASE_WINDOW_SPIN
       }
     }
 
@@ -96,7 +114,13 @@ final class NaiveLanes {
         while ((call = calls.pollFirst()) != null) {
           call.run();
         }
+        if (flaw == Flaw.JUMP_WHEN_IDLE) {
+          NaiveSlots.spin(QUEUED_SPIN); // widens the race: see RELEASE_WINDOW_SPIN
+        }
         draining.set(false);
+        if (flaw == Flaw.JUMP_WHEN_IDLE) {
+          NaiveSlots.spin(RELEASE_WINDOW_SPIN);
+        }
         if (calls.isEmpty() || !claim()) {
           return;
         }
