@@ -45,7 +45,8 @@
 #         canary.
 #   full  Harnesses: -m default (all configurations including split per-actor compilation, 5
 #         iterations of 1 s per fork). Canaries as in ci but with all 8 configurations.
-#         Budgets: 3600 s per harness, 900 s per canary. Expect a few hours.
+#         Budgets: 3600 s per harness, 900 s per canary. About an hour (not re-measured since
+#         the batching).
 #   Override the budgets with STRESS_TIMEOUT_ACTUAL / STRESS_TIMEOUT_CANARY (seconds per test).
 #   Extra arguments are appended to every invocation (e.g. -time 500); do not repeat an option
 #   the mode already sets (-m, -sc, -jvmArgs, -t, -r, -v): jcstress rejects repeated options.
