@@ -38,11 +38,11 @@
 # Modes (measured on 2 cores, JDK 17; see docs/stress.md for the measured runs):
 #   ci    Harnesses: -m quick -sc false, all 8 JVM flag configurations (interpreter, C1, C2, C2
 #         with the Stress* randomizers, each with biased locking on/off), one fork each:
-#         about 6-9 s per configuration, about 1 minute per harness.
+#         6 s per configuration at load average 3.5, 14 s at 13-20 (16 harnesses: 1,802 s).
 #         Canaries: -m quick -sc false -jvmArgs "-Xmx256m" (the default tiered JVM, biased
-#         locking on/off): about 15-20 s per canary and run.
-#         Whole run about 20-25 minutes on 2 loaded cores. Budgets: 180 s per harness, 90 s per
-#         canary.
+#         locking on/off): 19 canaries, 352 s per run at load average 13-20.
+#         Whole run: 2,175 s at load average 13-20 (about 17 minutes expected on 2 idle cores).
+#         Budgets: 180 s per harness, 90 s per canary.
 #   full  Harnesses: -m default (all configurations including split per-actor compilation, 5
 #         iterations of 1 s per fork). Canaries as in ci but with all 8 configurations.
 #         Budgets: 3600 s per harness, 900 s per canary. About an hour (not re-measured since
