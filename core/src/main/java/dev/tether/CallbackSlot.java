@@ -163,6 +163,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private final Policy policy;
   /** The serial lane calls go through, or null for inline delivery. */
   private final @Nullable Delivery lane;
+  /** The lifecycle that created this slot and closes it, or null for a slot made on its own. */
+  private final @Nullable Lifecycle owner;
   /** null (empty), a Registration (set), or CLOSED (terminal). */
   private volatile @Nullable Registration<? super T> current;
   /**
@@ -174,10 +176,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
-  private CallbackSlot(String name, Policy policy, Delivery delivery) {
+  private CallbackSlot(String name, Policy policy, Delivery delivery,
+      @Nullable Lifecycle owner) {
     this.name = name;
     this.policy = policy;
     this.lane = delivery.isSerial() ? delivery : null;
+    this.owner = owner;
   }
 
   /**
@@ -189,7 +193,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public static <T extends @Nullable Object> CallbackSlot<T> create(String name) {
-    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline());
+    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline(), null);
   }
 
   /**
@@ -334,6 +338,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     return serial == null ? Delivery.inline() : serial;
   }
 
+  /** The lifecycle that created this slot, or null. */
+  @Nullable Lifecycle owner() {
+    return owner;
+  }
+
   /** Whether a callback is installed now. A snapshot: another thread may change it at once. */
   public boolean isSet() {
     Registration<? super T> registration = current;
@@ -411,6 +420,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
           boolean requestWake) {
         CallbackSlot.this.collectBlockers(removed, excluded, out, requestWake);
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return true;
       }
 
       @Override
@@ -812,6 +826,31 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         : WaitForGraph.awaitAsync(asWaitTarget(removed));
   }
 
+  /**
+   * Whether a removed callback of this slot is running now, on any thread: after a close, a call
+   * that the closer did not wait for (its own, or one whose wait broke a cycle).
+   */
+  boolean runsRemovedCallbacks() {
+    return runningRemoved(null) != null;
+  }
+
+  /**
+   * Waits, as {@link #reset()} does, until no removed callback runs on another thread; with
+   * {@code mayBreakCycles} false, never gives the wait up (WaitForGraph.awaitOutsideCallbacks).
+   *
+   * @throws CallbackDeadlockException as {@link #reset()} ({@code mayBreakCycles} only)
+   */
+  void awaitRemovedCalls(boolean mayBreakCycles) {
+    if (mayBreakCycles) {
+      awaitQuiescence();
+      return;
+    }
+    List<Registration<?>> removed = runningRemoved(Thread.currentThread());
+    if (removed != null) {
+      WaitForGraph.awaitOutsideCallbacks(asWaitTarget(removed));
+    }
+  }
+
   private void awaitQuiescence() {
     List<Registration<?>> removed = runningRemoved(Thread.currentThread());
     if (removed == null) {
@@ -1097,13 +1136,16 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
     /** Builds a new, empty slot; the builder may be used again. */
     public CallbackSlot<T> build() {
-      return build(Delivery.inline());
+      return build(Delivery.inline(), null);
     }
 
-    /** Builds with {@code inherited} as the delivery unless one was chosen explicitly. */
-    CallbackSlot<T> build(Delivery inherited) {
+    /**
+     * Builds with {@code inherited} as the delivery unless one was chosen explicitly, for
+     * {@code owner} (null: a slot of no lifecycle).
+     */
+    CallbackSlot<T> build(Delivery inherited, @Nullable Lifecycle owner) {
       return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler),
-          delivery == null ? inherited : delivery);
+          delivery == null ? inherited : delivery, owner);
     }
 
     /** The name the built slot will have. */

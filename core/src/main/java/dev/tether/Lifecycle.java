@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -121,6 +122,7 @@ public final class Lifecycle implements AutoCloseable {
 
   private static final Object CLOSED = new Object();
   private static final Object[] NOTHING = new Object[0];
+  private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
   private static final boolean PARANOID =
       "paranoid".equals(System.getProperty("dev.tether.leaks"));
   private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
@@ -137,6 +139,13 @@ public final class Lifecycle implements AutoCloseable {
   private volatile @Nullable Object closer;
   /** Written before closer becomes CLOSED, read after seeing CLOSED. */
   private @Nullable Throwable closeFailure;
+  /**
+   * Slots of the subtree whose removed callbacks were still running when the node became
+   * CLOSED: calls its closers did not wait for (their own, or one whose wait broke a cycle).
+   * Every later caller of close() waits for them. Written before closer becomes CLOSED, read
+   * after seeing CLOSED.
+   */
+  private CallbackSlot<?>[] lingering = NO_SLOTS;
 
   // Guarded by StripedLocks.of(this).
   private @Nullable Lifecycle firstChild;
@@ -224,7 +233,7 @@ public final class Lifecycle implements AutoCloseable {
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(String name) {
-    return register(CallbackSlot.<T>builder(name).build(delivery));
+    return register(CallbackSlot.<T>builder(name).build(delivery, this));
   }
 
   /**
@@ -234,7 +243,7 @@ public final class Lifecycle implements AutoCloseable {
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(CallbackSlot.Builder<T> builder) {
-    return register(Objects.requireNonNull(builder, "builder").build(delivery));
+    return register(Objects.requireNonNull(builder, "builder").build(delivery, this));
   }
 
   /**
@@ -442,6 +451,8 @@ public final class Lifecycle implements AutoCloseable {
     final Lifecycle[] children;
     int next;
     @Nullable Throwable failure;
+    /** Slots of closed children whose removed callbacks may still run; see {@code lingering}. */
+    final List<CallbackSlot<?>> childrenLingering = new ArrayList<>(0);
 
     Frame(Lifecycle node) {
       this.node = node;
@@ -499,15 +510,20 @@ public final class Lifecycle implements AutoCloseable {
         if (childFailure != null) {
           top.fail(childFailure);
         }
+        Collections.addAll(top.childrenLingering, child.lingering);
         continue;
       }
       stack.pop();
-      Throwable failure = top.node.finishClose(top.failure);
+      Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
       if (failure instanceof VirtualMachineError && fatal == null) {
         fatal = (VirtualMachineError) failure;
       }
-      if (failure != null && !stack.isEmpty()) {
-        stack.peek().fail(failure);
+      if (!stack.isEmpty()) {
+        Frame parent = stack.peek();
+        if (failure != null) {
+          parent.fail(failure);
+        }
+        Collections.addAll(parent.childrenLingering, top.node.lingering);
       }
     }
     if (fatal != null) {
@@ -530,7 +546,8 @@ public final class Lifecycle implements AutoCloseable {
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
    * failure that escaped here would leave the node CLOSING forever and every waiter parked.
    */
-  private @Nullable Throwable finishClose(@Nullable Throwable childFailure) {
+  private @Nullable Throwable finishClose(@Nullable Throwable childFailure,
+      List<CallbackSlot<?>> childrenLingering) {
     Object[] ownSlots;
     Object[] ownResources;
     Cleaner.Cleanable binding;
@@ -565,8 +582,20 @@ public final class Lifecycle implements AutoCloseable {
             : e);
       }
     }
+    List<CallbackSlot<?>> stillRunning = new ArrayList<>(0);
+    for (Object slot : ownSlots) {
+      if (((CallbackSlot<?>) slot).runsRemovedCallbacks()) {
+        stillRunning.add((CallbackSlot<?>) slot); // the closer's own call, or a cycle's
+      }
+    }
+    for (CallbackSlot<?> slot : childrenLingering) {
+      if (slot.runsRemovedCallbacks()) {
+        stillRunning.add(slot);
+      }
+    }
+    lingering = stillRunning.isEmpty() ? NO_SLOTS : stillRunning.toArray(NO_SLOTS);
     closeFailure = failure;
-    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure
+    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure and lingering
     if (binding != null) {
       binding.clean(); // the action sees CLOSED and does nothing
     }
@@ -599,19 +628,25 @@ public final class Lifecycle implements AutoCloseable {
    *     this thread holds ({@code mayBreakCycles} only)
    */
   private static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
+    if (node.closer != CLOSED) {
+      if (!mayBreakCycles) {
+        WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
+      } else {
+        LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
+        if (cycle != null) {
+          String path = node.path();
+          throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
+              Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
+              String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+        }
+      }
+    }
     if (node.closer == CLOSED) {
-      return;
-    }
-    if (!mayBreakCycles) {
-      WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
-      return;
-    }
-    LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
-    if (cycle != null) {
-      String path = node.path();
-      throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
-          Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
-          String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+      // CLOSED, but a call its closer did not wait for may still run: wait for it as the
+      // slot's own close would, under the same rules (a call of this thread is not waited for).
+      for (CallbackSlot<?> slot : node.lingering) {
+        slot.awaitRemovedCalls(mayBreakCycles);
+      }
     }
   }
 
@@ -686,6 +721,24 @@ public final class Lifecycle implements AutoCloseable {
         if (state instanceof Thread && state != excluded) {
           out.add((Thread) state);
         }
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return false; // the closing thread is waited for as a closer, not as a callback's runner
+      }
+
+      @Override
+      public boolean encloses(Quiescible other) {
+        Object waitedOn = other.identity();
+        Lifecycle node = waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner()
+            : waitedOn instanceof Lifecycle ? (Lifecycle) waitedOn : null;
+        for (; node != null; node = node.parent) {
+          if (node == Lifecycle.this) {
+            return true; // a callback of this subtree
+          }
+        }
+        return false;
       }
 
       @Override

@@ -83,7 +83,14 @@ public final class WaitForGraph {
 
   private final GraphMutex lock = new GraphMutex();
   /** Guarded by lock: every thread parked in await, and what it waits for. */
-  private final Map<Thread, Quiescible> waiting = new HashMap<>();
+  private final Map<Thread, Waiter> waiting = new HashMap<>();
+  /**
+   * Guarded by lock: waiters whose wait was given up by another member of their cycle (rule
+   * B2); each returns on its next wake-up and removes itself.
+   */
+  private final Set<Thread> released = new HashSet<>();
+  /** Canaries only: the pre-0.1 rule, where the thread whose wait closes a cycle gives up. */
+  private volatile boolean breakAtArrival;
   /** Guarded by lock: pending asynchronous waits. */
   private final List<AsyncWait> asyncWaits = new ArrayList<>();
 
@@ -100,6 +107,19 @@ public final class WaitForGraph {
     WaitForGraph fresh = new WaitForGraph();
     current = fresh;
     return fresh;
+  }
+
+  /**
+   * Canaries only: makes this graph break every cycle at the thread whose wait closes it, the
+   * rule before rules B1 to B3, under which a thread inside no callback could give up its wait
+   * while a callback it waited for still ran. A jcstress canary installs it to show that its
+   * harness catches exactly that.
+   *
+   * @return this graph
+   */
+  public WaitForGraph breakCyclesAtArrivalForTesting() {
+    breakAtArrival = true;
+    return this;
   }
 
   /**
@@ -128,6 +148,7 @@ public final class WaitForGraph {
 
   private @Nullable LockCycle awaitOn(Quiescible target, boolean mayBreakCycles) {
     Thread self = Thread.currentThread();
+    Waiter me = new Waiter(target, mayBreakCycles);
     List<Thread> blockers = new ArrayList<>();
     boolean interrupted = false;
     long parkNanos = MIN_PARK_NANOS;
@@ -138,18 +159,20 @@ public final class WaitForGraph {
       for (;;) {
         lock.lock();
         try {
+          if (released.remove(self)) {
+            return null; // another member broke our cycle here (rule B2); waiting unregistered us
+          }
           blockers.clear();
           target.collectBlockers(self, blockers, true);
           if (blockers.isEmpty()) {
             waiting.remove(self);
             return null;
           }
-          if (mayBreakCycles && reaches(blockers, self)) {
+          if (mayBreakCycles && breakCyclesThrough(self, me, blockers)) {
             waiting.remove(self);
-            SKIPPED_CYCLES.incrementAndGet();
             return null;
           }
-          waiting.put(self, target);
+          waiting.put(self, me);
         } finally {
           lock.unlock();
         }
@@ -173,6 +196,7 @@ public final class WaitForGraph {
       lock.lock();
       try {
         waiting.remove(self);
+        released.remove(self);
       } finally {
         lock.unlock();
       }
@@ -180,6 +204,103 @@ public final class WaitForGraph {
         self.interrupt();
       }
     }
+  }
+
+  /**
+   * Under lock, before {@code self} registers a wait for {@code blockers}: breaks every cycle
+   * that this wait would close, one member per cycle (rules B1 to B4 of the class notes).
+   *
+   * @return whether {@code self} is the member that gives up; false when no cycle remains, and
+   *     every member chosen instead has been released
+   */
+  private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
+    for (;;) {
+      List<Thread> cycle = cycleThrough(self, blockers);
+      if (cycle == null) {
+        return false;
+      }
+      Thread member = memberToRelease(self, me, cycle);
+      SKIPPED_CYCLES.incrementAndGet();
+      if (member == self) {
+        return true;
+      }
+      waiting.remove(member); // its edges leave the graph now: the cycle is broken here
+      released.add(member);
+      LockSupport.unpark(member);
+    }
+  }
+
+  /**
+   * Under lock: the shortest cycle that {@code self} would close by waiting for
+   * {@code blockers}, as the list of its members in wait order ({@code self} first, then a
+   * blocker of self, then a blocker of that one, ...), or null if there is none.
+   */
+  private @Nullable List<Thread> cycleThrough(Thread self, List<Thread> blockers) {
+    Map<Thread, Thread> waitedForBy = new HashMap<>(); // breadth-first tree: member -> its waiter
+    ArrayDeque<Thread> frontier = new ArrayDeque<>();
+    for (Thread blocker : blockers) {
+      if (waitedForBy.putIfAbsent(blocker, self) == null) {
+        frontier.add(blocker);
+      }
+    }
+    List<Thread> next = new ArrayList<>();
+    while (!frontier.isEmpty()) {
+      Thread thread = frontier.poll();
+      if (thread == self) {
+        ArrayDeque<Thread> members = new ArrayDeque<>();
+        for (Thread t = waitedForBy.get(self); t != self; t = waitedForBy.get(t)) {
+          members.addFirst(t);
+        }
+        members.addFirst(self);
+        return new ArrayList<>(members);
+      }
+      Waiter waiter = waiting.get(thread);
+      if (waiter != null) {
+        next.clear();
+        waiter.target.collectBlockers(thread, next, false);
+        for (Thread blocker : next) {
+          if (waitedForBy.putIfAbsent(blocker, thread) == null) {
+            frontier.add(blocker);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Under lock: the member of {@code cycle} (self first, each member waiting for the next, the
+   * last for self) whose wait is given up. See rules B1 to B4 in the class notes.
+   */
+  private Thread memberToRelease(Thread self, Waiter me, List<Thread> cycle) {
+    if (breakAtArrival) {
+      return self;
+    }
+    int size = cycle.size();
+    boolean selfInCallback = false;
+    @Nullable Thread firstInCallback = null;
+    for (int i = 0; i < size; i++) {
+      Thread member = cycle.get(i);
+      Waiter waiter = i == 0 ? me : waiting.get(member);
+      Waiter waitedForBy = i == 0 ? waiting.get(cycle.get(size - 1))
+          : i == 1 ? me : waiting.get(cycle.get(i - 1));
+      if (waiter == null || waitedForBy == null || !waiter.mayBreakCycles
+          || !waitedForBy.target.waitsForCallbacks()) {
+        continue; // not waited for as a callback's runner, or never gives up
+      }
+      if (waiter.target.encloses(waitedForBy.target)) {
+        return member; // B1: inside a callback of what it waits on, as in a reentrant close
+      }
+      if (i == 0) {
+        selfInCallback = true;
+      } else if (firstInCallback == null) {
+        firstInCallback = member;
+      }
+    }
+    if (selfInCallback || firstInCallback == null) {
+      return self; // B2, or B4: a cycle made only of closers
+    }
+    return firstInCallback; // B3
   }
 
   /**
@@ -206,8 +327,8 @@ public final class WaitForGraph {
     List<AsyncWait> toCheck = new ArrayList<>();
     lock.lock();
     try {
-      waiting.forEach((thread, waitedOn) -> {
-        if (waitedOn.identity() == identity) {
+      waiting.forEach((thread, waiter) -> {
+        if (waiter.target.identity() == identity) {
           LockSupport.unpark(thread);
         }
       });
@@ -238,10 +359,11 @@ public final class WaitForGraph {
     Quiescible target;
     lock.lock();
     try {
-      target = waiting.get(thread);
-      if (target == null) {
+      Waiter waiter = waiting.get(thread);
+      if (waiter == null) {
         return null;
       }
+      target = waiter.target;
       target.collectBlockers(thread, blockers, false);
     } finally {
       lock.unlock();
@@ -259,26 +381,6 @@ public final class WaitForGraph {
     return SKIPPED_CYCLES.get();
   }
 
-  /** Under lock: is {@code self} reachable from {@code start} over the edges of parked threads? */
-  private boolean reaches(List<Thread> start, Thread self) {
-    ArrayDeque<Thread> frontier = new ArrayDeque<>(start);
-    Set<Thread> seen = new HashSet<>();
-    List<Thread> next = new ArrayList<>();
-    while (!frontier.isEmpty()) {
-      Thread thread = frontier.pop();
-      if (thread == self) {
-        return true;
-      }
-      Quiescible waitedOn = waiting.get(thread);
-      if (waitedOn != null && seen.add(thread)) {
-        next.clear();
-        waitedOn.collectBlockers(thread, next, false);
-        frontier.addAll(next);
-      }
-    }
-    return false;
-  }
-
   /**
    * Looks for a lock cycle through {@code self}. Runs entirely under lock (a rare, slow path) so
    * that a cycle that several of its waiters can see is broken by exactly one of them: when
@@ -292,9 +394,9 @@ public final class WaitForGraph {
     try {
       Map<Long, List<Long>> edges = new HashMap<>();
       List<Thread> next = new ArrayList<>();
-      waiting.forEach((thread, waitedOn) -> {
+      waiting.forEach((thread, waiter) -> {
         next.clear();
-        waitedOn.collectBlockers(thread, next, false);
+        waiter.target.collectBlockers(thread, next, false);
         List<Long> ids = new ArrayList<>(next.size());
         next.forEach(t -> ids.add(t.getId()));
         edges.put(thread.getId(), ids);
@@ -313,6 +415,18 @@ public final class WaitForGraph {
       return found == null || suspected != null ? null : found;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** A registered wait: what the thread waits on, and whether it may give the wait up. */
+  private static final class Waiter {
+    final Quiescible target;
+    /** False for a thread inside no callback that must never give up (awaitOutsideCallbacks). */
+    final boolean mayBreakCycles;
+
+    Waiter(Quiescible target, boolean mayBreakCycles) {
+      this.target = target;
+      this.mayBreakCycles = mayBreakCycles;
     }
   }
 

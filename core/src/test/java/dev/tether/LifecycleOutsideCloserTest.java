@@ -1,0 +1,202 @@
+package dev.tether;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tether.internal.WaitForGraph;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
+
+/**
+ * The headline promise for a thread outside every callback: its {@code close()} returns only when
+ * no listener of the node runs, also when a listener closes the same node at the same moment and
+ * the two waits form a wait-for cycle (the outsider waits for the listener's call, the listener's
+ * losing close waits for the outsider as the node's closer). The cycle is broken at the listener
+ * (WaitForGraph rule B1), whichever thread's arrival closed it.
+ *
+ * <p>Both arrival orders are forced with a deterministic hand-off, no sleeps:
+ * <ul>
+ *   <li><b>listener first:</b> the outsider's walk first closes a child whose resource's close
+ *       waits until the listener's close is parked in the wait-for graph; only then does the walk
+ *       reach the slot, and the outsider's arrival closes the cycle;
+ *   <li><b>outsider first:</b> the listener calls {@code close()} only once the outsider is
+ *       parked waiting for the listener's call; the listener's arrival closes the cycle.
+ * </ul>
+ * Each runs on platform threads and, on Java 21+, on virtual threads.
+ */
+class LifecycleOutsideCloserTest {
+  private static final Duration BOUND = TestThread.BOUND;
+
+  /** Starts threads of one kind. */
+  @FunctionalInterface
+  interface Starter {
+    Thread start(String name, Runnable task) throws Throwable;
+  }
+
+  /** What one round observed. */
+  static final class Round {
+    final Lifecycle conn = Lifecycle.root("conn-42");
+    final CountDownLatch listenerStarted = new CountDownLatch(1);
+    final CountDownLatch outsiderClaimed = new CountDownLatch(1);
+    final CountDownLatch listenerCloseReturned = new CountDownLatch(1);
+    final CountDownLatch mayFinish = new CountDownLatch(1);
+    final CountDownLatch outsiderReturned = new CountDownLatch(1);
+    volatile boolean listenerRunning;
+    volatile Lifecycle.State stateWhenListenerCloseReturned;
+    volatile boolean listenerRunningWhenOutsiderReturned;
+    volatile Lifecycle.State stateWhenOutsiderReturned;
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    Runnable guarded(TestThread.Task task) {
+      return () -> {
+        try {
+          task.run();
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        }
+      };
+    }
+
+    void outsiderCloses() {
+      conn.close();
+      listenerRunningWhenOutsiderReturned = listenerRunning;
+      stateWhenOutsiderReturned = conn.state();
+      outsiderReturned.countDown();
+    }
+
+    void check(CompletableFuture<Void> closeFuture) {
+      assertEquals(null, failure.get(), () -> "a thread failed: " + failure.get());
+      assertFalse(listenerRunningWhenOutsiderReturned,
+          "close() from outside every callback returned while the node's listener still ran");
+      assertEquals(Lifecycle.State.CLOSED, stateWhenOutsiderReturned);
+      assertEquals(Lifecycle.State.CLOSING, stateWhenListenerCloseReturned,
+          "the listener's close is the member of the cycle that does not wait (rule B1)");
+      assertTrue(closeFuture.isDone());
+    }
+  }
+
+  static void listenerFirst(Starter threads) throws Throwable {
+    Round round = new Round();
+    Thread[] listener = new Thread[1];
+    // Closed before the node's slots: holds the outsider's walk until the listener's losing close
+    // is parked in the graph, so that the outsider's arrival at the slot closes the cycle.
+    Lifecycle gate = round.conn.child("gate");
+    gate.own(() -> await().atMost(BOUND).until(
+        () -> String.valueOf(WaitForGraph.describeWait(listener[0])).contains("lifecycle")));
+    CallbackSlot<String> onMessage = round.conn.slot("onMessage");
+    onMessage.set(message -> {
+      round.listenerRunning = true;
+      try {
+        round.listenerStarted.countDown();
+        TestThread.await(round.outsiderClaimed, "the outsider's claim");
+        round.conn.close();
+        round.stateWhenListenerCloseReturned = round.conn.state();
+        round.listenerCloseReturned.countDown();
+        TestThread.await(round.mayFinish, "the test's go");
+      } finally {
+        round.listenerRunning = false;
+      }
+    });
+    listener[0] = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
+    TestThread.await(round.listenerStarted, "the listener");
+    Thread outsider = threads.start("app", round.guarded(round::outsiderCloses));
+    await().atMost(BOUND).until(() -> round.conn.state() == Lifecycle.State.CLOSING);
+    round.outsiderClaimed.countDown();
+    TestThread.await(round.listenerCloseReturned, "the listener's close");
+    assertEquals(1, round.outsiderReturned.getCount(),
+        "the outsider returned while the listener ran");
+    round.mayFinish.countDown();
+    join(outsider);
+    join(listener[0]);
+    round.check(round.conn.closeFuture());
+  }
+
+  static void outsiderFirst(Starter threads) throws Throwable {
+    Round round = new Round();
+    CallbackSlot<String> onMessage = round.conn.slot("onMessage");
+    Thread[] outsider = new Thread[1];
+    onMessage.set(message -> {
+      round.listenerRunning = true;
+      try {
+        round.listenerStarted.countDown();
+        TestThread.await(round.outsiderClaimed, "the outsider's wait");
+        round.conn.close();
+        round.stateWhenListenerCloseReturned = round.conn.state();
+        round.listenerCloseReturned.countDown();
+        TestThread.await(round.mayFinish, "the test's go");
+      } finally {
+        round.listenerRunning = false;
+      }
+    });
+    Thread listener = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
+    TestThread.await(round.listenerStarted, "the listener");
+    outsider[0] = threads.start("app", round.guarded(round::outsiderCloses));
+    await().atMost(BOUND).until(
+        () -> String.valueOf(WaitForGraph.describeWait(outsider[0])).contains("slot"));
+    round.outsiderClaimed.countDown();
+    TestThread.await(round.listenerCloseReturned, "the listener's close");
+    assertEquals(1, round.outsiderReturned.getCount(),
+        "the outsider returned while the listener ran");
+    round.mayFinish.countDown();
+    join(outsider[0]);
+    join(listener);
+    round.check(round.conn.closeFuture());
+  }
+
+  private static void join(Thread thread) throws InterruptedException {
+    thread.join(BOUND.toMillis());
+    assertFalse(thread.isAlive(), () -> "thread '" + thread.getName() + "' hung");
+  }
+
+  @Nested
+  class PlatformThreads {
+    private final Starter threads = (name, task) -> {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      thread.start();
+      return thread;
+    };
+
+    @Test
+    void close_listenerOfSameNodeClosesFirst_outsiderReturnsOnlyAfterListener() throws Throwable {
+      listenerFirst(threads);
+    }
+
+    @Test
+    void close_outsiderWaitsFirst_outsiderReturnsOnlyAfterListener() throws Throwable {
+      outsiderFirst(threads);
+    }
+  }
+
+  @Nested
+  @EnabledForJreRange(min = JRE.JAVA_21,
+      disabledReason = "virtual threads need Java 21+; CI runs this on the Temurin 25 JDK")
+  class VirtualThreads {
+    private final Starter threads = (name, task) -> {
+      MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
+          "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
+      return (Thread) startVirtualThread.invoke(task);
+    };
+
+    @Test
+    void close_listenerOfSameNodeClosesFirst_outsiderReturnsOnlyAfterListener() throws Throwable {
+      listenerFirst(threads);
+    }
+
+    @Test
+    void close_outsiderWaitsFirst_outsiderReturnsOnlyAfterListener() throws Throwable {
+      outsiderFirst(threads);
+    }
+  }
+}
