@@ -39,12 +39,15 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Reentrant reset.</b> The calling thread is itself inside that callback (a callback
  *       resetting its own slot). The caller does not wait for its own call, which finishes
  *       normally; it still waits for calls on other threads, under rules 2 and 3.
- *   <li><b>Wait cycle.</b> Waiting would close a cycle of threads, each waiting for a callback
- *       running on the next: thread A inside X's callback resets Y while thread B inside Y's
- *       callback resets X (libdatachannel issue 1181, dotnet/runtime issue 43438). The cycle is
- *       detected exactly, over a wait-for graph of threads: the thread whose wait would close it
- *       returns without waiting; every other thread waits. A wait from inside a callback that
- *       closes no cycle still waits.
+ *   <li><b>Wait cycle.</b> Waiting would close a cycle of threads, each waiting for the next
+ *       (for a callback it runs, or, with {@link Lifecycle}, for the close it is doing): thread
+ *       A inside X's callback resets Y while thread B inside Y's callback resets X. The cycle is
+ *       detected exactly, over a wait-for graph of threads, and exactly one member returns
+ *       without waiting: always a member inside a callback when the cycle has one (preferably
+ *       one inside a callback of what it waits on), so that a thread outside every callback
+ *       keeps waiting; the thread whose wait closed the cycle when that thread is itself inside
+ *       a callback; a member released this way returns from its wait early. Every other member
+ *       waits. A wait from inside a callback that closes no cycle still waits.
  *   <li><b>User lock.</b> The running callback is blocked on a lock (monitor or
  *       {@code java.util.concurrent} lock) that the resetting thread holds, directly or through a
  *       chain of lock owners and waiting resets. After a short bounded wait (about 50 ms) the reset

@@ -38,13 +38,24 @@ import org.jspecify.annotations.Nullable;
  * call it waited for, every resource's {@code close()}) happen-before the return of every
  * {@code close()} call that waited for it and the completion of {@link #closeFuture()}.
  *
- * <p>Blocking: {@link #close()} blocks until the node is {@link State#CLOSED}, except where
- * waiting would deadlock, under the rules of {@link CallbackSlot#reset()}: a caller running
- * inside a callback of this subtree does not wait for its own call; a caller whose wait would
- * close a wait-for cycle (two nodes closed from each other's callbacks at the same moment, for
- * example) returns at once, and {@link #closeFuture()} tells when the close completes. A caller
- * that lost the race to close waits for the winner, as a wait-for edge to the winner's thread.
- * {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
+ * <p>Blocking: {@link #close()} blocks until the node is {@link State#CLOSED} and no callback of
+ * its subtree runs on another thread, except where waiting would deadlock, under the rules of
+ * {@link CallbackSlot#reset()}:
+ * <ul>
+ *   <li>A caller outside every callback always waits for both, whoever closes the node and
+ *       whatever the node's callbacks do (one that closes the node too included). The one
+ *       exception is a wait-for cycle made only of closers (an owned resource's {@code close()}
+ *       that closes an ancestor while another thread closes that resource's node): one of
+ *       them returns without waiting.
+ *   <li>A caller inside a callback of this subtree does not wait for its own call.
+ *   <li>A caller inside a callback whose wait is part of a wait-for cycle (two nodes closed from
+ *       each other's callbacks at the same moment, or a listener closing its node while a
+ *       thread outside every callback closes it) may be the member that does not wait: its
+ *       {@code close()} returns at once, possibly with the node still {@link State#CLOSING}, and
+ *       {@link #closeFuture()} tells when the close completes.
+ * </ul>
+ * A caller that lost the race to close waits for the winner, as a wait-for edge to the winner's
+ * thread. {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
  *
  * <p>Reentrancy: every method may be called from inside callbacks of this subtree.
  *
@@ -90,9 +101,20 @@ import org.jspecify.annotations.Nullable;
  * every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
- * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
- * callback that the waiter is running, the cycle is found exactly and one side skips its wait,
- * as with slots. Completion wakes waiters through WaitForGraph.wake(this).
+ * blockers are {the closing thread} until CLOSED, and the closer is not waited for as a callback's
+ * runner (waitsForCallbacks is false), so a cycle through it is broken at a member inside a
+ * callback (rules B1-B4 there); the target encloses the slots of this subtree, so a listener of
+ * this subtree whose losing close closes a cycle is the member that does not wait (B1).
+ * Completion wakes waiters through WaitForGraph.wake(this).
+ *
+ * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
+ * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can be
+ * CLOSED while a removed callback of its subtree still runs. finishClose records those slots in
+ * `lingering` (its own, and its closed children's still running) before it publishes CLOSED, and
+ * every waiter that sees CLOSED, awaitClosedBy, then waits for them under the slot's rules (its
+ * own call excluded). Invariant: a close() that returns after waiting, and a walk that goes past
+ * a child closed by another thread, has seen no removed callback of that subtree running on
+ * another thread, unless its own wait was the one given up to break a cycle.
  *
  * Leaks. bindOwner registers the owner with the shared Cleaner; the action holds only this node.
  * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and

@@ -154,6 +154,79 @@ class LifecycleOutsideCloserTest {
     round.check(round.conn.closeFuture());
   }
 
+  /**
+   * Cross-close: two listeners close each other's connection at once. Both return; one of them
+   * is the member of the cycle that did not wait, so the other connection becomes CLOSED, and its
+   * {@code closeFuture()} completes, while its listener still runs: inherent, and documented. A
+   * slot's {@code resetAsync()}, also after close, completes only once that call has ended.
+   */
+  @Test
+  void close_crossCloseFromListeners_closeFutureMayCompleteFirstButResetAsyncWaitsForTheCall()
+      throws Throwable {
+    Lifecycle conn1 = Lifecycle.root("conn-1");
+    Lifecycle conn2 = Lifecycle.root("conn-2");
+    CallbackSlot<String> on1 = conn1.slot("onMessage");
+    CallbackSlot<String> on2 = conn2.slot("onMessage");
+    java.util.concurrent.CyclicBarrier bothInside = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.atomic.AtomicIntegerArray running =
+        new java.util.concurrent.atomic.AtomicIntegerArray(2);
+    AtomicReference<String> skipped = new AtomicReference<>();
+    AtomicReference<Boolean> otherRunningWhenQuiet = new AtomicReference<>();
+    CountDownLatch quiet = new CountDownLatch(1);
+    java.util.function.BiFunction<Integer, Lifecycle, java.util.function.Consumer<String>> listener =
+        (me, other) -> message -> {
+          running.set(me, 1);
+          TestThread.awaitBarrier(bothInside);
+          other.close();
+          int them = 1 - me;
+          if (running.get(them) == 1 && other.closeFuture().isDone()) {
+            skipped.set(other.name()); // CLOSED while its listener runs: this close did not wait
+            (them == 0 ? on1 : on2).resetAsync().thenRun(() -> {
+              otherRunningWhenQuiet.set(running.get(them) == 1);
+              quiet.countDown();
+            });
+          }
+          running.set(me, 0);
+        };
+    on1.set(listener.apply(0, conn2));
+    on2.set(listener.apply(1, conn1));
+    TestThread a = TestThread.start("io-1", () -> on1.invoke("x"));
+    TestThread b = TestThread.start("io-2", () -> on2.invoke("y"));
+    a.joinOrFail();
+    b.joinOrFail();
+    assertEquals(Lifecycle.State.CLOSED, conn1.state());
+    assertEquals(Lifecycle.State.CLOSED, conn2.state());
+    TestThread.await(quiet, "resetAsync of the slot whose call was not waited for");
+    assertTrue(skipped.get() != null, "one side of a cross-close is the one that does not wait");
+    assertFalse(otherRunningWhenQuiet.get(), "resetAsync completed while the call still ran");
+  }
+
+  /**
+   * A cycle made only of closers: the application closes the root while an I/O thread closes a
+   * child whose owned resource closes the root. Neither thread is inside a callback; one of them
+   * returns without waiting (the documented exception), and everything still ends CLOSED.
+   */
+  @Test
+  void close_cycleMadeOnlyOfClosers_bothReturnAndEverythingEndsClosed() throws Throwable {
+    Lifecycle root = Lifecycle.root("app");
+    Lifecycle child = root.child("conn");
+    CountDownLatch rootClaimed = new CountDownLatch(1);
+    child.own(() -> {
+      TestThread.await(rootClaimed, "the root's claim");
+      root.close(); // loses to the application's close: waits for it, which waits for us
+    });
+    TestThread io = TestThread.start("io-1", child::close);
+    await().atMost(BOUND).until(() -> child.state() == Lifecycle.State.CLOSING);
+    TestThread app = TestThread.start("app", root::close);
+    await().atMost(BOUND).until(() -> root.state() != Lifecycle.State.OPEN);
+    rootClaimed.countDown();
+    io.joinOrFail();
+    app.joinOrFail();
+    root.closeFuture().get(BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    assertEquals(Lifecycle.State.CLOSED, child.state());
+    assertEquals(Lifecycle.State.CLOSED, root.state());
+  }
+
   private static void join(Thread thread) throws InterruptedException {
     thread.join(BOUND.toMillis());
     assertFalse(thread.isAlive(), () -> "thread '" + thread.getName() + "' hung");

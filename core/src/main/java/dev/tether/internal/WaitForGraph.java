@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * Implementation notes
  *
  * The wait-for graph. Nodes are threads; a thread parked in await(target) has an edge to every
- * other thread still running a removed callback of target, and no thread has any other edge.
+ * other thread that target.collectBlockers reports: for a slot, each thread still running a
+ * removed callback of it (the edge's head is inside a callback); for a lifecycle's close, its
+ * closing thread (the head is a closer). No thread has any other edge.
  * Edges are not stored: they are recomputed from the targets' in-flight marks whenever needed,
  * so they are never stale in the direction that matters (see below). waiting maps each parked
  * thread to its target and is guarded by lock, a single global lock taken only on this slow
@@ -42,13 +44,30 @@ import org.jspecify.annotations.Nullable;
  *
  * Registering and checking are one critical section. A thread about to wait takes lock, computes
  * its blockers, and searches from them for a path back to itself through the edges of the other
- * registered waiters. If there is one, waiting would close a cycle: it does not register and
- * returns at once (the caller's removal still holds; only the wait is skipped). Otherwise it
- * registers, releases lock and parks. Because the check and the registration are atomic, of two
- * threads closing a cycle at the same moment the second always sees the first, and exactly one
- * of them skips: the first is never left looking at a waiter that has already given up, because
- * a waiter that gives up (cycle found, or no blockers left) unregisters in the same critical
- * section in which it decided.
+ * registered waiters. If there is one, waiting would close a cycle, and exactly one member of
+ * the cycle gives up its wait, chosen under lock by these rules (memberToRelease):
+ *   B1. A member that is waited for as the runner of a callback (its predecessor waits on a slot
+ *       whose removed callback it runs: Quiescible.waitsForCallbacks) and that waits on
+ *       something enclosing that callback (the same slot, or a lifecycle whose subtree owns the
+ *       slot: Quiescible.encloses). Its giving up is the reentrant rule: a close from inside the
+ *       node's own callback does not wait for its own call.
+ *   B2. Else the arriving thread, if it is waited for as a callback's runner.
+ *   B3. Else the first member, in wait order from the arriving thread, waited for as a
+ *       callback's runner.
+ *   B4. Else (a cycle made only of closers: a resource's close() that closes an ancestor) the
+ *       arriving thread.
+ * A member that waits with mayBreakCycles false (awaitOutsideCallbacks) is never chosen by
+ * B1-B3. So a thread inside no callback (it cannot be waited for as a callback's runner) gives
+ * up a wait only in a cycle made only of closers; whenever a cycle has a member inside a
+ * callback, that member gives up, whichever thread's arrival closed the cycle. If the member is
+ * the arriving thread, it does not register and returns at once. Otherwise the arriving thread
+ * releases the member: it removes the member's registration (so its edges leave the graph in the
+ * same critical section), records it in `released`, unparks it, and searches again, since its
+ * wait may close another cycle; the released member returns on its next wake-up, before it
+ * looks at its blockers. Because the check and the registration are atomic, of two threads
+ * closing a cycle at the same moment the second always sees the first, and exactly one member
+ * gives up: a waiter that gives up (chosen, released, or no blockers left) leaves the graph in
+ * the same critical section in which that was decided.
  *
  * Why the edges read under lock are sound. A waiting thread is parked, so its own marks are
  * frozen; the marks of the threads it waits for can only disappear (no new call of a removed
@@ -124,7 +143,9 @@ public final class WaitForGraph {
 
   /**
    * Waits until {@code target} has no removed callback running on a thread other than the
-   * caller, or until waiting is found to close a cycle of waits (then returns at once).
+   * caller, or until the caller is the member of a cycle of waits whose wait is given up (rules
+   * B1 to B4 of the class notes): at once, if the caller's own wait closes the cycle, or on its
+   * next wake-up, if another member's arrival closed it and released the caller.
    *
    * @return {@code null} when the wait ended (or was skipped to break a cycle); a lock cycle when
    *     a blocker is blocked on a lock that the caller holds, directly or through other waiters
