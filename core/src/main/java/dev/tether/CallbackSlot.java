@@ -1147,7 +1147,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
      * {@code owner} (null: a slot of no lifecycle).
      */
     CallbackSlot<T> build(Delivery inherited, @Nullable Lifecycle owner) {
-      return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler),
+      String fullName = owner == null ? name : owner.path() + "/" + name;
+      return new CallbackSlot<>(fullName, new Policy(reentrancy, replay, errorHandler),
           delivery == null ? inherited : delivery, owner);
     }
 

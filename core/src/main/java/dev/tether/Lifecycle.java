@@ -14,9 +14,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>A caller outside every callback always waits for both, whoever closes the node and
  *       whatever the node's callbacks do (one that closes the node too included). The one
  *       exception is a wait-for cycle made only of closers (an owned resource's {@code close()}
- *       that closes an ancestor while another thread closes that resource's node): one of
- *       them returns without waiting.
+ *       that closes an ancestor while another thread closes the ancestor): one or both of them
+ *       may return without waiting.
  *   <li>A caller inside a callback of this subtree does not wait for its own call.
  *   <li>A caller inside a callback whose wait is part of a wait-for cycle (two nodes closed from
  *       each other's callbacks at the same moment, or a listener closing its node while a
@@ -93,8 +95,8 @@ import org.jspecify.annotations.Nullable;
  * stay exact. That thread is inside no callback and holds no lock while it waits, so its waits
  * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
  * callback to return on it, so its giving up could not break a cycle. Another member of the
- * cycle that can skip (the thread inside a callback, or the child's closer waiting in a slot's
- * close) finds the cycle on its next re-check and skips instead. (A fresh thread that skipped
+ * cycle (one inside a callback, or, in a cycle made only of closers, the child's closer) finds
+ * the cycle on its next re-check and gives up instead. (A fresh thread that skipped
  * would hand over again, without end: a review found a thousand threads a second started when a
  * callback's thread waited for the parent's close while another thread closing the child waited
  * for that callback.) finishClose never throws; a VirtualMachineError is rethrown only after
@@ -110,9 +112,12 @@ import org.jspecify.annotations.Nullable;
  * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
  * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can be
  * CLOSED while a removed callback of its subtree still runs. finishClose records those slots in
- * `lingering` (its own, and its closed children's still running) before it publishes CLOSED, and
- * every waiter that sees CLOSED, awaitClosedBy, then waits for them under the slot's rules (its
- * own call excluded). Invariant: a close() that returns after waiting, and a walk that goes past
+ * `lingering` (its own, slots given to own(), and its closed children's still running) before
+ * it publishes CLOSED, and every waiter that sees CLOSED, awaitClosedBy, then waits for them under
+ * the slot's rules (its own call excluded). A child that detaches with lingering slots hands them
+ * to its parent's `detachedLingering` under the parent's lock, the lock under which a walk's Frame
+ * snapshots the children: so a parent's walk sees each closed child either as a child or through
+ * detachedLingering, and waits for its calls before closing the parent's own slots. Invariant: a close() that returns after waiting, and a walk that goes past
  * a child closed by another thread, has seen no removed callback of that subtree running on
  * another thread, unless its own wait was the one given up to break a cycle.
  *
@@ -171,6 +176,14 @@ public final class Lifecycle implements AutoCloseable {
 
   // Guarded by StripedLocks.of(this).
   private @Nullable Lifecycle firstChild;
+  /** The names of the children linked now; created with the first child. */
+  private @Nullable Set<String> childNames;
+  /**
+   * The lingering slots of children that closed and detached while their calls still ran:
+   * this node's close waits for them, as for a child closed by another thread. Pruned of
+   * finished calls whenever a child adds to it.
+   */
+  private CallbackSlot<?>[] detachedLingering = NO_SLOTS;
   private @Nullable Lifecycle lastChild;
   private Object[] slots = NOTHING;
   private int slotCount;
@@ -217,6 +230,8 @@ public final class Lifecycle implements AutoCloseable {
    * this node's lane.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
+   * @throws IllegalArgumentException naming the path if a child of that name is not yet closed:
+   *     a path names one node, and a closed child's name may be used again
    */
   public Lifecycle child(String name) {
     return child(name, delivery);
@@ -227,6 +242,7 @@ public final class Lifecycle implements AutoCloseable {
    * unless overridden again) are delivered by {@code delivery} instead of this node's.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
+   * @throws IllegalArgumentException naming the path if a child of that name is not yet closed
    */
   public Lifecycle child(String name, Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
@@ -235,6 +251,14 @@ public final class Lifecycle implements AutoCloseable {
     lock.lock();
     try {
       requireOpen("create child '" + name + "'");
+      if (childNames == null) {
+        childNames = new HashSet<>();
+      }
+      if (!childNames.add(name)) {
+        throw new IllegalArgumentException("lifecycle '" + path() + "' already has a child named '"
+            + name + "' that is not closed: paths must name one node; use a unique name such as '"
+            + name + "-2'");
+      }
       child.previousSibling = lastChild;
       if (lastChild == null) {
         firstChild = child;
@@ -250,7 +274,8 @@ public final class Lifecycle implements AutoCloseable {
 
   /**
    * Creates a slot owned by this node with the default policies and this node's
-   * {@link #delivery()}; this node's close closes it.
+   * {@link #delivery()}; this node's close closes it. The slot is named with this node's path,
+   * {@code path() + "/" + name}, so that its errors and logs say which node it belongs to.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
@@ -259,7 +284,8 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * Builds a slot from {@code builder} and makes this node its owner. The slot is on this node's
+   * Builds a slot from {@code builder} and makes this node its owner; it is named
+   * {@code path() + "/" + builder.name()}. The slot is on this node's
    * {@link #delivery()} unless the builder chose one with {@link CallbackSlot.Builder#delivery}.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
@@ -298,8 +324,8 @@ public final class Lifecycle implements AutoCloseable {
       lock.unlock();
     }
     IllegalStateException refused = new IllegalStateException(
-        "lifecycle '" + path() + "' is " + stateName() + ": cannot own " + resource
-            + "; it has been closed");
+        "lifecycle '" + path() + "' is " + stateName() + ": cannot own "
+            + describeResource(resource) + "; it has been closed");
     try {
       resource.close();
     } catch (Exception e) {
@@ -404,7 +430,10 @@ public final class Lifecycle implements AutoCloseable {
   public void close() {
     Thread self = Thread.currentThread();
     if (CLOSER.compareAndSet(this, null, self)) {
-      closeClaimedSubtree();
+      CallbackDeadlockException lockCycle = closeClaimedSubtree();
+      if (lockCycle != null) {
+        throw lockCycle; // the close goes on, handed to another thread
+      }
     } else {
       awaitClosedBy(this, true);
     }
@@ -421,7 +450,9 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return closeFuture;
     }
-    Thread closingThread = new Thread(this::closeClaimedSubtree, "tether-close-" + path());
+    Thread closingThread = new Thread(() -> {
+      closeClaimedSubtree(); // a lock cycle is in closeFuture's failure
+    }, "tether-close-" + path());
     closingThread.setDaemon(true);
     if (CLOSER.compareAndSet(this, null, closingThread)) {
       try {
@@ -471,6 +502,8 @@ public final class Lifecycle implements AutoCloseable {
   private static final class Frame {
     final Lifecycle node;
     final Lifecycle[] children;
+    /** Lingering slots of children that had detached before the walk: waited for last. */
+    final CallbackSlot<?>[] detachedLingering;
     int next;
     @Nullable Throwable failure;
     /** Slots of closed children whose removed callbacks may still run; see {@code lingering}. */
@@ -478,7 +511,14 @@ public final class Lifecycle implements AutoCloseable {
 
     Frame(Lifecycle node) {
       this.node = node;
-      this.children = node.childrenNewestFirst();
+      ReentrantLock lock = StripedLocks.of(node);
+      lock.lock();
+      try { // one snapshot: a child is either still linked or its lingering slots are here
+        this.children = node.childrenNewestFirst();
+        this.detachedLingering = node.detachedLingering;
+      } finally {
+        lock.unlock();
+      }
     }
 
     void fail(Throwable t) {
@@ -486,18 +526,26 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
-  /** Closes this node's subtree; the caller's thread has claimed this node. */
-  private void closeClaimedSubtree() {
+  /**
+   * Closes this node's subtree; the caller's thread has claimed this node.
+   *
+   * @return the lock cycle for which the walk had to be handed to another thread, or null
+   */
+  private @Nullable CallbackDeadlockException closeClaimedSubtree() {
     ArrayDeque<Frame> stack = new ArrayDeque<>();
     stack.push(new Frame(this));
-    walk(stack, null);
+    return walk(stack, null);
   }
 
   /**
    * The close walk, post-order over {@code stack}. If {@code pending} is set, this thread is a
    * fresh one the walk was handed to: it first waits for that child, and it never skips a wait.
+   *
+   * @return the lock cycle for which the rest of the walk was handed to another thread, for the
+   *     caller of close() to throw (rule 1c); null otherwise
    */
-  private static void walk(ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
+  private static @Nullable CallbackDeadlockException walk(ArrayDeque<Frame> stack,
+      @Nullable Lifecycle pending) {
     boolean handedOver = pending != null;
     Thread self = Thread.currentThread();
     @Nullable VirtualMachineError fatal = null;
@@ -514,9 +562,11 @@ public final class Lifecycle implements AutoCloseable {
         }
       }
       if (child != null) {
+        CallbackDeadlockException lockCycle = null;
         try {
           awaitClosedBy(child, !handedOver);
         } catch (CallbackDeadlockException e) {
+          lockCycle = e;
           top.fail(e);
         }
         if (child.closer != CLOSED) {
@@ -526,7 +576,7 @@ public final class Lifecycle implements AutoCloseable {
           // without skipping, so that another member of the cycle skips instead (a fresh
           // thread that skipped too would hand over again, forever).
           handOff(stack, child);
-          break;
+          return lockCycle;
         }
         Throwable childFailure = child.failure();
         if (childFailure != null) {
@@ -534,6 +584,14 @@ public final class Lifecycle implements AutoCloseable {
         }
         Collections.addAll(top.childrenLingering, child.lingering);
         continue;
+      }
+      for (CallbackSlot<?> slot : top.detachedLingering) {
+        try {
+          slot.awaitRemovedCalls(!handedOver);
+        } catch (CallbackDeadlockException e) {
+          top.fail(e);
+        }
+        top.childrenLingering.add(slot); // finishClose keeps it if its wait was given up
       }
       stack.pop();
       Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
@@ -551,6 +609,7 @@ public final class Lifecycle implements AutoCloseable {
     if (fatal != null) {
       throw fatal; // after every node of the walk is CLOSED: nothing is left CLOSING
     }
+    return null;
   }
 
   /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
@@ -600,7 +659,7 @@ public final class Lifecycle implements AutoCloseable {
         ((AutoCloseable) ownResources[i]).close();
       } catch (Throwable e) {
         failure = combine(failure, e instanceof Exception && !(e instanceof RuntimeException)
-            ? new ResourceCloseException(path(), (Exception) e)
+            ? new ResourceCloseException(path(), describeResource(ownResources[i]), (Exception) e)
             : e);
       }
     }
@@ -608,6 +667,11 @@ public final class Lifecycle implements AutoCloseable {
     for (Object slot : ownSlots) {
       if (((CallbackSlot<?>) slot).runsRemovedCallbacks()) {
         stillRunning.add((CallbackSlot<?>) slot); // the closer's own call, or a cycle's
+      }
+    }
+    for (Object resource : ownResources) {
+      if (resource instanceof CallbackSlot && ((CallbackSlot<?>) resource).runsRemovedCallbacks()) {
+        stillRunning.add((CallbackSlot<?>) resource); // a slot given to own()
       }
     }
     for (CallbackSlot<?> slot : childrenLingering) {
@@ -690,16 +754,11 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
+  /** Under StripedLocks.of(this). */
   private Lifecycle[] childrenNewestFirst() {
     List<Lifecycle> newestFirst = new ArrayList<>();
-    ReentrantLock lock = StripedLocks.of(this);
-    lock.lock();
-    try {
-      for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
-        newestFirst.add(child);
-      }
-    } finally {
-      lock.unlock();
+    for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
+      newestFirst.add(child);
     }
     return newestFirst.toArray(new Lifecycle[0]);
   }
@@ -728,6 +787,18 @@ public final class Lifecycle implements AutoCloseable {
       }
       previousSibling = null;
       nextSibling = null;
+      if (from.childNames != null) {
+        from.childNames.remove(name);
+      }
+      if (lingering.length > 0) {
+        List<CallbackSlot<?>> kept = new ArrayList<>(Arrays.asList(lingering));
+        for (CallbackSlot<?> slot : from.detachedLingering) {
+          if (slot.runsRemovedCallbacks()) {
+            kept.add(slot);
+          }
+        }
+        from.detachedLingering = kept.toArray(NO_SLOTS);
+      }
     } finally {
       lock.unlock();
     }
@@ -807,6 +878,28 @@ public final class Lifecycle implements AutoCloseable {
     return target;
   }
 
+  /**
+   * A resource as a reader knows it: its class's simple name, or, for a lambda or an anonymous
+   * class, "a lambda" or "an anonymous AutoCloseable" from the class that wrote it.
+   */
+  static String describeResource(Object resource) {
+    String className = resource.getClass().getName();
+    int lambda = className.indexOf("$$Lambda");
+    if (lambda >= 0) {
+      return "a lambda from " + simpleName(className.substring(0, lambda));
+    }
+    String simple = resource.getClass().getSimpleName();
+    if (simple.isEmpty()) {
+      String enclosing = className.replaceAll("\\$\\d+$", "");
+      return "an anonymous AutoCloseable from " + simpleName(enclosing);
+    }
+    return simple;
+  }
+
+  private static String simpleName(String binaryName) {
+    return binaryName.substring(binaryName.lastIndexOf('.') + 1);
+  }
+
   private static String checkName(String name, @Nullable Lifecycle parent) {
     Objects.requireNonNull(name, "name");
     if (name.isBlank() || name.indexOf('/') >= 0) {
@@ -855,7 +948,9 @@ public final class Lifecycle implements AutoCloseable {
       text.append(" slots:");
       for (Object slot : ownSlots) {
         CallbackSlot<?> s = (CallbackSlot<?>) slot;
-        text.append(' ').append(s.name()).append('(')
+        String prefix = path() + "/";
+        String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
+        text.append(' ').append(local).append('(')
             .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty").append(')');
       }
     }

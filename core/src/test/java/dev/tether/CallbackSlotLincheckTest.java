@@ -3,6 +3,7 @@ package dev.tether;
 import dev.tether.internal.WaitForGraph;
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
@@ -11,6 +12,7 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Model-checks {@link CallbackSlot} with Lincheck: Lincheck runs small concurrent scenarios of the
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Run only these: {@code ./mvnw -B -pl core test -Dtest=CallbackSlotLincheckTest}.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // model checking: minutes on a busy 2-core machine
 class CallbackSlotLincheckTest {
 
   /** Sequential behaviour: the id of the installed callback, or -1. */

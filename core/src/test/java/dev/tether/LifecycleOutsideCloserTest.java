@@ -155,6 +155,54 @@ class LifecycleOutsideCloserTest {
   }
 
   /**
+   * A listener closes its own node and wins the claim, so the node is CLOSED while the listener
+   * still runs (it does not wait for itself). A later close from outside waits for it; so does
+   * the close of the parent, also after the node has detached from it.
+   */
+  @Test
+  void close_afterAListenerClosedItsOwnNode_waitsForThatListener() throws Throwable {
+    Lifecycle server = Lifecycle.root("server");
+    Lifecycle conn = server.child("conn-7");
+    CallbackSlot<String> onMessage = conn.slot("onMessage");
+    CountDownLatch closedItself = new CountDownLatch(1);
+    CountDownLatch mayFinish = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    onMessage.set(message -> {
+      running.set(true);
+      conn.close(); // wins: CLOSED, without waiting for this call
+      closedItself.countDown();
+      TestThread.await(mayFinish, "the test's go");
+      running.set(false);
+    });
+    TestThread io = TestThread.start("io-1", () -> onMessage.invoke("bye"));
+    TestThread.await(closedItself, "the listener's own close");
+    assertEquals(Lifecycle.State.CLOSED, conn.state());
+    assertTrue(server.children().isEmpty(), "a CLOSED child has detached from its parent");
+    AtomicReference<Boolean> runningAtConnReturn = new AtomicReference<>();
+    AtomicReference<Boolean> runningAtServerReturn = new AtomicReference<>();
+    TestThread app = TestThread.start("app", () -> {
+      conn.close();
+      runningAtConnReturn.set(running.get());
+    });
+    TestThread shutdown = TestThread.start("shutdown", () -> {
+      server.close();
+      runningAtServerReturn.set(running.get());
+    });
+    await().atMost(BOUND).until(
+        () -> String.valueOf(WaitForGraph.describeWait(app)).contains("conn-7/onMessage")
+            && String.valueOf(WaitForGraph.describeWait(shutdown)).contains("conn-7/onMessage"));
+    assertEquals(null, runningAtConnReturn.get(), "conn.close() returned while its listener ran");
+    assertEquals(null, runningAtServerReturn.get(), "server.close() returned while a listener ran");
+    mayFinish.countDown();
+    app.joinOrFail();
+    shutdown.joinOrFail();
+    io.joinOrFail();
+    assertFalse(runningAtConnReturn.get());
+    assertFalse(runningAtServerReturn.get());
+  }
+
+  /**
    * Cross-close: two listeners close each other's connection at once. Both return; one of them
    * is the member of the cycle that did not wait, so the other connection becomes CLOSED, and its
    * {@code closeFuture()} completes, while its listener still runs: inherent, and documented. A

@@ -58,13 +58,17 @@ import org.jspecify.annotations.Nullable;
  *       arriving thread.
  * A member that waits with mayBreakCycles false (awaitOutsideCallbacks) is never chosen by
  * B1-B3. So a thread inside no callback (it cannot be waited for as a callback's runner) gives
- * up a wait only in a cycle made only of closers; whenever a cycle has a member inside a
- * callback, that member gives up, whichever thread's arrival closed the cycle. If the member is
+ * up a wait only in a cycle made only of closers; whenever a cycle has a member that another
+ * member waits for as a callback's runner, such a member gives up, whichever thread's arrival
+ * closed the cycle. (The graph knows a thread is inside a callback only through such an edge:
+ * a cycle of closer edges whose members happen to run callbacks is broken under B4.) If the member is
  * the arriving thread, it does not register and returns at once. Otherwise the arriving thread
  * releases the member: it removes the member's registration (so its edges leave the graph in the
- * same critical section), records it in `released`, unparks it, and searches again, since its
- * wait may close another cycle; the released member returns on its next wake-up, before it
- * looks at its blockers. Because the check and the registration are atomic, of two threads
+ * same critical section) and searches again, since its wait may close another cycle; once no
+ * cycle is left it records the members in `released` and unparks them, and each returns on its
+ * next wake-up, before it looks at its blockers or probes locks. If instead a later cycle
+ * chooses the arriving thread, the members chosen before are put back: its giving up alone
+ * breaks every cycle through its wait. Because the check and the registration are atomic, of two threads
  * closing a cycle at the same moment the second always sees the first, and exactly one member
  * gives up: a waiter that gives up (chosen, released, or no blockers left) leaves the graph in
  * the same critical section in which that was decided.
@@ -104,8 +108,8 @@ public final class WaitForGraph {
   /** Guarded by lock: every thread parked in await, and what it waits for. */
   private final Map<Thread, Waiter> waiting = new HashMap<>();
   /**
-   * Guarded by lock: waiters whose wait was given up by another member of their cycle (rule
-   * B2); each returns on its next wake-up and removes itself.
+   * Guarded by lock: waiters whose wait was given up by another member of their cycle (rules B1
+   * and B3); each returns on its next wake-up and removes itself.
    */
   private final Set<Thread> released = new HashSet<>();
   /** Canaries only: the pre-0.1 rule, where the thread whose wait closes a cycle gives up. */
@@ -181,7 +185,7 @@ public final class WaitForGraph {
         lock.lock();
         try {
           if (released.remove(self)) {
-            return null; // another member broke our cycle here (rule B2); waiting unregistered us
+            return null; // another member broke our cycle here (B1 or B3); it unregistered us
           }
           blockers.clear();
           target.collectBlockers(self, blockers, true);
@@ -235,19 +239,26 @@ public final class WaitForGraph {
    *     every member chosen instead has been released
    */
   private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
+    Map<Thread, Waiter> chosen = new HashMap<>(); // tentatively released: edges out of the graph
     for (;;) {
       List<Thread> cycle = cycleThrough(self, blockers);
       if (cycle == null) {
+        for (Thread member : chosen.keySet()) {
+          released.add(member);
+          LockSupport.unpark(member);
+        }
+        SKIPPED_CYCLES.addAndGet(chosen.size());
         return false;
       }
       Thread member = memberToRelease(self, me, cycle);
-      SKIPPED_CYCLES.incrementAndGet();
       if (member == self) {
+        // Self gives up: every cycle through its wait is broken by that alone, so the members
+        // chosen for earlier cycles keep waiting (one member per cycle gives up, not two).
+        waiting.putAll(chosen);
+        SKIPPED_CYCLES.incrementAndGet();
         return true;
       }
-      waiting.remove(member); // its edges leave the graph now: the cycle is broken here
-      released.add(member);
-      LockSupport.unpark(member);
+      chosen.put(member, waiting.remove(member)); // its edges leave the graph: search again
     }
   }
 
@@ -413,6 +424,9 @@ public final class WaitForGraph {
       @Nullable LockCycle suspected) {
     lock.lock();
     try {
+      if (released.contains(self)) {
+        return null; // our wait was given up to break a cycle: we return, we do not throw
+      }
       Map<Long, List<Long>> edges = new HashMap<>();
       List<Thread> next = new ArrayList<>();
       waiting.forEach((thread, waiter) -> {

@@ -110,13 +110,12 @@ public final class Connection implements AutoCloseable {
     this.node = parent.child(name, lane); // throws if the parent is closing: the caller closes
     this.channel = channel;
     this.loop = loop;
-    String path = node.path();
-    opened = node.slot(CallbackSlot.<Void>builder(path + "/onOpen").replay(Replay.latest()));
-    messages = node.slot(path + "/onMessage"); // no replay: a message waits for a listener
-    closed = node.slot(CallbackSlot.<Void>builder(path + "/onClosed").replay(Replay.latest()));
-    errors = node.slot(CallbackSlot.<Throwable>builder(path + "/onError")
-        .replay(Replay.latest()));
-    finish = node.slot(path + "/finish");
+    // Slots are named with the node's path: "server/conn-7/onMessage".
+    opened = node.slot(CallbackSlot.<Void>builder("onOpen").replay(Replay.latest()));
+    messages = node.slot("onMessage"); // no replay: a message waits for a listener
+    closed = node.slot(CallbackSlot.<Void>builder("onClosed").replay(Replay.latest()));
+    errors = node.slot(CallbackSlot.<Throwable>builder("onError").replay(Replay.latest()));
+    finish = node.slot("finish");
     finish.set(ignored -> node.close());
     node.own(this::endLocally);
     // @end region="connection-node"

@@ -106,7 +106,7 @@ public final class Server implements AutoCloseable {
       // @start region="server-node"
       loop = node.own(new IoLoop("tether-io-" + node.path()));
       node.own(channel); // closed before the loop: resources close in reverse order
-      accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
+      accepted = node.slot(CallbackSlot.<Connection>builder("onAccept")
           .delivery(Delivery.inline()));
       accepted.set(onAccept);
       // @end region="server-node"
