@@ -253,7 +253,7 @@ class DesignGuideExamplesTest {
       }
       // @end region="user-lock-held"
     });
-    assertEquals("onMessage", thrown.slotName());
+    assertEquals(conn.path() + "/onMessage", thrown.slotName()); // named with its node's path
     assertEquals("io", thrown.callbackThreadName());
     assertEquals(Thread.currentThread().getName(), thrown.waitingThreadName());
     assertEquals(Lifecycle.State.CLOSED, conn.state(), "the node closes all the same");
