@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 /**
  * Not thread-safe, and it need not be: a program whose main thread drives the run, while the
@@ -193,6 +194,15 @@ public final class RelayDemo {
   }
 
   static Result run(Options options, PrintStream out) throws Exception {
+    return run(options, out, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #run(Options, PrintStream)}, with the clients connecting to
+   * {@code clientTarget.apply(the relay's address)}: tests point them at a dead port.
+   */
+  static Result run(Options options, PrintStream out,
+      UnaryOperator<InetSocketAddress> clientTarget) throws Exception {
     out.printf(Locale.ROOT, "Relay demo: %s x %d messages, chaos %s, %d callback threads,"
         + " backlog %d%n", options.soak()
             ? String.format(Locale.ROOT, "soak of %d cycles (pairs), %d at a time",
@@ -203,7 +213,8 @@ public final class RelayDemo {
     Tally tally = new Tally();
     try (AutoCloseable leaks = Lifecycle.addLeakListener(report ->
         tally.problem(tally.leakedNodes, "leak reported: " + report))) {
-      Traffic traffic = new Traffic(options, tally, out, pairsAtOnce(options, out));
+      Traffic traffic = new Traffic(options, tally, out, pairsAtOnce(options, out),
+          clientTarget);
       long start = System.nanoTime();
       traffic.run();
       long nanos = System.nanoTime() - start;
@@ -264,6 +275,7 @@ public final class RelayDemo {
     private final Tally tally;
     private final PrintStream out;
     private final int atOnce;
+    private final UnaryOperator<InetSocketAddress> clientTarget;
     /** Pairs whose both peers ended, waiting for the main thread to account for them. */
     private final LinkedBlockingQueue<PairRun> ended = new LinkedBlockingQueue<>();
     /** Partners of clients that could not connect; the main thread closes them. */
@@ -276,6 +288,7 @@ public final class RelayDemo {
     private final List<Peer> peers = new ArrayList<>();
     private Relay relay;
     private Server server;
+    private InetSocketAddress target;
     private Client onIoThread;
     private Client onPool;
     private long started;
@@ -284,11 +297,13 @@ public final class RelayDemo {
     Resources start;
     Resources end;
 
-    Traffic(Options options, Tally tally, PrintStream out, int atOnce) {
+    Traffic(Options options, Tally tally, PrintStream out, int atOnce,
+        UnaryOperator<InetSocketAddress> clientTarget) {
       this.options = options;
       this.tally = tally;
       this.out = out;
       this.atOnce = atOnce;
+      this.clientTarget = clientTarget;
     }
 
     void run() throws Exception {
@@ -323,6 +338,7 @@ public final class RelayDemo {
         // Half the pairs run their listeners on the client I/O thread, half on the pool.
         onIoThread = Client.open(root, "clients-io");
         onPool = Client.open(root, "clients-pool", pool);
+        target = clientTarget.apply(server.address());
         start = Resources.now();
         finished = drive();
         if (finished) {
@@ -432,7 +448,7 @@ public final class RelayDemo {
           peers.add(peer);
         }
         try {
-          client.connect(server.address(), peer::attach);
+          client.connect(target, peer::attach);
         } catch (UncheckedIOException e) { // no socket at all (out of descriptors): a refusal
           peer.connectThrew(client.lifecycle().path() + ": " + e.getMessage());
         }
