@@ -47,7 +47,7 @@ import java.util.function.UnaryOperator;
  * <p>Options: {@code --pairs N} (16), {@code --messages N} per client (2000), {@code --chaos},
  * {@code --seed N} (1), {@code --timeout SECONDS} a pair may run (60), {@code --threads N}
  * callback threads (4), {@code --backlog N} the server's listen backlog
- * ({@value Server#DEFAULT_BACKLOG}), {@code --connect-timeout SECONDS} (10), and
+ * ({@value Server#DEFAULT_BACKLOG}), {@code --connect-timeout SECONDS} (30), and
  * {@code --cycles N}: a soak, which runs N pairs, {@code --pairs} at a time, each started as
  * another ends, prints its progress, and reports the process's resident memory and live threads
  * at its start and end; threads that outlive it are a leak.
@@ -75,7 +75,9 @@ public final class RelayDemo {
       int threads = 4;
       int backlog = Server.DEFAULT_BACKLOG;
       long cycles = 0;
-      int connectTimeout = 10;
+      // Past the SYN retries at 1, 3, 7 and 15 s, and short of --timeout, so that a connect that
+      // never completes is reported as one, not as a stalled pair.
+      int connectTimeout = 30;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -530,6 +532,9 @@ public final class RelayDemo {
             continue;
           }
           Lifecycle node = peer.tracked.connection.lifecycle();
+          if (!peer.isOpened() && peer.giveUpConnecting()) {
+            continue; // a connect that never completed: counted as timed out, not as a stall
+          }
           if (node.state() == Lifecycle.State.CLOSING) {
             tally.problem(tally.deadlocks, node.path() + " is still CLOSING after "
                 + options.timeoutSeconds() + " s; it is at:\n" + node.dump());
