@@ -327,7 +327,6 @@ public final class RelayDemo {
         }
       });
       // @end region="root-owns-pool"
-      boolean finished = false;
       try {
         relay = new Relay(tally, options.chaos(), options.messages(), id -> {
           PairRun run = live.get(id);
@@ -342,8 +341,7 @@ public final class RelayDemo {
         onPool = Client.open(root, "clients-pool", pool);
         target = clientTarget.apply(server.address());
         start = Resources.now();
-        finished = drive();
-        if (finished) {
+        if (drive()) {
           awaitConnectionsClosed();
         } else {
           reportStalled();
