@@ -229,17 +229,10 @@ public final class Connection implements AutoCloseable {
   @Override
   public void close() {
     ended.set(true); // from now on a peer's end reports nothing: this close wins
-    node.close(); // slots first, then the socket (the node's resource, endLocally)
-    // node.close() returns once the node is CLOSED. If a listener of this connection closed it
-    // first, that close did not wait for its own call, so the node can be CLOSED while that
-    // listener still runs, and a caller that lost the race would return under it (the relay
-    // demo's soak caught it, 3 times in a million cycles). A second reset of each slot waits for
-    // such a call, under the same rules (never for the caller's own, nor to close a cycle).
-    opened.reset();
-    messages.reset();
-    closed.reset();
-    errors.reset();
-    finish.reset();
+    // Slots first, then the socket (the node's resource, endLocally). From outside every
+    // listener this returns only once no listener of this connection runs, also when a
+    // listener closed the connection first (Lifecycle waits for that call too).
+    node.close();
   }
 
   @Override
