@@ -126,12 +126,15 @@ class RelayDemoTest {
         RelayDemo.Options.parse("--pairs", "3", "--messages", "10", "--timeout", "20"),
         new PrintStream(text, true, StandardCharsets.UTF_8), relay -> dead);
     String report = text.toString(StandardCharsets.UTF_8);
-    assertEquals(6, result.tally().connectFailures.sum(), report);
+    // At least one client per pair is refused; its partner may be refused too, or be closed by
+    // the demo first (it would wait for a partner that never comes) and then not be counted.
+    long refused = result.tally().connectFailures.sum();
+    assertTrue(refused >= 3 && refused <= 6, report);
     assertEquals(0, result.tally().deadlocks.sum(), report);
     assertEquals(0, result.tally().stalledClients.sum(), report);
     assertEquals(List.of(), result.violations(), "a refused connect breaks no invariant");
     assertEquals(3, result.exitCode(), report);
-    assertTrue(report.contains("connects failed           6"), report);
+    assertTrue(report.contains(String.format("connects failed %11d", refused)), report);
     assertTrue(report.contains("deadlocks or hung waits   0"), report);
     assertTrue(report.contains("INCOMPLETE: "), report);
   }
