@@ -492,11 +492,13 @@ final class InFlight {
     }
 
     /**
-     * The outermost mark: {@code active} written plainly (no other thread can read this guest
-     * yet), then published with it by the CAS into a cell, the volatile write of [Dekker].
+     * The outermost mark: {@code active} written with a release store (no fence: a remover finds
+     * this guest only through a cell, and a remover still holding it from an earlier insertion
+     * sees the old or the new registration, both marks it may wait for), then published by the
+     * CAS into a cell, the volatile write of [Dekker].
      */
     void insert(Registration<?> registration) {
-      ACTIVE.set(this, registration);
+      ACTIVE.setRelease(this, registration);
       for (Table level = owner.firstTable(); ; level = level.nextLevel()) {
         Record[] cells = level.cells;
         int start = level.bucketStart(hash);
