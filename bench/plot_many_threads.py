@@ -2,14 +2,16 @@
 """Turns ManyThreadsBenchmark's JMH JSON into a table (markdown, stdout) and a plot (SVG, PNG).
 
 Usage: python3 bench/plot_many_threads.py RESULT.json [OUT_PREFIX]
-  OUT_PREFIX defaults to RESULT without .json: writes OUT_PREFIX.svg, and OUT_PREFIX.png when
-  ImageMagick's convert (or rsvg-convert) is installed.
+  OUT_PREFIX defaults to RESULT without .json: writes OUT_PREFIX.svg, OUT_PREFIX.tsv (the
+  plotted points) and OUT_PREFIX.png (drawn by bench/PlotPng.java with the java on the PATH).
 
 Standard library only: matplotlib is not installed on the build machines, so the SVG is drawn
-by hand (log-log axes: live virtual threads vs ns per invoke, one line per design).
+by hand (log-log axes: live virtual threads vs ns per invoke, one line per design), and the PNG
+by a single-file Java program (Java2D, headless).
 """
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -26,14 +28,14 @@ def load(path):
             params = run.get("params", {})
             design = params.get("design")
             if method == "perConnection":
-                invokes = run.get("secondaryMetrics", {}).get("invokes")
+                secondary = run.get("secondaryMetrics", {})
+                invokes, cpu = secondary.get("invokes"), secondary.get("cpuNanos")
                 if invokes and invokes["score"] > 0:
                     unit = invokes["scoreUnit"]  # ops/us
                     scale = {"ops/us": 1e3, "ops/ms": 1e6, "ops/s": 1e9}[unit]
-                    ns = scale / invokes["score"]
-                    err = invokes.get("scoreError")
-                    rel = (err / invokes["score"]) if isinstance(err, (int, float)) and err == err else 0
-                    live[(int(params["n"]), design)] = (ns, ns * rel)
+                    wall = scale / invokes["score"]
+                    cpu_ns = cpu["score"] / invokes["score"] if cpu else float("nan")
+                    live[(int(params["n"]), design)] = (cpu_ns, wall)
             elif method == "perRequest":
                 pm = run["primaryMetric"]
                 live_err = pm.get("scoreError")
@@ -43,15 +45,15 @@ def load(path):
 
 def table(live, churn):
     ns_values = sorted({n for n, _ in live})
-    out = ["| live virtual threads | " + " | ".join(f"{d} ns/invoke" for d in DESIGNS)
-           + " | tether / lockHeld | tether / tether at N=10 |",
+    out = ["| live virtual threads | " + " | ".join(f"{d} CPU ns (wall ns)" for d in DESIGNS)
+           + " | tether / lockHeld (CPU) | tether / tether at N=10 (CPU) |",
            "| ---: |" + " ---: |" * (len(DESIGNS) + 2)]
     base10 = live.get((10, "tether"), (None,))[0]
     for n in ns_values:
         cells = []
         for d in DESIGNS:
             v = live.get((n, d))
-            cells.append(f"{v[0]:,.0f} ± {v[1]:,.0f}" if v else "n/a")
+            cells.append(f"{v[0]:,.0f} ({v[1]:,.0f})" if v else "n/a")
         t, l = live.get((n, "tether")), live.get((n, "lockHeld"))
         r1 = f"{t[0] / l[0]:.2f}x" if t and l else "n/a"
         r2 = f"{t[0] / base10:.2f}x" if t and base10 else "n/a"
@@ -90,7 +92,7 @@ def svg(live, width=720, height=460):
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{left}" y="22" font-size="14">One shared slot, N live virtual threads '
-             f'invoking (invoke; yield): ns per invoke</text>']
+             f'invoking (invoke; yield): CPU ns per invoke</text>']
     for e in range(int(y0), int(y1) + 1):
         for m in (1, 2, 5):
             v = m * 10 ** e
@@ -109,7 +111,7 @@ def svg(live, width=720, height=460):
     parts.append(f'<text x="{left + pw / 2}" y="{height - 18}" text-anchor="middle">'
                  f'live virtual threads invoking the slot (log)</text>')
     parts.append(f'<text x="18" y="{top + ph / 2}" text-anchor="middle" '
-                 f'transform="rotate(-90 18 {top + ph / 2})">ns per invoke (log)</text>')
+                 f'transform="rotate(-90 18 {top + ph / 2})">CPU ns per invoke (log)</text>')
     for i, d in enumerate(DESIGNS):
         points = [(n, live[(n, d)][0]) for n in ns_values if (n, d) in live]
         if not points:
@@ -137,15 +139,19 @@ def main():
     with open(prefix + ".svg", "w") as f:
         f.write(svg(live))
     print(f"\nwrote {prefix}.svg")
-    converter = shutil.which("rsvg-convert") or shutil.which("convert")
-    if converter:
-        args = ([converter, "-o", prefix + ".png", prefix + ".svg"]
-                if converter.endswith("rsvg-convert")
-                else [converter, prefix + ".svg", prefix + ".png"])
-        if subprocess.run(args, capture_output=True).returncode == 0:
-            print(f"wrote {prefix}.png")
-        else:
-            print("SVG to PNG conversion failed; the SVG stands")
+    with open(prefix + ".tsv", "w") as f:
+        f.write("n\tdesign\tcpu_ns\n")
+        for d in DESIGNS:
+            for (n, design), (ns, _) in sorted(live.items()):
+                if design == d:
+                    f.write(f"{n}\t{d}\t{ns}\n")
+    java = shutil.which("java")
+    plotter = os.path.join(os.path.dirname(os.path.abspath(__file__)), "PlotPng.java")
+    if java:
+        done = subprocess.run([java, "-Djava.awt.headless=true", plotter, prefix + ".tsv",
+                               prefix + ".png"], capture_output=True, text=True)
+        print(f"wrote {prefix}.png" if done.returncode == 0
+              else "PNG not drawn (" + done.stderr.strip()[:200] + "); the SVG stands")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One shared slot invoked by many virtual threads, as a thread-per-connection server does: {@code
- * n} live virtual threads each invoke once before measurement and then loop {invoke;
+ * n} live virtual threads each invoke once, wait until all have, and then loop {invoke;
  * {@code Thread.yield()}}. {@code perConnection} reports the population's invokes per
  * microsecond as the secondary metric {@code invokes} (the primary metric counts 10 ms sampling
- * windows and means nothing); ns per invoke is 1000 / that. {@code perRequest} starts a new
+ * windows and means nothing); wall-clock ns per invoke is 1000 / that, and CPU ns per invoke is
+ * {@code cpuNanos} / {@code invokes} (robust to a loaded machine). {@code perRequest} starts a new
  * virtual thread per invoke (thread-per-request churn), 64 at a time, and reports ns per invoke,
  * thread start and join included. Each runs every design in {@code design} on the same machine
  * state, so the ratios, not the absolute numbers, are the result.
@@ -120,6 +121,11 @@ public class ManyThreadsBenchmark {
       design.invoke(value);
       COUNT.setOpaque(this, 1L);
       population.firstInvokes.countDown();
+      try {
+        population.go.await(); // parked, unmounted: the threads not yet started get the carriers
+      } catch (InterruptedException e) {
+        return;
+      }
       long n = 1;
       while (population.running) {
         design.invoke(value);
@@ -142,6 +148,8 @@ public class ManyThreadsBenchmark {
     volatile Design target;
     volatile boolean running = true;
     CountDownLatch firstInvokes;
+    /** Opened once every connection has invoked once; then all of them loop. */
+    final CountDownLatch go = new CountDownLatch(1);
     private ExecutorService executor;
     private final List<Connection> connections = new ArrayList<>();
 
@@ -158,6 +166,7 @@ public class ManyThreadsBenchmark {
       if (!firstInvokes.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("not every connection invoked within 5 minutes");
       }
+      go.countDown();
     }
 
     /** The population's invokes so far (each connection's count read racily). */
@@ -172,6 +181,7 @@ public class ManyThreadsBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws InterruptedException {
       running = false;
+      go.countDown();
       executor.shutdown();
       if (!executor.awaitTermination(1, TimeUnit.MINUTES)) {
         throw new IllegalStateException("connections did not stop");
@@ -179,29 +189,52 @@ public class ManyThreadsBenchmark {
     }
   }
 
-  /** The population's invokes, counted per sampling window. */
+  /**
+   * The population's invokes, and the CPU time the whole JVM used meanwhile, counted per sampling
+   * window. Both are reported as rates over the same iteration, so cpuNanos / invokes is the CPU
+   * cost of one invoke (everything the JVM did for it: the call, the yield, the scheduler, GC),
+   * which, unlike the wall-clock rate, does not depend on what else the machine runs.
+   */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
   public static class Invokes {
     public long invokes;
+    public long cpuNanos;
     private long last;
+    private long lastCpu;
 
     @Setup(Level.Iteration)
     public void clear(Population population) {
       invokes = 0;
+      cpuNanos = 0;
       last = population.total();
+      lastCpu = processCpuNanos();
     }
   }
 
-  /** Samples the live population every 10 ms; the result is the secondary metric invokes. */
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  /** CPU time of this JVM, all threads. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) OS).getProcessCpuTime();
+  }
+
+  /**
+   * Samples the live population every 10 ms; the results are the secondary metrics invokes and
+   * cpuNanos.
+   */
   @Benchmark
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public void perConnection(Population population, Invokes invokes) {
     LockSupport.parkNanos(10_000_000L);
     long now = population.total();
+    long cpu = processCpuNanos();
     invokes.invokes += now - invokes.last;
+    invokes.cpuNanos += cpu - invokes.lastCpu;
     invokes.last = now;
+    invokes.lastCpu = cpu;
   }
 
   /** Threads started per {@code perRequest} operation. */
