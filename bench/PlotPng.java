@@ -59,7 +59,7 @@ public final class PlotPng {
     g.fillRect(0, 0, w, h);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     g.setColor(Color.BLACK);
-    g.drawString("One shared slot, N live virtual threads invoking (invoke; yield): CPU ns per invoke",
+    g.drawString("One shared slot, N live virtual threads invoking (invoke; park 1 µs): CPU ns per invoke",
         left, 22);
     for (int e = (int) y0; e <= (int) y1; e++) {
       for (int m : new int[] {1, 2, 5}) {

@@ -63,7 +63,8 @@ def table(live, churn):
                  for d in DESIGNS]
         t, l = churn.get("tether"), churn.get("lockHeld")
         r1 = f"{t[0] / l[0]:.2f}x" if t and l else "n/a"
-        out.append("| new thread per invoke | " + " | ".join(cells) + f" | {r1} | |")
+        out.append("| new thread per invoke (wall ns only) | " + " | ".join(cells)
+                   + f" | {r1} (wall) | |")
     return "\n".join(out)
 
 
@@ -92,7 +93,7 @@ def svg(live, width=720, height=460):
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{left}" y="22" font-size="14">One shared slot, N live virtual threads '
-             f'invoking (invoke; yield): CPU ns per invoke</text>']
+             f'invoking (invoke; park 1 µs): CPU ns per invoke</text>']
     for e in range(int(y0), int(y1) + 1):
         for m in (1, 2, 5):
             v = m * 10 ** e
