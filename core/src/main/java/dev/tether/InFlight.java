@@ -12,9 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-flight marks of one {@link CallbackSlot}: which threads are running which of its
- * registrations now, and the per-thread records that hold those marks. Thread-safe: any thread
- * may look up its record and scan the marks; a record's marks are written only by its thread.
+ * Thread-safe: any thread may look up its record and scan the marks; a record's marks are
+ * written only by its thread. The in-flight marks of one {@link CallbackSlot}: which threads are
+ * running which of its registrations now, and the per-thread records that hold those marks.
  */
 /*
  * Implementation notes
@@ -25,8 +25,10 @@ import org.jspecify.annotations.Nullable;
  * instead: the guest exists only while that invoke runs, and sits in the overflow table only
  * while it carries a mark, so nothing of such a thread outlives its call. Memory is then
  * O(concurrent calls), never O(threads ever seen), and a slot keeps at most INLINE_RECORDS ended
- * threads reachable (the owners of inline records; a record is reclaimed from its dead owner by a
- * later overflow invoke, see reclaim).
+ * threads reachable (the owners of inline records; an overflow invoke, with probability 1 in
+ * RECLAIM_ROLL_MASK + 1, looks for an inline owner that has ended and takes its record over:
+ * claimInline). A guest costs one allocation per outermost invoke (120 bytes with compressed
+ * oops: it inherits the 64 bytes of padding before the record fields).
  *
  * The inline array. `inline` interleaves {owner thread, its record} for INLINE_RECORDS entries.
  * Lookup reads only this array, never a record, whose line its owner writes on every call. An
