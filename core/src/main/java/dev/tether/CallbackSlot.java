@@ -1,5 +1,6 @@
 package dev.tether;
 
+import dev.tether.InFlight.Record;
 import dev.tether.internal.LockCycle;
 import dev.tether.internal.Quiescible;
 import dev.tether.internal.TetherCleaner;
@@ -10,7 +11,6 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -39,12 +39,15 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Reentrant reset.</b> The calling thread is itself inside that callback (a callback
  *       resetting its own slot). The caller does not wait for its own call, which finishes
  *       normally; it still waits for calls on other threads, under rules 2 and 3.
- *   <li><b>Wait cycle.</b> Waiting would close a cycle of threads, each waiting for a callback
- *       running on the next: thread A inside X's callback resets Y while thread B inside Y's
- *       callback resets X (libdatachannel issue 1181, dotnet/runtime issue 43438). The cycle is
- *       detected exactly, over a wait-for graph of threads: the thread whose wait would close it
- *       returns without waiting; every other thread waits. A wait from inside a callback that
- *       closes no cycle still waits.
+ *   <li><b>Wait cycle.</b> Waiting would close a cycle of threads, each waiting for the next
+ *       (for a callback it runs, or, with {@link Lifecycle}, for the close it is doing): thread
+ *       A inside X's callback resets Y while thread B inside Y's callback resets X. The cycle is
+ *       detected exactly, over a wait-for graph of threads, and exactly one member returns
+ *       without waiting: always a member inside a callback when the cycle has one (preferably
+ *       one inside a callback of what it waits on), so that a thread outside every callback
+ *       keeps waiting; the thread whose wait closed the cycle when that thread is itself inside
+ *       a callback; a member released this way returns from its wait early. Every other member
+ *       waits. A wait from inside a callback that closes no cycle still waits.
  *   <li><b>User lock.</b> The running callback is blocked on a lock (monitor or
  *       {@code java.util.concurrent} lock) that the resetting thread holds, directly or through a
  *       chain of lock owners and waiting resets. After a short bounded wait (about 50 ms) the reset
@@ -89,23 +92,21 @@ import org.jspecify.annotations.Nullable;
  * same Consumer is set twice. Legal transitions: null <-> registration, registration ->
  * registration (replace), anything -> CLOSED.
  *
- * In-flight marks (the hot path). Each thread that invokes this slot owns one Invoker record, kept
- * in the copy-on-write array `invokers` (interleaved thread, record pairs: the lookup reads only
- * that immutable array, never another thread's record) and found by comparing
- * Thread.currentThread() (a few loads;
- * a slot is typically invoked by one or two I/O threads). invoke does:
+ * In-flight marks (the hot path). The marks, the per-thread records that hold them and their
+ * lookup live in InFlight (created by the first invoke; see its notes): the first few threads own
+ * a padded record each, every further thread uses a record that exists only while its invoke
+ * runs. invoke does (callMarked, the one place a call starts, and markCurrent):
  *   1. r = current                                   (volatile read)
- *   2. record.active = r                             (volatile store: the one full fence)
+ *   2. mark r on the thread's record                 (a volatile write: the one full fence)
  *   3. if current != r: clear the mark and retry     (volatile read)
  *   4. call r's callback
- *   5. record.active = null                          (release store), then wake waiters if asked.
- * A remover swaps `current` (volatile CAS) and then scans the records for marks that differ from
- * the current registration. Steps 2-3 against swap-then-scan form a Dekker pair over two volatile
- * locations: in the synchronization order either the mark precedes the swap, and the scan sees the
- * mark (so the remover waits), or the swap precedes the re-read in step 3, and the invoker sees
- * the change and never calls. Hence no call of a removed registration can start after the scan,
- * and the set of threads a remover waits for only shrinks. A record added by a new thread is
- * published (CAS of `invokers`) before that thread's mark, so a scan ordered after the mark sees it.
+ *   5. clear the mark                                (release stores), then wake waiters if asked.
+ * A remover swaps `current` (volatile CAS) and then scans the marks for registrations that differ
+ * from the current one. Steps 2-3 against swap-then-scan are the pair [Dekker] of InFlight's
+ * notes: either the scan sees the mark (so the remover waits), or the invoker sees the change and
+ * never calls. Hence no call of a removed registration can start after the scan, and the set of
+ * threads a remover waits for only shrinks. `inFlight` is created by CAS before any mark in it,
+ * so a scan ordered after a mark finds it non-null.
  * A remover then snapshots the removed registrations still running (marks that are not the
  * current registration) and waits until no other thread runs any of them. Snapshotting "every
  * removed registration running now" rather than only "the one I removed" makes a losing
@@ -114,47 +115,41 @@ import org.jspecify.annotations.Nullable;
  * the set of blockers shrinking: a registration installed and removed after the wait began is not
  * waited for, so a reset finishes under any amount of set/invoke churn.
  *
- * Nesting. Reentrancy is detected from the record: a thread whose record already has a mark is
- * inside this slot's callback. DEFER queues the value in the record (allocating only then); the
- * outermost invoke drains the queue after its call. ALLOW pushes a nested mark onto the record's
- * small `nested` stack (published by the volatile store of `nestedDepth`), so a remover that
- * replaced the callback from inside it still sees every registration on the stack.
+ * Nesting. Reentrancy is detected from the record: a thread whose record carries the outermost
+ * mark is inside this slot's callback. DEFER queues the value in the record (allocating only
+ * then); the outermost invoke drains the queue after its call, passing its record along (to
+ * keepOrDrop and deliverKept too), since a short-lived record is found again only while marked.
+ * ALLOW pushes a nested mark onto the record's small `nested` stack, so a remover that replaced
+ * the callback from inside it still sees every registration on the stack.
  *
  * Waiting. A remover first scans without side effects; when a foreign mark remains it enters
  * WaitForGraph.await, the slow path that parks, detects wait cycles exactly, and probes user locks
- * (see its notes). Its own marks are excluded from its blockers: that is the reentrant reset. An
- * invoker clears its mark with a release store and then reads its record's wake flag, so it pays
- * one full fence per call; a wakeup lost in that window costs the waiter one timed park.
+ * (see its notes). Its own marks are excluded from its blockers: that is the reentrant reset. The
+ * blockers are the Thread objects of the records with a removed mark, whichever kind of record.
+ * An invoker clears its mark with a release store and then reads its record's wake flag, so it
+ * pays one full fence per call; a wakeup lost in that window costs the waiter one timed park.
  *
- * Costs. invoke allocates nothing when a callback is set and no reentrancy occurs; it takes no lock
- * and holds none while the callback runs. A thread's first invoke on a slot allocates its record
- * and copies the array, pruning records of terminated threads. Records are padded to a cache
- * line on each side (InvokerFields): two invokers of one shared slot otherwise false-share after a
- * GC copies their records together (bench: InvokeTwoThreadsBenchmark, shared vs own).
+ * Costs. invoke takes no lock and holds none while the callback runs. For the threads with an
+ * inline record it allocates nothing when a callback is set and no reentrancy occurs; a further
+ * thread allocates one short-lived record per outermost invoke (see InFlight). A thread's first
+ * invoke claims an inline record if one is free: O(1), no copying.
  */
 public final class CallbackSlot<T extends @Nullable Object> implements AutoCloseable {
   private static final VarHandle CURRENT;
-  private static final VarHandle INVOKERS;
+  private static final VarHandle IN_FLIGHT;
   private static final VarHandle REPLAY;
-  private static final VarHandle ACTIVE;
-  private static final VarHandle NESTED_DEPTH;
-  private static final VarHandle NESTED_MARK =
-      MethodHandles.arrayElementVarHandle(Registration[].class);
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       CURRENT = lookup.findVarHandle(CallbackSlot.class, "current", Registration.class);
-      INVOKERS = lookup.findVarHandle(CallbackSlot.class, "invokers", Object[].class);
+      IN_FLIGHT = lookup.findVarHandle(CallbackSlot.class, "inFlight", InFlight.class);
       REPLAY = lookup.findVarHandle(CallbackSlot.class, "replay", ReplayBuffer.class);
-      ACTIVE = lookup.findVarHandle(InvokerFields.class, "active", Registration.class);
-      NESTED_DEPTH = lookup.findVarHandle(InvokerFields.class, "nestedDepth", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  private static final Object[] NO_INVOKERS = new Object[0];
   private static final Registration<Object> CLOSED = new Registration<>(null, value -> {});
   private static final Policy DEFAULT_POLICY =
       new Policy(Reentrancy.DEFER, Replay.none(), CallbackErrorHandler.logging());
@@ -163,21 +158,21 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private final Policy policy;
   /** The serial lane calls go through, or null for inline delivery. */
   private final @Nullable Delivery lane;
+  /** The lifecycle that created this slot and closes it, or null for a slot made on its own. */
+  private final @Nullable Lifecycle owner;
   /** null (empty), a Registration (set), or CLOSED (terminal). */
   private volatile @Nullable Registration<? super T> current;
-  /**
-   * Copy-on-write, interleaved {thread, its record, thread, its record, ...}: one record per
-   * thread that has invoked this slot and is alive. Lookup reads only this immutable array, never
-   * another thread's record, whose line that thread writes on every call.
-   */
-  private volatile Object[] invokers = NO_INVOKERS;
+  /** The in-flight marks and the records that hold them; created by the first invoke. */
+  private volatile @Nullable InFlight inFlight;
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
-  private CallbackSlot(String name, Policy policy, Delivery delivery) {
+  private CallbackSlot(String name, Policy policy, Delivery delivery,
+      @Nullable Lifecycle owner) {
     this.name = name;
     this.policy = policy;
     this.lane = delivery.isSerial() ? delivery : null;
+    this.owner = owner;
   }
 
   /**
@@ -189,7 +184,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public static <T extends @Nullable Object> CallbackSlot<T> create(String name) {
-    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline());
+    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline(), null);
   }
 
   /**
@@ -272,11 +267,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (lane != null) {
       return invokeOnLane(lane, value);
     }
-    Invoker self = invokerFor(Thread.currentThread());
-    if (self.active != null) {
+    Record self = inFlight().recordFor(Thread.currentThread());
+    if (self.isInside()) {
       return invokeReentrant(self, value);
     }
-    return callThenDrain(self, value) || keepOrDrop(value);
+    return callThenDrain(self, value) || keepOrDrop(value, self);
   }
 
   /**
@@ -334,6 +329,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     return serial == null ? Delivery.inline() : serial;
   }
 
+  /** The lifecycle that created this slot, or null. */
+  @Nullable Lifecycle owner() {
+    return owner;
+  }
+
   /** Whether a callback is installed now. A snapshot: another thread may change it at once. */
   public boolean isSet() {
     Registration<? super T> registration = current;
@@ -372,45 +372,30 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /**
    * The removed registrations that some thread other than {@code excluded} is running now, or
-   * null if none. Called after the removal: the Dekker pair guarantees that every call of a
-   * removed registration that will ever run has its mark visible here, so this snapshot is the
-   * complete set to wait for, and it can only shrink. A registration removed later (by a
-   * concurrent set or reset) is not in it: a waiter never waits for calls that began after it.
+   * null if none. Called after the removal: by [Dekker] (InFlight) every call of a removed
+   * registration that will ever run has its mark visible here, so this snapshot is the complete
+   * set to wait for, and it can only shrink. A registration removed later (by a concurrent set or
+   * reset) is not in it: a waiter never waits for calls that began after it.
    */
   private @Nullable List<Registration<?>> runningRemoved(@Nullable Thread excluded) {
     Registration<? super T> installed = current;
-    List<Registration<?>> running = null;
-    Object[] pairs = invokers;
-    for (int i = 0; i < pairs.length; i += 2) {
-      if (pairs[i] != excluded) {
-        running = ((Invoker) pairs[i + 1]).addMarksOtherThan(installed, running);
-      }
-    }
-    return running;
-  }
-
-  /** Threads other than {@code excluded} running one of {@code removed}; see Quiescible. */
-  void collectBlockers(List<Registration<?>> removed, @Nullable Thread excluded,
-      Collection<Thread> out, boolean requestWake) {
-    Object[] pairs = invokers;
-    for (int i = 0; i < pairs.length; i += 2) {
-      Invoker invoker = (Invoker) pairs[i + 1];
-      if (invoker.thread != excluded && invoker.runsAnyOf(removed)) {
-        if (requestWake) {
-          invoker.wakeRequested = true;
-        }
-        out.add(invoker.thread);
-      }
-    }
+    InFlight marks = inFlight; // [Dekker]: created before any mark, so a mark implies non-null
+    return marks == null ? null : marks.marksOtherThan(installed, excluded);
   }
 
   /** A wait for {@code removed}, as the waiting machinery sees it; made only on the slow path. */
   private Quiescible asWaitTarget(List<Registration<?>> removed) {
+    InFlight marks = Objects.requireNonNull(inFlight); // a mark was found in it
     return new Quiescible() {
       @Override
       public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
           boolean requestWake) {
-        CallbackSlot.this.collectBlockers(removed, excluded, out, requestWake);
+        marks.collectBlockers(removed, excluded, out, requestWake);
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return true;
       }
 
       @Override
@@ -425,55 +410,91 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     };
   }
 
-  // ---- hot path ----
+  // ---- hot path: mark, re-check, call, clear, wake ----
 
-  private Invoker invokerFor(Thread thread) {
-    // Racy read of the array is fine: a stale array lacks only records of other threads.
-    Object[] pairs = invokers;
-    for (int i = 0; i < pairs.length; i += 2) {
-      if (pairs[i] == thread) {
-        return (Invoker) pairs[i + 1];
+  private InFlight inFlight() {
+    InFlight marks = inFlight;
+    if (marks == null) {
+      InFlight created = new InFlight();
+      marks = (InFlight) IN_FLIGHT.compareAndExchange(this, null, created);
+      if (marks == null) {
+        marks = created;
       }
     }
-    return addInvoker(thread);
+    return marks;
+  }
+
+  /** Tests only: this slot's in-flight marks, created if need be. */
+  InFlight inFlightForTesting() {
+    return inFlight();
+  }
+
+  /** Outcomes of {@link #callMarked}. */
+  private static final int NOT_CURRENT = 0;
+  private static final int CALLED = 1;
+  private static final int OWNER_GONE = 2;
+
+  /**
+   * The one place a call of an inline slot starts: marks {@code registration} on {@code self} at
+   * {@code depth} ({@link InFlight#OUTERMOST} or a nested depth), re-checks that it is still
+   * installed, calls it, clears the mark and wakes a remover that asked.
+   *
+   * @return {@link #CALLED}; {@link #NOT_CURRENT} if it was removed before the call could start
+   *     (never called); {@link #OWNER_GONE} if its weak owner is gone (not called)
+   */
+  private int callMarked(Record self, Registration<? super T> registration, T value, int depth) {
+    if (!markCurrent(self, registration, depth)) {
+      return NOT_CURRENT;
+    }
+    boolean delivered;
+    try {
+      delivered = deliver(registration, value);
+    } finally {
+      clearMark(self, depth);
+    }
+    return delivered ? CALLED : OWNER_GONE;
   }
 
   /**
-   * Marks, re-checks and calls the current registration once.
+   * The invoker's side of [Dekker] (InFlight): mark, then re-read {@code current}. Returns true
+   * with the mark set if {@code registration} is still installed; otherwise clears the mark (it
+   * lost a race with a removal, and the call must never start) and returns false.
+   */
+  private boolean markCurrent(Record self, Registration<? super T> registration, int depth) {
+    InFlight.mark(self, registration, depth);
+    if (current == registration) {
+      return true;
+    }
+    clearMark(self, depth);
+    return false;
+  }
+
+  /** Clears a mark of this slot and wakes the removers waiting for it, if one asked. */
+  private void clearMark(Record self, int depth) {
+    if (InFlight.clear(self, depth)) {
+      WaitForGraph.wake(this);
+    }
+  }
+
+  /**
+   * Calls the installed callback once, marked at {@code depth}: the outermost call of
+   * {@code invoke}, or ALLOW's nested call.
    *
    * @return whether a callback was called
    */
-  private boolean callOnce(Invoker self, T value) {
+  private boolean callCurrent(Record self, T value, int depth) {
     for (;;) {
       Registration<? super T> registration = current;
       if (registration == null || registration == CLOSED) {
         return false;
       }
-      ACTIVE.setVolatile(self, registration);
-      if (current != registration) {
-        ACTIVE.setRelease(self, null); // lost a race with a removal: never call it
-        wakeWaitersIfAsked(self);
-        continue;
-      }
-      boolean delivered;
-      try {
-        delivered = deliver(registration, value);
-      } finally {
-        ACTIVE.setRelease(self, null);
-        wakeWaitersIfAsked(self);
-      }
-      if (delivered) {
+      int outcome = callMarked(self, registration, value, depth);
+      if (outcome == CALLED) {
         return true;
       }
-      evict(registration); // its weak owner is gone; see whether another callback is set
-    }
-  }
-
-  /** After a mark is cleared: a remover that found the mark asked to be woken. */
-  private void wakeWaitersIfAsked(Invoker self) {
-    if (self.wakeRequested) {
-      self.wakeRequested = false;
-      WaitForGraph.wake(this);
+      if (outcome == OWNER_GONE) {
+        evict(registration); // see whether another callback is set
+      }
     }
   }
 
@@ -502,16 +523,16 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  private boolean invokeReentrant(Invoker self, T value) {
+  private boolean invokeReentrant(Record self, T value) {
     switch (policy.reentrancy) {
       case REJECT:
         throw new ReentrantInvocationException(name);
       case DEFER:
-        defer(self, value);
+        self.defer(value);
         return true;
       case ALLOW:
       default:
-        return callNested(self, value) || keepOrDrop(value);
+        return callCurrent(self, value, self.nestedDepth) || keepOrDrop(value, self);
     }
   }
 
@@ -519,7 +540,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** invoke on a serial lane: queue the call (the lane runs it), or apply the replay policy. */
   private boolean invokeOnLane(Delivery serial, T value) {
-    return submitToLane(serial, value) || keepOrDrop(value);
+    return submitToLane(serial, value) || keepOrDrop(value, null);
   }
 
   /** Queues a call of the installed callback; false if none is installed. */
@@ -537,12 +558,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * Runs a call that {@code lane} queued for {@code registration}, on the lane's drainer thread;
    * false if the registration was removed before the call could start (the call is discarded).
    *
-   * <p>The drainer marks a registration as any invoker does (volatile store, then re-check), but
-   * keeps the mark across consecutive calls of the same registration ({@link Delivery.HeldMark}):
-   * the mark is already visible, so each further call needs only the re-check, a volatile read,
-   * and no fence. A remover that swaps the registration out and then scans finds the mark and
-   * waits; the drainer's next re-check sees the swap, discards, and clears the mark. The lane
-   * clears a held mark before it stops draining ({@link #releaseHeldMark}).
+   * <p>The drainer marks a registration as any invoker does (mark, then re-check), but keeps the
+   * mark across consecutive calls of the same registration ({@link Delivery.HeldMark}): the mark
+   * is already visible, so each further call needs only the re-check, a volatile read, and no
+   * fence. A remover that swaps the registration out and then scans finds the mark and waits;
+   * the drainer's next re-check sees the swap, discards, and clears the mark. The lane clears a
+   * held mark before it stops draining ({@link #releaseHeldMark}).
    */
   @SuppressWarnings("unchecked")
   static boolean runQueued(Delivery.HeldMark held, Registration<?> registration,
@@ -562,32 +583,32 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** Clears the mark {@code held} keeps, if any, and wakes a remover waiting for it. */
   static void releaseHeldMark(Delivery.HeldMark held) {
-    Invoker record = (Invoker) held.record;
+    Record record = (Record) held.record;
     CallbackSlot<?> slot = held.slot;
     if (record != null && slot != null) {
       held.record = null;
       held.registration = null;
       held.slot = null;
-      ACTIVE.setRelease(record, null);
-      slot.wakeWaitersIfAsked(record);
+      slot.clearMark(record, InFlight.OUTERMOST);
     }
   }
 
   /** The first call of a registration in a run of the drain: mark, re-check, call. */
   private boolean runQueuedCall(Delivery.HeldMark held, Registration<? super T> registration,
       T value) {
-    Invoker self = invokerFor(Thread.currentThread());
-    if (self.active != null) {
+    Record self = inFlight().recordFor(Thread.currentThread());
+    if (self.isInside()) {
       // Not expected: a slot's calls all run on its one lane, which is busy while one of them
       // runs, so a drain never nests inside a call of the same slot. Handled, not assumed: mark
       // on the nested stack, and do not hold the mark.
-      return runNestedQueuedCall(self, registration, value);
+      int outcome = callMarked(self, registration, value, self.nestedDepth);
+      if (outcome == OWNER_GONE) {
+        evict(registration);
+      }
+      return outcome == CALLED;
     }
-    ACTIVE.setVolatile(self, registration);
-    if (current != registration) {
-      ACTIVE.setRelease(self, null); // removed before the call started: discarded, never run
-      wakeWaitersIfAsked(self);
-      return false;
+    if (!markCurrent(self, registration, InFlight.OUTERMOST)) {
+      return false; // removed before the call started: discarded, never run
     }
     held.record = self;
     held.registration = registration;
@@ -612,69 +633,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     return delivered;
   }
 
-  private boolean runNestedQueuedCall(Invoker self, Registration<? super T> registration,
-      T value) {
-    int depth = self.nestedDepth;
-    self.pushNested(depth, registration);
-    boolean delivered;
-    try {
-      if (current != registration) {
-        return false;
-      }
-      delivered = deliver(registration, value);
-    } finally {
-      self.popNested(depth);
-      wakeWaitersIfAsked(self);
-    }
-    if (!delivered) {
-      evict(registration);
-    }
-    return delivered;
-  }
-
-  /** Queues {@code value} to run after the current call of this thread, as DEFER does. */
-  private static void defer(Invoker self, @Nullable Object value) {
-    if (self.deferred == null) {
-      self.deferred = new ArrayDeque<>();
-    }
-    self.deferred.addLast(value == null ? Invoker.NULL_VALUE : value);
-  }
-
-  /** ALLOW: a nested call, marked on the record's nested stack. */
-  private boolean callNested(Invoker self, T value) {
-    int depth = self.nestedDepth;
-    for (;;) {
-      Registration<? super T> registration = current;
-      if (registration == null || registration == CLOSED) {
-        return false;
-      }
-      self.pushNested(depth, registration);
-      if (current != registration) {
-        self.popNested(depth);
-        wakeWaitersIfAsked(self);
-        continue;
-      }
-      boolean delivered;
-      try {
-        delivered = deliver(registration, value);
-      } finally {
-        self.popNested(depth);
-        wakeWaitersIfAsked(self);
-      }
-      if (delivered) {
-        return true;
-      }
-      evict(registration);
-    }
-  }
-
   /**
    * An outermost call: calls once, then runs, in order, what the call deferred (DEFER), each as a
    * fresh outermost call. Returns whether the first call happened.
    */
-  private boolean callThenDrain(Invoker self, T value) {
+  private boolean callThenDrain(Record self, T value) {
     try {
-      boolean called = callOnce(self, value);
+      boolean called = callCurrent(self, value, InFlight.OUTERMOST);
       ArrayDeque<Object> queue = self.deferred;
       if (queue != null && !queue.isEmpty()) {
         drainDeferred(queue, self);
@@ -689,20 +654,24 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   @SuppressWarnings("unchecked")
-  private void drainDeferred(ArrayDeque<Object> queue, Invoker self) {
+  private void drainDeferred(ArrayDeque<Object> queue, Record self) {
     Object next;
     while ((next = queue.pollFirst()) != null) {
-      T value = next == Invoker.NULL_VALUE ? null : (T) next;
-      if (!callOnce(self, value)) {
-        keepOrDrop(value);
+      T value = next == Record.NULL_VALUE ? null : (T) next;
+      if (!callCurrent(self, value, InFlight.OUTERMOST)) {
+        keepOrDrop(value, self);
       }
     }
   }
 
   // ---- no callback: replay ----
 
-  /** Keeps the value per the replay policy, or counts it dropped; returns whether it was kept. */
-  private boolean keepOrDrop(T value) {
+  /**
+   * Keeps the value per the replay policy, or counts it dropped; returns whether it was kept.
+   * {@code self}: the calling thread's record when the caller holds it (a guest is not found
+   * again once out of the table), else null.
+   */
+  private boolean keepOrDrop(T value, @Nullable Record self) {
     ReplayBuffer buffer = replayBuffer();
     if (current == CLOSED) {
       buffer.countDrop();
@@ -714,7 +683,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     // A set may have installed a callback and drained the buffer just before the offer: if a
     // callback is there now, deliver what is kept (take() is atomic, so exactly once).
     if (isSet()) {
-      deliverKept();
+      deliverKept(self);
     }
     if (current == CLOSED) {
       buffer.discardAll(); // close raced the offer; close discards
@@ -723,12 +692,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   @SuppressWarnings("unchecked")
-  private void deliverKept() {
+  private void deliverKept(@Nullable Record caller) {
     ReplayBuffer buffer = replay;
     if (buffer == null) {
       return;
     }
-    Invoker self = null;
+    Record self = caller;
     Object kept;
     while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
       if (lane != null) {
@@ -739,12 +708,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         continue;
       }
       if (self == null) {
-        self = invokerFor(Thread.currentThread());
+        self = inFlight().recordFor(Thread.currentThread());
       }
-      if (self.active != null) {
+      if (self.isInside()) {
         // set() from inside this slot's own callback: the replay is not the user's reentrant
         // invoke, so it is deferred behind the running call whatever the policy says.
-        defer(self, kept);
+        self.defer(kept);
       } else if (!callThenDrain(self, (T) kept)) {
         buffer.putBack(kept); // removed meanwhile: back in front, never behind newer values
         return;
@@ -780,10 +749,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       try {
         awaitQuiescence();
       } finally {
-        deliverKept(); // also when the wait threw: kept values must reach the new callback
+        deliverKept(null); // also when the wait threw: kept values must reach the new callback
       }
     } else {
-      deliverKept();
+      deliverKept(null);
     }
   }
 
@@ -812,6 +781,31 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         : WaitForGraph.awaitAsync(asWaitTarget(removed));
   }
 
+  /**
+   * Whether a removed callback of this slot is running now, on any thread: after a close, a call
+   * that the closer did not wait for (its own, or one whose wait broke a cycle).
+   */
+  boolean runsRemovedCallbacks() {
+    return runningRemoved(null) != null;
+  }
+
+  /**
+   * Waits, as {@link #reset()} does, until no removed callback runs on another thread; with
+   * {@code mayBreakCycles} false, never gives the wait up (WaitForGraph.awaitOutsideCallbacks).
+   *
+   * @throws CallbackDeadlockException as {@link #reset()} ({@code mayBreakCycles} only)
+   */
+  void awaitRemovedCalls(boolean mayBreakCycles) {
+    if (mayBreakCycles) {
+      awaitQuiescence();
+      return;
+    }
+    List<Registration<?>> removed = runningRemoved(Thread.currentThread());
+    if (removed != null) {
+      WaitForGraph.awaitOutsideCallbacks(asWaitTarget(removed));
+    }
+  }
+
   private void awaitQuiescence() {
     List<Registration<?>> removed = runningRemoved(Thread.currentThread());
     if (removed == null) {
@@ -823,30 +817,6 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
           Thread.currentThread().getName(),
           cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),
           cycle.callbackThreadStack());
-    }
-  }
-
-  private Invoker addInvoker(Thread thread) {
-    Invoker created = new Invoker(thread);
-    for (;;) {
-      Object[] old = invokers;
-      int live = 0;
-      Object[] copy = new Object[old.length + 2];
-      for (int i = 0; i < old.length; i += 2) {
-        Invoker invoker = (Invoker) old[i + 1];
-        if (invoker.thread.isAlive() || invoker.isMarked()) {
-          copy[live++] = invoker.thread;
-          copy[live++] = invoker;
-        }
-      }
-      copy[live++] = thread;
-      copy[live++] = created;
-      if (live != copy.length) {
-        copy = java.util.Arrays.copyOf(copy, live);
-      }
-      if (INVOKERS.compareAndSet(this, old, copy)) {
-        return created;
-      }
     }
   }
 
@@ -916,127 +886,6 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  /**
-   * A thread's in-flight marks on this slot. Written only by its thread; read by removers.
-   * Legal states of {@code active}: null (not inside this slot's callback), or the registration
-   * of the outermost call in progress.
-   */
-  @SuppressWarnings("unused")
-  abstract static class InvokerPaddingBefore {
-    /**
-     * Takes the 4 bytes after a 12-byte object header, which HotSpot (JDK 15+) would otherwise
-     * give to a subclass field that fits (it did: {@code nestedDepth}); PaddedLayoutTest checks.
-     */
-    int headerGap;
-    long p00, p01, p02, p03, p04, p05, p06, p07;
-  }
-
-  /**
-   * The fields of {@link Invoker}, between two 64-byte pads (a superclass's fields are laid out
-   * first, once its gaps are filled, a subclass's last): the owner writes {@code active} on every
-   * call, and without the pads a garbage collector that copies two threads' records next to each
-   * other, or next to the slot, makes every call of one thread evict the other's line (measured:
-   * 3x slower on a shared slot).
-   */
-  abstract static class InvokerFields extends InvokerPaddingBefore {
-    final Thread thread;
-    /** The outermost call's registration, or null. Volatile store in, release store out. */
-    volatile @Nullable Registration<?> active;
-    /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
-    @Nullable Registration<?>[] nested = Invoker.NO_MARKS;
-    volatile int nestedDepth;
-    /** Set by a remover that waits for this record; cleared by the owner when it wakes waiters. */
-    volatile boolean wakeRequested;
-    /** DEFER: values invoked reentrantly, owner only. */
-    @Nullable ArrayDeque<Object> deferred;
-
-    InvokerFields(Thread thread) {
-      this.thread = thread;
-    }
-  }
-
-  @SuppressWarnings("unused")
-  static final class Invoker extends InvokerFields {
-    static final Object NULL_VALUE = new Object();
-    static final @Nullable Registration<?>[] NO_MARKS = new Registration<?>[0];
-
-    long p10, p11, p12, p13, p14, p15, p16, p17;
-
-    Invoker(Thread thread) {
-      super(thread);
-    }
-
-    boolean isMarked() {
-      return active != null || nestedDepth != 0;
-    }
-
-    /** Adds to {@code to} (created if null) this thread's marks other than {@code installed}. */
-    @Nullable List<Registration<?>> addMarksOtherThan(@Nullable Registration<?> installed,
-        @Nullable List<Registration<?>> to) {
-      Registration<?> outer = active;
-      if (outer != null && outer != installed) {
-        to = add(to, outer);
-      }
-      int depth = nestedDepth; // volatile read: the pushes below depth happen-before it
-      @Nullable Registration<?>[] marks = nested;
-      for (int i = 0; i < depth && i < marks.length; i++) {
-        Registration<?> mark = (Registration<?>) NESTED_MARK.getAcquire(marks, i);
-        if (mark != null && mark != installed) {
-          to = add(to, mark);
-        }
-      }
-      return to;
-    }
-
-    /** Whether this thread is running one of {@code registrations} now. */
-    boolean runsAnyOf(List<Registration<?>> registrations) {
-      Registration<?> outer = active;
-      if (outer != null && containsIdentity(registrations, outer)) {
-        return true;
-      }
-      int depth = nestedDepth;
-      @Nullable Registration<?>[] marks = nested;
-      for (int i = 0; i < depth && i < marks.length; i++) {
-        Registration<?> mark = (Registration<?>) NESTED_MARK.getAcquire(marks, i);
-        if (mark != null && containsIdentity(registrations, mark)) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    private static List<Registration<?>> add(@Nullable List<Registration<?>> to,
-        Registration<?> registration) {
-      List<Registration<?>> list = to == null ? new ArrayList<>(2) : to;
-      if (!containsIdentity(list, registration)) {
-        list.add(registration);
-      }
-      return list;
-    }
-
-    private static boolean containsIdentity(List<Registration<?>> list, Object element) {
-      for (Object candidate : list) {
-        if (candidate == element) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    void pushNested(int depth, Registration<?> registration) {
-      if (depth == nested.length) {
-        nested = java.util.Arrays.copyOf(nested, Math.max(4, depth * 2));
-      }
-      NESTED_MARK.setRelease(nested, depth, registration);
-      NESTED_DEPTH.setVolatile(this, depth + 1);
-    }
-
-    void popNested(int depth) {
-      NESTED_MARK.setRelease(nested, depth, null); // after the call: orders its writes before
-      NESTED_DEPTH.setRelease(this, depth);
-    }
-  }
-
   /** Per-slot policies; immutable. */
   private static final class Policy {
     final Reentrancy reentrancy;
@@ -1097,13 +946,17 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
     /** Builds a new, empty slot; the builder may be used again. */
     public CallbackSlot<T> build() {
-      return build(Delivery.inline());
+      return build(Delivery.inline(), null);
     }
 
-    /** Builds with {@code inherited} as the delivery unless one was chosen explicitly. */
-    CallbackSlot<T> build(Delivery inherited) {
-      return new CallbackSlot<>(name, new Policy(reentrancy, replay, errorHandler),
-          delivery == null ? inherited : delivery);
+    /**
+     * Builds with {@code inherited} as the delivery unless one was chosen explicitly, for
+     * {@code owner} (null: a slot of no lifecycle).
+     */
+    CallbackSlot<T> build(Delivery inherited, @Nullable Lifecycle owner) {
+      String fullName = owner == null ? name : owner.path() + "/" + name;
+      return new CallbackSlot<>(fullName, new Policy(reentrancy, replay, errorHandler),
+          delivery == null ? inherited : delivery, owner);
     }
 
     /** The name the built slot will have. */

@@ -470,7 +470,7 @@ public final class Delivery {
    * Owned by the lane's current drainer; published to the next drainer by drainState.
    */
   static final class HeldMark {
-    /** The drainer's record (a CallbackSlot.Invoker) in {@link #slot}, or null. */
+    /** The drainer's record (an InFlight.Record) in {@link #slot}, or null. */
     @Nullable Object record;
     CallbackSlot.@Nullable Registration<?> registration;
     @Nullable CallbackSlot<?> slot;

@@ -13,9 +13,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,13 +40,24 @@ import org.jspecify.annotations.Nullable;
  * call it waited for, every resource's {@code close()}) happen-before the return of every
  * {@code close()} call that waited for it and the completion of {@link #closeFuture()}.
  *
- * <p>Blocking: {@link #close()} blocks until the node is {@link State#CLOSED}, except where
- * waiting would deadlock, under the rules of {@link CallbackSlot#reset()}: a caller running
- * inside a callback of this subtree does not wait for its own call; a caller whose wait would
- * close a wait-for cycle (two nodes closed from each other's callbacks at the same moment, for
- * example) returns at once, and {@link #closeFuture()} tells when the close completes. A caller
- * that lost the race to close waits for the winner, as a wait-for edge to the winner's thread.
- * {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
+ * <p>Blocking: {@link #close()} blocks until the node is {@link State#CLOSED} and no callback of
+ * its subtree runs on another thread, except where waiting would deadlock, under the rules of
+ * {@link CallbackSlot#reset()}:
+ * <ul>
+ *   <li>A caller outside every callback always waits for both, whoever closes the node and
+ *       whatever the node's callbacks do (one that closes the node too included). The one
+ *       exception is a wait-for cycle made only of closers (an owned resource's {@code close()}
+ *       that closes an ancestor while another thread closes the ancestor): one or both of them
+ *       may return without waiting.
+ *   <li>A caller inside a callback of this subtree does not wait for its own call.
+ *   <li>A caller inside a callback whose wait is part of a wait-for cycle (two nodes closed from
+ *       each other's callbacks at the same moment, or a listener closing its node while a
+ *       thread outside every callback closes it) may be the member that does not wait: its
+ *       {@code close()} returns at once, possibly with the node still {@link State#CLOSING}, and
+ *       {@link #closeFuture()} tells when the close completes.
+ * </ul>
+ * A caller that lost the race to close waits for the winner, as a wait-for edge to the winner's
+ * thread. {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
  *
  * <p>Reentrancy: every method may be called from inside callbacks of this subtree.
  *
@@ -81,17 +95,31 @@ import org.jspecify.annotations.Nullable;
  * stay exact. That thread is inside no callback and holds no lock while it waits, so its waits
  * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
  * callback to return on it, so its giving up could not break a cycle. Another member of the
- * cycle that can skip (the thread inside a callback, or the child's closer waiting in a slot's
- * close) finds the cycle on its next re-check and skips instead. (A fresh thread that skipped
+ * cycle (one inside a callback, or, in a cycle made only of closers, the child's closer) finds
+ * the cycle on its next re-check and gives up instead. (A fresh thread that skipped
  * would hand over again, without end: a review found a thousand threads a second started when a
  * callback's thread waited for the parent's close while another thread closing the child waited
  * for that callback.) finishClose never throws; a VirtualMachineError is rethrown only after
  * every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
- * blockers are {the closing thread} until CLOSED. So if that thread is itself waiting for a
- * callback that the waiter is running, the cycle is found exactly and one side skips its wait,
- * as with slots. Completion wakes waiters through WaitForGraph.wake(this).
+ * blockers are {the closing thread} until CLOSED, and the closer is not waited for as a callback's
+ * runner (waitsForCallbacks is false), so a cycle through it is broken at a member inside a
+ * callback (rules B1-B4 there); the target encloses the slots of this subtree, so a listener of
+ * this subtree whose losing close closes a cycle is the member that does not wait (B1).
+ * Completion wakes waiters through WaitForGraph.wake(this).
+ *
+ * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
+ * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can be
+ * CLOSED while a removed callback of its subtree still runs. finishClose records those slots in
+ * `lingering` (its own, slots given to own(), and its closed children's still running) before
+ * it publishes CLOSED, and every waiter that sees CLOSED, awaitClosedBy, then waits for them under
+ * the slot's rules (its own call excluded). A child that detaches with lingering slots hands them
+ * to its parent's `detachedLingering` under the parent's lock, the lock under which a walk's Frame
+ * snapshots the children: so a parent's walk sees each closed child either as a child or through
+ * detachedLingering, and waits for its calls before closing the parent's own slots. Invariant: a close() that returns after waiting, and a walk that goes past
+ * a child closed by another thread, has seen no removed callback of that subtree running on
+ * another thread, unless its own wait was the one given up to break a cycle.
  *
  * Leaks. bindOwner registers the owner with the shared Cleaner; the action holds only this node.
  * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and
@@ -121,6 +149,7 @@ public final class Lifecycle implements AutoCloseable {
 
   private static final Object CLOSED = new Object();
   private static final Object[] NOTHING = new Object[0];
+  private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
   private static final boolean PARANOID =
       "paranoid".equals(System.getProperty("dev.tether.leaks"));
   private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
@@ -137,9 +166,24 @@ public final class Lifecycle implements AutoCloseable {
   private volatile @Nullable Object closer;
   /** Written before closer becomes CLOSED, read after seeing CLOSED. */
   private @Nullable Throwable closeFailure;
+  /**
+   * Slots of the subtree whose removed callbacks were still running when the node became
+   * CLOSED: calls its closers did not wait for (their own, or one whose wait broke a cycle).
+   * Every later caller of close() waits for them. Written before closer becomes CLOSED, read
+   * after seeing CLOSED.
+   */
+  private CallbackSlot<?>[] lingering = NO_SLOTS;
 
   // Guarded by StripedLocks.of(this).
   private @Nullable Lifecycle firstChild;
+  /** The names of the children linked now; created with the first child. */
+  private @Nullable Set<String> childNames;
+  /**
+   * The lingering slots of children that closed and detached while their calls still ran:
+   * this node's close waits for them, as for a child closed by another thread. Pruned of
+   * finished calls whenever a child adds to it.
+   */
+  private CallbackSlot<?>[] detachedLingering = NO_SLOTS;
   private @Nullable Lifecycle lastChild;
   private Object[] slots = NOTHING;
   private int slotCount;
@@ -186,6 +230,8 @@ public final class Lifecycle implements AutoCloseable {
    * this node's lane.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
+   * @throws IllegalArgumentException naming the path if a child of that name is not yet closed:
+   *     a path names one node, and a closed child's name may be used again
    */
   public Lifecycle child(String name) {
     return child(name, delivery);
@@ -196,6 +242,7 @@ public final class Lifecycle implements AutoCloseable {
    * unless overridden again) are delivered by {@code delivery} instead of this node's.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
+   * @throws IllegalArgumentException naming the path if a child of that name is not yet closed
    */
   public Lifecycle child(String name, Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
@@ -204,6 +251,14 @@ public final class Lifecycle implements AutoCloseable {
     lock.lock();
     try {
       requireOpen("create child '" + name + "'");
+      if (childNames == null) {
+        childNames = new HashSet<>();
+      }
+      if (!childNames.add(name)) {
+        throw new IllegalArgumentException("lifecycle '" + path() + "' already has a child named '"
+            + name + "' that is not closed: paths must name one node; use a unique name such as '"
+            + name + "-2'");
+      }
       child.previousSibling = lastChild;
       if (lastChild == null) {
         firstChild = child;
@@ -219,22 +274,24 @@ public final class Lifecycle implements AutoCloseable {
 
   /**
    * Creates a slot owned by this node with the default policies and this node's
-   * {@link #delivery()}; this node's close closes it.
+   * {@link #delivery()}; this node's close closes it. The slot is named with this node's path,
+   * {@code path() + "/" + name}, so that its errors and logs say which node it belongs to.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(String name) {
-    return register(CallbackSlot.<T>builder(name).build(delivery));
+    return register(CallbackSlot.<T>builder(name).build(delivery, this));
   }
 
   /**
-   * Builds a slot from {@code builder} and makes this node its owner. The slot is on this node's
+   * Builds a slot from {@code builder} and makes this node its owner; it is named
+   * {@code path() + "/" + builder.name()}. The slot is on this node's
    * {@link #delivery()} unless the builder chose one with {@link CallbackSlot.Builder#delivery}.
    *
    * @throws IllegalStateException naming the path if this node is closing or closed
    */
   public <T extends @Nullable Object> CallbackSlot<T> slot(CallbackSlot.Builder<T> builder) {
-    return register(Objects.requireNonNull(builder, "builder").build(delivery));
+    return register(Objects.requireNonNull(builder, "builder").build(delivery, this));
   }
 
   /**
@@ -267,8 +324,8 @@ public final class Lifecycle implements AutoCloseable {
       lock.unlock();
     }
     IllegalStateException refused = new IllegalStateException(
-        "lifecycle '" + path() + "' is " + stateName() + ": cannot own " + resource
-            + "; it has been closed");
+        "lifecycle '" + path() + "' is " + stateName() + ": cannot own "
+            + describeResource(resource) + "; it has been closed");
     try {
       resource.close();
     } catch (Exception e) {
@@ -373,7 +430,10 @@ public final class Lifecycle implements AutoCloseable {
   public void close() {
     Thread self = Thread.currentThread();
     if (CLOSER.compareAndSet(this, null, self)) {
-      closeClaimedSubtree();
+      CallbackDeadlockException lockCycle = closeClaimedSubtree();
+      if (lockCycle != null) {
+        throw lockCycle; // the close goes on, handed to another thread
+      }
     } else {
       awaitClosedBy(this, true);
     }
@@ -390,7 +450,9 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return closeFuture;
     }
-    Thread closingThread = new Thread(this::closeClaimedSubtree, "tether-close-" + path());
+    Thread closingThread = new Thread(() -> {
+      closeClaimedSubtree(); // a lock cycle is in closeFuture's failure
+    }, "tether-close-" + path());
     closingThread.setDaemon(true);
     if (CLOSER.compareAndSet(this, null, closingThread)) {
       try {
@@ -440,12 +502,23 @@ public final class Lifecycle implements AutoCloseable {
   private static final class Frame {
     final Lifecycle node;
     final Lifecycle[] children;
+    /** Lingering slots of children that had detached before the walk: waited for last. */
+    final CallbackSlot<?>[] detachedLingering;
     int next;
     @Nullable Throwable failure;
+    /** Slots of closed children whose removed callbacks may still run; see {@code lingering}. */
+    final List<CallbackSlot<?>> childrenLingering = new ArrayList<>(0);
 
     Frame(Lifecycle node) {
       this.node = node;
-      this.children = node.childrenNewestFirst();
+      ReentrantLock lock = StripedLocks.of(node);
+      lock.lock();
+      try { // one snapshot: a child is either still linked or its lingering slots are here
+        this.children = node.childrenNewestFirst();
+        this.detachedLingering = node.detachedLingering;
+      } finally {
+        lock.unlock();
+      }
     }
 
     void fail(Throwable t) {
@@ -453,18 +526,26 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
-  /** Closes this node's subtree; the caller's thread has claimed this node. */
-  private void closeClaimedSubtree() {
+  /**
+   * Closes this node's subtree; the caller's thread has claimed this node.
+   *
+   * @return the lock cycle for which the walk had to be handed to another thread, or null
+   */
+  private @Nullable CallbackDeadlockException closeClaimedSubtree() {
     ArrayDeque<Frame> stack = new ArrayDeque<>();
     stack.push(new Frame(this));
-    walk(stack, null);
+    return walk(stack, null);
   }
 
   /**
    * The close walk, post-order over {@code stack}. If {@code pending} is set, this thread is a
    * fresh one the walk was handed to: it first waits for that child, and it never skips a wait.
+   *
+   * @return the lock cycle for which the rest of the walk was handed to another thread, for the
+   *     caller of close() to throw (rule 1c); null otherwise
    */
-  private static void walk(ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
+  private static @Nullable CallbackDeadlockException walk(ArrayDeque<Frame> stack,
+      @Nullable Lifecycle pending) {
     boolean handedOver = pending != null;
     Thread self = Thread.currentThread();
     @Nullable VirtualMachineError fatal = null;
@@ -481,9 +562,11 @@ public final class Lifecycle implements AutoCloseable {
         }
       }
       if (child != null) {
+        CallbackDeadlockException lockCycle = null;
         try {
           awaitClosedBy(child, !handedOver);
         } catch (CallbackDeadlockException e) {
+          lockCycle = e;
           top.fail(e);
         }
         if (child.closer != CLOSED) {
@@ -493,26 +576,40 @@ public final class Lifecycle implements AutoCloseable {
           // without skipping, so that another member of the cycle skips instead (a fresh
           // thread that skipped too would hand over again, forever).
           handOff(stack, child);
-          break;
+          return lockCycle;
         }
         Throwable childFailure = child.failure();
         if (childFailure != null) {
           top.fail(childFailure);
         }
+        Collections.addAll(top.childrenLingering, child.lingering);
         continue;
       }
+      for (CallbackSlot<?> slot : top.detachedLingering) {
+        try {
+          slot.awaitRemovedCalls(!handedOver);
+        } catch (CallbackDeadlockException e) {
+          top.fail(e);
+        }
+        top.childrenLingering.add(slot); // finishClose keeps it if its wait was given up
+      }
       stack.pop();
-      Throwable failure = top.node.finishClose(top.failure);
+      Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
       if (failure instanceof VirtualMachineError && fatal == null) {
         fatal = (VirtualMachineError) failure;
       }
-      if (failure != null && !stack.isEmpty()) {
-        stack.peek().fail(failure);
+      if (!stack.isEmpty()) {
+        Frame parent = stack.peek();
+        if (failure != null) {
+          parent.fail(failure);
+        }
+        Collections.addAll(parent.childrenLingering, top.node.lingering);
       }
     }
     if (fatal != null) {
       throw fatal; // after every node of the walk is CLOSED: nothing is left CLOSING
     }
+    return null;
   }
 
   /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
@@ -530,7 +627,8 @@ public final class Lifecycle implements AutoCloseable {
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
    * failure that escaped here would leave the node CLOSING forever and every waiter parked.
    */
-  private @Nullable Throwable finishClose(@Nullable Throwable childFailure) {
+  private @Nullable Throwable finishClose(@Nullable Throwable childFailure,
+      List<CallbackSlot<?>> childrenLingering) {
     Object[] ownSlots;
     Object[] ownResources;
     Cleaner.Cleanable binding;
@@ -561,12 +659,29 @@ public final class Lifecycle implements AutoCloseable {
         ((AutoCloseable) ownResources[i]).close();
       } catch (Throwable e) {
         failure = combine(failure, e instanceof Exception && !(e instanceof RuntimeException)
-            ? new ResourceCloseException(path(), (Exception) e)
+            ? new ResourceCloseException(path(), describeResource(ownResources[i]), (Exception) e)
             : e);
       }
     }
+    List<CallbackSlot<?>> stillRunning = new ArrayList<>(0);
+    for (Object slot : ownSlots) {
+      if (((CallbackSlot<?>) slot).runsRemovedCallbacks()) {
+        stillRunning.add((CallbackSlot<?>) slot); // the closer's own call, or a cycle's
+      }
+    }
+    for (Object resource : ownResources) {
+      if (resource instanceof CallbackSlot && ((CallbackSlot<?>) resource).runsRemovedCallbacks()) {
+        stillRunning.add((CallbackSlot<?>) resource); // a slot given to own()
+      }
+    }
+    for (CallbackSlot<?> slot : childrenLingering) {
+      if (slot.runsRemovedCallbacks()) {
+        stillRunning.add(slot);
+      }
+    }
+    lingering = stillRunning.isEmpty() ? NO_SLOTS : stillRunning.toArray(NO_SLOTS);
     closeFailure = failure;
-    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure
+    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure and lingering
     if (binding != null) {
       binding.clean(); // the action sees CLOSED and does nothing
     }
@@ -599,19 +714,25 @@ public final class Lifecycle implements AutoCloseable {
    *     this thread holds ({@code mayBreakCycles} only)
    */
   private static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
+    if (node.closer != CLOSED) {
+      if (!mayBreakCycles) {
+        WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
+      } else {
+        LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
+        if (cycle != null) {
+          String path = node.path();
+          throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
+              Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
+              String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+        }
+      }
+    }
     if (node.closer == CLOSED) {
-      return;
-    }
-    if (!mayBreakCycles) {
-      WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
-      return;
-    }
-    LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
-    if (cycle != null) {
-      String path = node.path();
-      throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
-          Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
-          String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+      // CLOSED, but a call its closer did not wait for may still run: wait for it as the
+      // slot's own close would, under the same rules (a call of this thread is not waited for).
+      for (CallbackSlot<?> slot : node.lingering) {
+        slot.awaitRemovedCalls(mayBreakCycles);
+      }
     }
   }
 
@@ -633,16 +754,11 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
+  /** Under StripedLocks.of(this). */
   private Lifecycle[] childrenNewestFirst() {
     List<Lifecycle> newestFirst = new ArrayList<>();
-    ReentrantLock lock = StripedLocks.of(this);
-    lock.lock();
-    try {
-      for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
-        newestFirst.add(child);
-      }
-    } finally {
-      lock.unlock();
+    for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
+      newestFirst.add(child);
     }
     return newestFirst.toArray(new Lifecycle[0]);
   }
@@ -671,6 +787,18 @@ public final class Lifecycle implements AutoCloseable {
       }
       previousSibling = null;
       nextSibling = null;
+      if (from.childNames != null) {
+        from.childNames.remove(name);
+      }
+      if (lingering.length > 0) {
+        List<CallbackSlot<?>> kept = new ArrayList<>(Arrays.asList(lingering));
+        for (CallbackSlot<?> slot : from.detachedLingering) {
+          if (slot.runsRemovedCallbacks()) {
+            kept.add(slot);
+          }
+        }
+        from.detachedLingering = kept.toArray(NO_SLOTS);
+      }
     } finally {
       lock.unlock();
     }
@@ -686,6 +814,24 @@ public final class Lifecycle implements AutoCloseable {
         if (state instanceof Thread && state != excluded) {
           out.add((Thread) state);
         }
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return false; // the closing thread is waited for as a closer, not as a callback's runner
+      }
+
+      @Override
+      public boolean encloses(Quiescible other) {
+        Object waitedOn = other.identity();
+        Lifecycle node = waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner()
+            : waitedOn instanceof Lifecycle ? (Lifecycle) waitedOn : null;
+        for (; node != null; node = node.parent) {
+          if (node == Lifecycle.this) {
+            return true; // a callback of this subtree
+          }
+        }
+        return false;
       }
 
       @Override
@@ -730,6 +876,28 @@ public final class Lifecycle implements AutoCloseable {
     Object[] target = index < array.length ? array : Arrays.copyOf(array, Math.max(4, index * 2));
     target[index] = element;
     return target;
+  }
+
+  /**
+   * A resource as a reader knows it: its class's simple name, or, for a lambda or an anonymous
+   * class, "a lambda" or "an anonymous AutoCloseable" from the class that wrote it.
+   */
+  static String describeResource(Object resource) {
+    String className = resource.getClass().getName();
+    int lambda = className.indexOf("$$Lambda");
+    if (lambda >= 0) {
+      return "a lambda from " + simpleName(className.substring(0, lambda));
+    }
+    String simple = resource.getClass().getSimpleName();
+    if (simple.isEmpty()) {
+      String enclosing = className.replaceAll("\\$\\d+$", "");
+      return "an anonymous AutoCloseable from " + simpleName(enclosing);
+    }
+    return simple;
+  }
+
+  private static String simpleName(String binaryName) {
+    return binaryName.substring(binaryName.lastIndexOf('.') + 1);
   }
 
   private static String checkName(String name, @Nullable Lifecycle parent) {
@@ -780,7 +948,9 @@ public final class Lifecycle implements AutoCloseable {
       text.append(" slots:");
       for (Object slot : ownSlots) {
         CallbackSlot<?> s = (CallbackSlot<?>) slot;
-        text.append(' ').append(s.name()).append('(')
+        String prefix = path() + "/";
+        String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
+        text.append(' ').append(local).append('(')
             .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty").append(')');
       }
     }

@@ -12,8 +12,8 @@ public final class ResourceCloseException extends RuntimeException {
 
   private final String path;
 
-  ResourceCloseException(String path, Exception cause) {
-    super("closing a resource owned by lifecycle '" + path + "' failed: " + cause, cause);
+  ResourceCloseException(String path, String resource, Exception cause) {
+    super("closing " + resource + " owned by lifecycle '" + path + "' failed: " + cause, cause);
     this.path = path;
   }
 

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>Run only these: {@code ./mvnw -B -pl core test -Dtest=CallbackSlotLincheckTest}.
  */
 // Not the module's 60 s default: the model checker is CPU-bound (about 25 s for the three checks
-// on 2 idle cores, 157 s for one of them on 2 cores loaded by other builds), and it reports a
+// on 2 idle cores, 590 s for the three on 2 cores loaded by other builds), and it reports a
 // hang itself ("The execution has hung"), so this timeout is only a backstop and must not fail a
 // correct build on a busy machine.
 @Timeout(value = 10, unit = TimeUnit.MINUTES)

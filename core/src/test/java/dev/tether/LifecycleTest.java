@@ -66,6 +66,33 @@ class LifecycleTest {
     }
 
     @Test
+    void slot_ofANode_isNamedWithTheNodesPath() {
+      Lifecycle conn = Lifecycle.root("server").child("conn-42");
+      CallbackSlot<String> onMessage = conn.slot("onMessage");
+      CallbackSlot<String> onOpen = conn.slot(CallbackSlot.<String>builder("onOpen"));
+      assertEquals("server/conn-42/onMessage", onMessage.name());
+      assertEquals("server/conn-42/onOpen", onOpen.name());
+      conn.close();
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> onMessage.set(m -> { }));
+      assertContains(e.getMessage(), "slot 'server/conn-42/onMessage' is closed");
+    }
+
+    @Test
+    void child_nameOfAChildNotYetClosed_isRejectedNamingThePath() {
+      Lifecycle app = Lifecycle.root("app");
+      Lifecycle first = app.child("dup");
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> app.child("dup"));
+      assertContains(e.getMessage(), "lifecycle 'app' already has a child named 'dup'");
+      assertEquals(List.of(first), app.children());
+      first.close();
+      Lifecycle second = app.child("dup"); // a closed child's name may be used again
+      assertEquals("app/dup", second.path());
+      assertEquals(List.of(second), app.children());
+    }
+
+    @Test
     void closeFuture_isAlwaysTheSameInstance() {
       Lifecycle root = Lifecycle.root("root");
       CompletableFuture<Void> future = root.closeFuture();
@@ -164,7 +191,17 @@ class LifecycleTest {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> node.own(closed::incrementAndGet));
       assertEquals(1, closed.get());
-      assertContains(e.getMessage(), "root");
+      assertContains(e.getMessage(), "lifecycle 'root' is closed: cannot own a lambda from "
+          + "LifecycleTest$Registration; it has been closed");
+    }
+
+    @Test
+    void own_afterClose_namesANamedResourceByItsSimpleName() {
+      Lifecycle node = Lifecycle.root("server").child("conn-1");
+      node.close();
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> node.own(new java.io.StringReader("x")));
+      assertContains(e.getMessage(), "lifecycle 'server/conn-1' is closed: cannot own StringReader");
     }
 
     @Test
@@ -339,7 +376,8 @@ class LifecycleTest {
         throw new java.io.IOException("socket close failed");
       });
       ResourceCloseException e = assertThrows(ResourceCloseException.class, root::close);
-      assertContains(e.getMessage(), "root", "socket close failed");
+      assertContains(e.getMessage(), "closing a lambda from LifecycleTest$Failures owned by "
+          + "lifecycle 'root' failed", "socket close failed");
       assertEquals("root", e.path());
       assertEquals("socket close failed", e.getCause().getMessage());
     }
@@ -410,10 +448,9 @@ class LifecycleTest {
      * closing (that thread waits for a callback whose thread waits for the parent's close), and
      * hands the walk to a fresh thread. That thread used to skip the same wait and hand over
      * again, without end: about a thousand threads a second, and the callback's thread never
-     * returned. Now the fresh thread waits, and another member of the cycle finds it on its next
-     * re-check and skips: the callback's thread (its close returns with the parent CLOSING) or
-     * the child's closer (the child closes without waiting for the callback), whichever
-     * re-checks first.
+     * returned. Since rule B1, W (outside every callback) no longer gives up here: the cycle
+     * W-A-X-W is broken at X, inside a callback of the parent's subtree, whose close returns
+     * with the parent CLOSING; W keeps waiting. Every thread ends, and no close thread is left.
      */
     @Test
     void close_handedOffWalk_waitsInsteadOfHandingOffForever_andTheCallbackThreadSkips()
@@ -569,7 +606,7 @@ class LifecycleTest {
       assertThrows(TimeoutException.class, () -> closing.get(200, TimeUnit.MILLISECONDS));
       String dump = root.dump();
       assertContains(dump, "app [CLOSING]", "app/conn-3 [CLOSING]", "onMessage",
-          "slot 'onMessage'", "stuck-io", "CountDownLatch.await");
+          "slot 'app/conn-3/onMessage'", "stuck-io", "CountDownLatch.await");
       release.countDown();
       closing.get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
       io.joinOrFail();

@@ -9,7 +9,7 @@ import org.openjdk.jol.info.FieldLayout;
 /**
  * The padded objects really are padded in the layout HotSpot chose. Padding through a class
  * hierarchy is easy to get wrong: since JDK 15 HotSpot gives the gap after a 12-byte object header
- * to the first subclass field that fits, which put the lane's claim word and a record's
+ * to the first subclass field that fits, which put the lane's claim word and an in-flight record's
  * {@code nestedDepth} right after the header, with no padding before them.
  */
 class PaddedLayoutTest {
@@ -23,16 +23,16 @@ class PaddedLayoutTest {
   }
 
   @Test
-  void everyFieldOfAnInvokerRecordHas64BytesOfPaddingOnEachSide() {
-    ClassLayout layout = ClassLayout.parseClass(CallbackSlot.Invoker.class);
+  void everyFieldOfAnInlineRecordHas64BytesOfPaddingOnEachSide() {
+    ClassLayout layout = ClassLayout.parseClass(InFlight.Padded.class);
     int checked = 0;
     for (FieldLayout field : layout.fields()) {
-      if (field.hostClass().endsWith("InvokerFields")) {
+      if (field.hostClass().endsWith("RecordFields")) {
         assertPadded(layout, field, 64);
         checked++;
       }
     }
-    assertTrue(checked >= 6, "expected InvokerFields' six fields, found " + checked + ":\n"
+    assertTrue(checked >= 6, "expected RecordFields' six fields, found " + checked + ":\n"
         + layout.toPrintable());
   }
 

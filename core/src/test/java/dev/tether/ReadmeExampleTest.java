@@ -90,7 +90,7 @@ final class Channel implements AutoCloseable {
   void fireOpen() { onOpen.invoke(null); }
   void fireMessage(ByteBuffer data) { onMessage.invoke(data); }
 
-  /** When this returns, no listener of this channel runs or will run, on any thread. */
+  /** From outside every listener: on return, no listener of this channel runs or will run. */
   @Override public void close() { onMessage.close(); onOpen.close(); }
 }
 // @end region="channel"

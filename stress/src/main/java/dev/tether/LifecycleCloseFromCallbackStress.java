@@ -17,16 +17,16 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * thread's close terminates too and returns with the node {@link Lifecycle.State#CLOSED}. A close
  * inside a callback of the subtree does not wait for its own call; when the callback's close
  * loses to the other thread's close, the two waits (the other thread's slot close waiting for the
- * running callback, the callback's close waiting for the winner) form a wait-for cycle, and the
- * thread whose wait would close it returns without waiting.
+ * running callback, the callback's close waiting for the winner) form a wait-for cycle, broken at
+ * the callback's close (WaitForGraph rule B1), which returns without waiting.
  *
  * <p>Actor 1 invokes the slot; the callback spins briefly (so that actor 2's close often begins
  * during it), reads the node's state, closes the node, and reads the state again. Actor 2 closes
  * the node. The interleavings that matter: the callback's close wins (it closes its own slot
  * without waiting for its own call; actor 2 waits for it); actor 2's close wins while the callback
- * runs and the callback's close loses (the cycle: either the callback returns at once with the
- * node still CLOSING, or actor 2's slot close skips its wait and the callback's close then waits
- * for CLOSED); actor 2's close closes the slot before invoke reads it.
+ * runs and the callback's close loses (the cycle, broken at the callback in either arrival order:
+ * it returns at once with the node still CLOSING, and actor 2, outside every callback, waits for
+ * the call); actor 2's close closes the slot before invoke reads it.
  *
  * <p>Result: r1 = the callback: 0 = it never ran, 1 = its close returned with the node CLOSED,
  * 2 = its close returned with the node still CLOSING (it did not wait), 3 = its close threw
@@ -54,17 +54,15 @@ public class LifecycleCloseFromCallbackStress {
   @Outcome(id = "1, 2, 2, 0", expect = ACCEPTABLE,
       desc = "The callback's close found the node OPEN and won (it closed its own slot without "
           + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
-  @Outcome(id = "1, 2, 2, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2 was closing the node during the call; the callback's close waited, and "
-          + "actor 2's wait for the callback was the one skipped to break the wait-for cycle.")
   @Outcome(id = {"2, 2, 2, 1", "2, 2, 2, 0"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's close won while the callback ran; the callback's close lost and returned "
-          + "at once with the node CLOSING, since its wait would have closed the cycle; actor 2 "
-          + "then waited for the call and returned CLOSED.")
+      desc = "actor 2's close won while the callback ran; the callback's close lost, and the "
+          + "wait-for cycle was broken at the callback (rule B1, in either arrival order): it "
+          + "returned with the node CLOSING; actor 2 waited for the call and returned CLOSED.")
   @Outcome(expect = FORBIDDEN,
       desc = "A close hung, or threw CallbackDeadlockException (3) though no user lock is held, "
           + "or actor 2's close returned before the node was CLOSED, or the node became CLOSED "
-          + "while the callback ran before the callback itself closed it, or the node was not "
+          + "while the callback ran before the callback itself closed it (1, 2, 2, 1: actor 2, "
+          + "outside every callback, gave up its wait for the callback), or the node was not "
           + "CLOSED at the end: the guarantee is broken.")
   @State
   public static class Actual {

@@ -320,4 +320,52 @@ final class NaiveSlots {
       }
     }
   }
+
+  /**
+   * A two-tier slot whose remover forgets the overflow: the threads in {@code marked} (the
+   * inline records of {@code CallbackSlot}) publish an in-flight mark and reset waits for it, as
+   * {@code CallbackSlot} does; every other thread (the overflow path) calls with no mark at all,
+   * so reset neither sees nor waits for its call. Models an overflow structure the remover does
+   * not scan. Waits are bounded.
+   */
+  static final class UnscannedOverflowSlot<T> {
+    private final AtomicReference<Consumer<? super T>> ref;
+    private final Thread marked;
+    private final AtomicReference<Consumer<? super T>> mark = new AtomicReference<>();
+
+    UnscannedOverflowSlot(Consumer<? super T> callback, Thread marked) {
+      this.ref = new AtomicReference<>(callback);
+      this.marked = marked;
+    }
+
+    boolean invoke(T value) {
+      Consumer<? super T> callback = ref.get();
+      if (callback == null) {
+        return false;
+      }
+      if (Thread.currentThread() != marked) {
+        callback.accept(value); // the overflow path: no mark
+        return true;
+      }
+      mark.set(callback);
+      try {
+        if (ref.get() != callback) {
+          return false;
+        }
+        callback.accept(value);
+        return true;
+      } finally {
+        mark.set(null);
+      }
+    }
+
+    /** @throws Hang when a marked call does not end within the bound */
+    boolean reset() {
+      Consumer<? super T> removed = ref.getAndSet(null);
+      if (removed != null) {
+        awaitBounded(() -> mark.get() != removed);
+      }
+      return removed != null;
+    }
+  }
 }

@@ -20,6 +20,8 @@ import java.util.function.Consumer;
  *   <li>{@link ReadWriteLockHeld}, {@link StampedLockHeld}: yes; invokers share the read lock, but
  *       every invoke writes the lock word (a contended cache line).
  *   <li>{@link AtomicSwap}: no; reset does not wait for a running call.
+ *   <li>{@link SharedCounter}: yes; one in-flight counter per slot, an atomic add in and out of
+ *       every call, so every invoking thread writes the same cache line.
  * </ul>
  */
 final class Baselines {
@@ -253,6 +255,48 @@ final class Baselines {
       }
       c.accept(value);
       return true;
+    }
+  }
+
+  /**
+   * One shared in-flight counter: invoke adds one (the fence of the Dekker pair with reset),
+   * re-checks the callback, calls, subtracts one; reset swaps the callback out and waits (parking
+   * briefly) until the counter reads zero. No reentrancy handling and no cycle detection.
+   */
+  static final class SharedCounter<T> {
+    private final java.util.concurrent.atomic.AtomicInteger inFlight =
+        new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Consumer<? super T> callback;
+
+    void set(Consumer<? super T> callback) {
+      reset();
+      this.callback = callback;
+    }
+
+    boolean reset() {
+      Consumer<? super T> removed = callback;
+      callback = null;
+      while (inFlight.get() != 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(10_000);
+      }
+      return removed != null;
+    }
+
+    boolean invoke(T value) {
+      Consumer<? super T> c = callback;
+      if (c == null) {
+        return false;
+      }
+      inFlight.incrementAndGet();
+      try {
+        if (callback != c) {
+          return false;
+        }
+        c.accept(value);
+        return true;
+      } finally {
+        inFlight.decrementAndGet();
+      }
     }
   }
 }

@@ -76,7 +76,7 @@ public final class FootprintReport {
     System.out.printf("graph: with callback (incl. callback)   %4d B%n", withCallback);
     System.out.printf("graph: with callback, beyond callback   %4d B   (target <= 48)%n",
         withCallback - callbackSize);
-    System.out.printf("graph: + first invoke, beyond callback  %4d B   (adds the Invoker record)%n",
+    System.out.printf("graph: + first invoke, beyond callback  %4d B   (adds an inline record)%n",
         invoked - callbackSize);
     System.out.printf("graph: + 2nd thread, beyond callback    %4d B%n", invokedTwo - callbackSize);
 

@@ -1,5 +1,9 @@
 package dev.tether.bench;
 
+import dev.tether.CallbackSlot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,16 +36,44 @@ import org.openjdk.jmh.annotations.Warmup;
 public class InvokeBenchmark extends Designs {
 
   private final Baselines.FenceFloor<Counter> fenceFloor = new Baselines.FenceFloor<>();
+  /** Threads that own the overflow slot's inline records (InFlight.INLINE_RECORDS). */
+  static final int OCCUPIERS = 4;
+
+  /** A slot whose inline records belong to other live threads: this thread takes the overflow. */
+  private final CallbackSlot<Counter> overflowSlot = CallbackSlot.create("bench-overflow");
+  private final CountDownLatch occupiersRelease = new CountDownLatch(1);
+  private final List<Thread> occupiers = new ArrayList<>();
 
   @Setup
-  public void setUp() {
+  public void setUp() throws InterruptedException {
     installCallback();
     fenceFloor.set(Counter.CALLBACK);
+    overflowSlot.set(Counter.CALLBACK);
+    CountDownLatch invoked = new CountDownLatch(OCCUPIERS);
+    for (int i = 0; i < OCCUPIERS; i++) {
+      Thread occupier = new Thread(() -> {
+        overflowSlot.invoke(new Counter());
+        invoked.countDown();
+        try {
+          occupiersRelease.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "inline-record-occupier-" + i);
+      occupier.setDaemon(true);
+      occupier.start();
+      occupiers.add(occupier);
+    }
+    invoked.await();
   }
 
   @TearDown
-  public void tearDown() {
+  public void tearDown() throws InterruptedException {
     close();
+    occupiersRelease.countDown();
+    for (Thread occupier : occupiers) {
+      occupier.join();
+    }
   }
 
   @Benchmark
@@ -83,5 +115,14 @@ public class InvokeBenchmark extends Designs {
   @Benchmark
   public boolean callbackSlot(Counter value) {
     return callbackSlot.invoke(value);
+  }
+
+  /**
+   * invoke by a thread beyond the slot's inline records (the fifth and later invoking threads):
+   * its mark is a record made per call in the slot's overflow table. B/op is that record.
+   */
+  @Benchmark
+  public boolean callbackSlotOverflow(Counter value) {
+    return overflowSlot.invoke(value);
   }
 }

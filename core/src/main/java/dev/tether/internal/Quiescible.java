@@ -20,6 +20,23 @@ public interface Quiescible {
    */
   void collectBlockers(@Nullable Thread excluded, Collection<Thread> out, boolean requestWake);
 
+  /**
+   * Whether the threads this object's waiters wait for are running callbacks of it (a slot),
+   * rather than doing work the waiter waits to see finished (a lifecycle's closing thread). A
+   * member of a wait cycle that is waited for as a callback's runner is inside a callback, and
+   * the cycle is broken there (WaitForGraph rules B1 to B3).
+   */
+  boolean waitsForCallbacks();
+
+  /**
+   * Whether a callback of {@code other} is a callback of this object too: the same object, or,
+   * for a lifecycle, a slot of its subtree. A thread inside such a callback that waits on this
+   * object may stop waiting as a reentrant reset does (WaitForGraph rule B1).
+   */
+  default boolean encloses(Quiescible other) {
+    return other.identity() == identity();
+  }
+
   /** Names this object in diagnostics, for example {@code slot 'onMessage'}. */
   String describe();
 

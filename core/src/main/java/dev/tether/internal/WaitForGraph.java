@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * Implementation notes
  *
  * The wait-for graph. Nodes are threads; a thread parked in await(target) has an edge to every
- * other thread still running a removed callback of target, and no thread has any other edge.
+ * other thread that target.collectBlockers reports: for a slot, each thread still running a
+ * removed callback of it (the edge's head is inside a callback); for a lifecycle's close, its
+ * closing thread (the head is a closer). No thread has any other edge.
  * Edges are not stored: they are recomputed from the targets' in-flight marks whenever needed,
  * so they are never stale in the direction that matters (see below). waiting maps each parked
  * thread to its target and is guarded by lock, a single global lock taken only on this slow
@@ -42,13 +44,34 @@ import org.jspecify.annotations.Nullable;
  *
  * Registering and checking are one critical section. A thread about to wait takes lock, computes
  * its blockers, and searches from them for a path back to itself through the edges of the other
- * registered waiters. If there is one, waiting would close a cycle: it does not register and
- * returns at once (the caller's removal still holds; only the wait is skipped). Otherwise it
- * registers, releases lock and parks. Because the check and the registration are atomic, of two
- * threads closing a cycle at the same moment the second always sees the first, and exactly one
- * of them skips: the first is never left looking at a waiter that has already given up, because
- * a waiter that gives up (cycle found, or no blockers left) unregisters in the same critical
- * section in which it decided.
+ * registered waiters. If there is one, waiting would close a cycle, and exactly one member of
+ * the cycle gives up its wait, chosen under lock by these rules (memberToRelease):
+ *   B1. A member that is waited for as the runner of a callback (its predecessor waits on a slot
+ *       whose removed callback it runs: Quiescible.waitsForCallbacks) and that waits on
+ *       something enclosing that callback (the same slot, or a lifecycle whose subtree owns the
+ *       slot: Quiescible.encloses). Its giving up is the reentrant rule: a close from inside the
+ *       node's own callback does not wait for its own call.
+ *   B2. Else the arriving thread, if it is waited for as a callback's runner.
+ *   B3. Else the first member, in wait order from the arriving thread, waited for as a
+ *       callback's runner.
+ *   B4. Else (a cycle made only of closers: a resource's close() that closes an ancestor) the
+ *       arriving thread.
+ * A member that waits with mayBreakCycles false (awaitOutsideCallbacks) is never chosen by
+ * B1-B3. So a thread inside no callback (it cannot be waited for as a callback's runner) gives
+ * up a wait only in a cycle made only of closers; whenever a cycle has a member that another
+ * member waits for as a callback's runner, such a member gives up, whichever thread's arrival
+ * closed the cycle. (The graph knows a thread is inside a callback only through such an edge:
+ * a cycle of closer edges whose members happen to run callbacks is broken under B4.) If the member is
+ * the arriving thread, it does not register and returns at once. Otherwise the arriving thread
+ * releases the member: it removes the member's registration (so its edges leave the graph in the
+ * same critical section) and searches again, since its wait may close another cycle; once no
+ * cycle is left it records the members in `released` and unparks them, and each returns on its
+ * next wake-up, before it looks at its blockers or probes locks. If instead a later cycle
+ * chooses the arriving thread, the members chosen before are put back: its giving up alone
+ * breaks every cycle through its wait. Because the check and the registration are atomic, of two threads
+ * closing a cycle at the same moment the second always sees the first, and exactly one member
+ * gives up: a waiter that gives up (chosen, released, or no blockers left) leaves the graph in
+ * the same critical section in which that was decided.
  *
  * Why the edges read under lock are sound. A waiting thread is parked, so its own marks are
  * frozen; the marks of the threads it waits for can only disappear (no new call of a removed
@@ -83,7 +106,14 @@ public final class WaitForGraph {
 
   private final GraphMutex lock = new GraphMutex();
   /** Guarded by lock: every thread parked in await, and what it waits for. */
-  private final Map<Thread, Quiescible> waiting = new HashMap<>();
+  private final Map<Thread, Waiter> waiting = new HashMap<>();
+  /**
+   * Guarded by lock: waiters whose wait was given up by another member of their cycle (rules B1
+   * and B3); each returns on its next wake-up and removes itself.
+   */
+  private final Set<Thread> released = new HashSet<>();
+  /** Canaries only: the pre-0.1 rule, where the thread whose wait closes a cycle gives up. */
+  private volatile boolean breakAtArrival;
   /** Guarded by lock: pending asynchronous waits. */
   private final List<AsyncWait> asyncWaits = new ArrayList<>();
 
@@ -103,8 +133,23 @@ public final class WaitForGraph {
   }
 
   /**
+   * Canaries only: makes this graph break every cycle at the thread whose wait closes it, the
+   * rule before rules B1 to B3, under which a thread inside no callback could give up its wait
+   * while a callback it waited for still ran. A jcstress canary installs it to show that its
+   * harness catches exactly that.
+   *
+   * @return this graph
+   */
+  public WaitForGraph breakCyclesAtArrivalForTesting() {
+    breakAtArrival = true;
+    return this;
+  }
+
+  /**
    * Waits until {@code target} has no removed callback running on a thread other than the
-   * caller, or until waiting is found to close a cycle of waits (then returns at once).
+   * caller, or until the caller is the member of a cycle of waits whose wait is given up (rules
+   * B1 to B4 of the class notes): at once, if the caller's own wait closes the cycle, or on its
+   * next wake-up, if another member's arrival closed it and released the caller.
    *
    * @return {@code null} when the wait ended (or was skipped to break a cycle); a lock cycle when
    *     a blocker is blocked on a lock that the caller holds, directly or through other waiters
@@ -128,6 +173,7 @@ public final class WaitForGraph {
 
   private @Nullable LockCycle awaitOn(Quiescible target, boolean mayBreakCycles) {
     Thread self = Thread.currentThread();
+    Waiter me = new Waiter(target, mayBreakCycles);
     List<Thread> blockers = new ArrayList<>();
     boolean interrupted = false;
     long parkNanos = MIN_PARK_NANOS;
@@ -138,18 +184,20 @@ public final class WaitForGraph {
       for (;;) {
         lock.lock();
         try {
+          if (released.remove(self)) {
+            return null; // another member broke our cycle here (B1 or B3); it unregistered us
+          }
           blockers.clear();
           target.collectBlockers(self, blockers, true);
           if (blockers.isEmpty()) {
             waiting.remove(self);
             return null;
           }
-          if (mayBreakCycles && reaches(blockers, self)) {
+          if (mayBreakCycles && breakCyclesThrough(self, me, blockers)) {
             waiting.remove(self);
-            SKIPPED_CYCLES.incrementAndGet();
             return null;
           }
-          waiting.put(self, target);
+          waiting.put(self, me);
         } finally {
           lock.unlock();
         }
@@ -173,6 +221,7 @@ public final class WaitForGraph {
       lock.lock();
       try {
         waiting.remove(self);
+        released.remove(self);
       } finally {
         lock.unlock();
       }
@@ -180,6 +229,110 @@ public final class WaitForGraph {
         self.interrupt();
       }
     }
+  }
+
+  /**
+   * Under lock, before {@code self} registers a wait for {@code blockers}: breaks every cycle
+   * that this wait would close, one member per cycle (rules B1 to B4 of the class notes).
+   *
+   * @return whether {@code self} is the member that gives up; false when no cycle remains, and
+   *     every member chosen instead has been released
+   */
+  private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
+    Map<Thread, Waiter> chosen = new HashMap<>(); // tentatively released: edges out of the graph
+    for (;;) {
+      List<Thread> cycle = cycleThrough(self, blockers);
+      if (cycle == null) {
+        for (Thread member : chosen.keySet()) {
+          released.add(member);
+          LockSupport.unpark(member);
+        }
+        SKIPPED_CYCLES.addAndGet(chosen.size());
+        return false;
+      }
+      Thread member = memberToRelease(self, me, cycle);
+      if (member == self) {
+        // Self gives up: every cycle through its wait is broken by that alone, so the members
+        // chosen for earlier cycles keep waiting (one member per cycle gives up, not two).
+        waiting.putAll(chosen);
+        SKIPPED_CYCLES.incrementAndGet();
+        return true;
+      }
+      chosen.put(member, waiting.remove(member)); // its edges leave the graph: search again
+    }
+  }
+
+  /**
+   * Under lock: the shortest cycle that {@code self} would close by waiting for
+   * {@code blockers}, as the list of its members in wait order ({@code self} first, then a
+   * blocker of self, then a blocker of that one, ...), or null if there is none.
+   */
+  private @Nullable List<Thread> cycleThrough(Thread self, List<Thread> blockers) {
+    Map<Thread, Thread> waitedForBy = new HashMap<>(); // breadth-first tree: member -> its waiter
+    ArrayDeque<Thread> frontier = new ArrayDeque<>();
+    for (Thread blocker : blockers) {
+      if (waitedForBy.putIfAbsent(blocker, self) == null) {
+        frontier.add(blocker);
+      }
+    }
+    List<Thread> next = new ArrayList<>();
+    while (!frontier.isEmpty()) {
+      Thread thread = frontier.poll();
+      if (thread == self) {
+        ArrayDeque<Thread> members = new ArrayDeque<>();
+        for (Thread t = waitedForBy.get(self); t != self; t = waitedForBy.get(t)) {
+          members.addFirst(t);
+        }
+        members.addFirst(self);
+        return new ArrayList<>(members);
+      }
+      Waiter waiter = waiting.get(thread);
+      if (waiter != null) {
+        next.clear();
+        waiter.target.collectBlockers(thread, next, false);
+        for (Thread blocker : next) {
+          if (waitedForBy.putIfAbsent(blocker, thread) == null) {
+            frontier.add(blocker);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Under lock: the member of {@code cycle} (self first, each member waiting for the next, the
+   * last for self) whose wait is given up. See rules B1 to B4 in the class notes.
+   */
+  private Thread memberToRelease(Thread self, Waiter me, List<Thread> cycle) {
+    if (breakAtArrival) {
+      return self;
+    }
+    int size = cycle.size();
+    boolean selfInCallback = false;
+    @Nullable Thread firstInCallback = null;
+    for (int i = 0; i < size; i++) {
+      Thread member = cycle.get(i);
+      Waiter waiter = i == 0 ? me : waiting.get(member);
+      Waiter waitedForBy = i == 0 ? waiting.get(cycle.get(size - 1))
+          : i == 1 ? me : waiting.get(cycle.get(i - 1));
+      if (waiter == null || waitedForBy == null || !waiter.mayBreakCycles
+          || !waitedForBy.target.waitsForCallbacks()) {
+        continue; // not waited for as a callback's runner, or never gives up
+      }
+      if (waiter.target.encloses(waitedForBy.target)) {
+        return member; // B1: inside a callback of what it waits on, as in a reentrant close
+      }
+      if (i == 0) {
+        selfInCallback = true;
+      } else if (firstInCallback == null) {
+        firstInCallback = member;
+      }
+    }
+    if (selfInCallback || firstInCallback == null) {
+      return self; // B2, or B4: a cycle made only of closers
+    }
+    return firstInCallback; // B3
   }
 
   /**
@@ -206,8 +359,8 @@ public final class WaitForGraph {
     List<AsyncWait> toCheck = new ArrayList<>();
     lock.lock();
     try {
-      waiting.forEach((thread, waitedOn) -> {
-        if (waitedOn.identity() == identity) {
+      waiting.forEach((thread, waiter) -> {
+        if (waiter.target.identity() == identity) {
           LockSupport.unpark(thread);
         }
       });
@@ -238,10 +391,11 @@ public final class WaitForGraph {
     Quiescible target;
     lock.lock();
     try {
-      target = waiting.get(thread);
-      if (target == null) {
+      Waiter waiter = waiting.get(thread);
+      if (waiter == null) {
         return null;
       }
+      target = waiter.target;
       target.collectBlockers(thread, blockers, false);
     } finally {
       lock.unlock();
@@ -259,26 +413,6 @@ public final class WaitForGraph {
     return SKIPPED_CYCLES.get();
   }
 
-  /** Under lock: is {@code self} reachable from {@code start} over the edges of parked threads? */
-  private boolean reaches(List<Thread> start, Thread self) {
-    ArrayDeque<Thread> frontier = new ArrayDeque<>(start);
-    Set<Thread> seen = new HashSet<>();
-    List<Thread> next = new ArrayList<>();
-    while (!frontier.isEmpty()) {
-      Thread thread = frontier.pop();
-      if (thread == self) {
-        return true;
-      }
-      Quiescible waitedOn = waiting.get(thread);
-      if (waitedOn != null && seen.add(thread)) {
-        next.clear();
-        waitedOn.collectBlockers(thread, next, false);
-        frontier.addAll(next);
-      }
-    }
-    return false;
-  }
-
   /**
    * Looks for a lock cycle through {@code self}. Runs entirely under lock (a rare, slow path) so
    * that a cycle that several of its waiters can see is broken by exactly one of them: when
@@ -290,11 +424,14 @@ public final class WaitForGraph {
       @Nullable LockCycle suspected) {
     lock.lock();
     try {
+      if (released.contains(self)) {
+        return null; // our wait was given up to break a cycle: we return, we do not throw
+      }
       Map<Long, List<Long>> edges = new HashMap<>();
       List<Thread> next = new ArrayList<>();
-      waiting.forEach((thread, waitedOn) -> {
+      waiting.forEach((thread, waiter) -> {
         next.clear();
-        waitedOn.collectBlockers(thread, next, false);
+        waiter.target.collectBlockers(thread, next, false);
         List<Long> ids = new ArrayList<>(next.size());
         next.forEach(t -> ids.add(t.getId()));
         edges.put(thread.getId(), ids);
@@ -313,6 +450,18 @@ public final class WaitForGraph {
       return found == null || suspected != null ? null : found;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** A registered wait: what the thread waits on, and whether it may give the wait up. */
+  private static final class Waiter {
+    final Quiescible target;
+    /** False for a thread inside no callback that must never give up (awaitOutsideCallbacks). */
+    final boolean mayBreakCycles;
+
+    Waiter(Quiescible target, boolean mayBreakCycles) {
+      this.target = target;
+      this.mayBreakCycles = mayBreakCycles;
     }
   }
 

@@ -38,6 +38,12 @@ import java.util.function.Consumer;
  * naming the thread and where it is stuck). Called on any server's or client's I/O thread (from
  * a listener a loop runs), it does not wait for the thread to stop. The other methods do not block.
  *
+ * <p>Backlog: the listening socket queues up to {@code backlog} connections that the kernel has
+ * completed but the server has not accepted yet ({@value #DEFAULT_BACKLOG} unless given; Linux
+ * caps it at {@code net.core.somaxconn}). A connect that finds the queue full is not refused: its
+ * handshake is dropped and the client retries after 1, 3, 7, 15, 31 s, so a burst of connects
+ * larger than the backlog shows up as connects that stall for seconds.
+ *
  * <p>Exceptions: what {@code onAccept} throws is logged and the connection stays open. A failed
  * accept (the process is out of file descriptors, say) is logged and accepting pauses, for
  * {@value #MIN_ACCEPT_PAUSE_MILLIS} ms, doubling while accepts keep failing up to
@@ -57,6 +63,12 @@ import java.util.function.Consumer;
  * to be configured is that connection's failure, and the server accepts the next at once.
  */
 public final class Server implements AutoCloseable {
+  /**
+   * The listen backlog unless one is given: large, as servers use, because the JDK's default
+   * (50) overflows when hundreds of clients connect at once, and each overflow stalls a connect
+   * for a second or more.
+   */
+  public static final int DEFAULT_BACKLOG = 4096;
   static final long MIN_ACCEPT_PAUSE_MILLIS = 10;
   static final long MAX_ACCEPT_PAUSE_MILLIS = 1_000;
   private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -77,9 +89,12 @@ public final class Server implements AutoCloseable {
   private final AtomicLong connectionIds = new AtomicLong();
   private final Acceptor acceptor;
 
-  private Server(Lifecycle parent, InetSocketAddress bindAddress, Executor callbackExecutor,
-      Consumer<? super Connection> onAccept, Acceptor acceptor) {
+  private Server(Lifecycle parent, InetSocketAddress bindAddress, int backlog,
+      Executor callbackExecutor, Consumer<? super Connection> onAccept, Acceptor acceptor) {
     Objects.requireNonNull(parent, "parent");
+    if (backlog <= 0) { // the JDK would silently take 0 or less as its default of 50
+      throw new IllegalArgumentException("backlog must be positive, not " + backlog);
+    }
     this.acceptor = acceptor;
     Objects.requireNonNull(bindAddress, "address");
     Objects.requireNonNull(onAccept, "onAccept");
@@ -89,7 +104,7 @@ public final class Server implements AutoCloseable {
     try {
       opened = ServerSocketChannel.open();
       opened.configureBlocking(false);
-      opened.bind(bindAddress);
+      opened.bind(bindAddress, backlog);
       address = (InetSocketAddress) opened.getLocalAddress();
       created = parent.child("server-" + address.getPort());
     } catch (IOException | RuntimeException e) {
@@ -106,7 +121,7 @@ public final class Server implements AutoCloseable {
       // @start region="server-node"
       loop = node.own(new IoLoop("tether-io-" + node.path()));
       node.own(channel); // closed before the loop: resources close in reverse order
-      accepted = node.slot(CallbackSlot.<Connection>builder(node.path() + "/onAccept")
+      accepted = node.slot(CallbackSlot.<Connection>builder("onAccept")
           .delivery(Delivery.inline()));
       accepted.set(onAccept);
       // @end region="server-node"
@@ -128,7 +143,8 @@ public final class Server implements AutoCloseable {
    */
   public static Server listen(Lifecycle parent, InetSocketAddress address,
       Consumer<? super Connection> onAccept) {
-    return new Server(parent, address, null, onAccept, ServerSocketChannel::accept);
+    return new Server(parent, address, DEFAULT_BACKLOG, null, onAccept,
+        ServerSocketChannel::accept);
   }
 
   /**
@@ -137,8 +153,30 @@ public final class Server implements AutoCloseable {
    */
   public static Server listen(Lifecycle parent, InetSocketAddress address,
       Executor callbackExecutor, Consumer<? super Connection> onAccept) {
-    return new Server(parent, address, Objects.requireNonNull(callbackExecutor,
+    return listen(parent, address, DEFAULT_BACKLOG, callbackExecutor, onAccept);
+  }
+
+  /**
+   * As {@link #listen(Lifecycle, InetSocketAddress, Executor, Consumer)}, with a listen backlog
+   * of {@code backlog} pending connections instead of {@value #DEFAULT_BACKLOG}.
+   *
+   * @throws IllegalArgumentException if {@code backlog} is not positive
+   */
+  public static Server listen(Lifecycle parent, InetSocketAddress address, int backlog,
+      Executor callbackExecutor, Consumer<? super Connection> onAccept) {
+    return new Server(parent, address, backlog, Objects.requireNonNull(callbackExecutor,
         "callbackExecutor"), onAccept, ServerSocketChannel::accept);
+  }
+
+  /**
+   * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, with a listen backlog of
+   * {@code backlog} pending connections instead of {@value #DEFAULT_BACKLOG}.
+   *
+   * @throws IllegalArgumentException if {@code backlog} is not positive
+   */
+  public static Server listen(Lifecycle parent, InetSocketAddress address, int backlog,
+      Consumer<? super Connection> onAccept) {
+    return new Server(parent, address, backlog, null, onAccept, ServerSocketChannel::accept);
   }
 
   /**
@@ -147,7 +185,7 @@ public final class Server implements AutoCloseable {
    */
   static Server listen(Lifecycle parent, InetSocketAddress address,
       Consumer<? super Connection> onAccept, Acceptor acceptor) {
-    return new Server(parent, address, null, onAccept, acceptor);
+    return new Server(parent, address, DEFAULT_BACKLOG, null, onAccept, acceptor);
   }
 
   /** The bound address, with the actual port. */

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 
 /**
  * The server side of the demo: pairs accepted connections by the HELLO they send, forwards what
@@ -17,9 +18,15 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Relay {
   /** The two server-side connections of one client pair. */
   static final class Pair {
+    /** The client pair's id, from its HELLO. */
+    final int id;
     private final ReentrantLock lock = new ReentrantLock(); // never held while calling out
     private final Tracked[] sides = new Tracked[2];
     private boolean torn;
+
+    Pair(int id) {
+      this.id = id;
+    }
 
     /** The other side, or null if it has not said HELLO yet. */
     Tracked partnerOf(Tracked side) {
@@ -35,11 +42,14 @@ final class Relay {
   private final Tally tally;
   private final boolean chaos;
   private final double chaosPerMessage;
+  /** Told a pair's id before the relay's chaos closes it, so its losses are accounted for. */
+  private final IntConsumer beforeChaosClose;
   private final ConcurrentHashMap<Integer, Pair> pairs = new ConcurrentHashMap<>();
 
-  Relay(Tally tally, boolean chaos, int messagesPerClient) {
+  Relay(Tally tally, boolean chaos, int messagesPerClient, IntConsumer beforeChaosClose) {
     this.tally = tally;
     this.chaos = chaos;
+    this.beforeChaosClose = beforeChaosClose;
     this.chaosPerMessage = 0.1 / messagesPerClient; // about one pair in ten
   }
 
@@ -59,6 +69,7 @@ final class Relay {
       }
       if (chaos && random.nextDouble() < chaosPerMessage) {
         tally.chaosCloses.increment();
+        beforeChaosClose.accept(pair[0].id);
         tearDown(pair[0], true); // from inside this connection's own listener
       }
     }));
@@ -79,8 +90,16 @@ final class Relay {
     }
   }
 
+  /**
+   * Drops what the relay knows of {@code clientPair}, once both its clients have ended, so that a
+   * long run does not keep every pair it ever relayed. Its connections keep their own reference.
+   */
+  void forget(int clientPair) {
+    pairs.remove(clientPair);
+  }
+
   private Pair join(Tracked side, int clientPair, int sideIndex) {
-    Pair pair = pairs.computeIfAbsent(clientPair, id -> new Pair());
+    Pair pair = pairs.computeIfAbsent(clientPair, Pair::new);
     boolean torn;
     Tracked first;
     Tracked second;

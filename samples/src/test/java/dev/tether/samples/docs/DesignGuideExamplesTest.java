@@ -253,7 +253,7 @@ class DesignGuideExamplesTest {
       }
       // @end region="user-lock-held"
     });
-    assertEquals("onMessage", thrown.slotName());
+    assertEquals(conn.path() + "/onMessage", thrown.slotName()); // named with its node's path
     assertEquals("io", thrown.callbackThreadName());
     assertEquals(Thread.currentThread().getName(), thrown.waitingThreadName());
     assertEquals(Lifecycle.State.CLOSED, conn.state(), "the node closes all the same");
@@ -325,7 +325,7 @@ class DesignGuideExamplesTest {
     assertTrue(dump.contains("app/server-4711 [CLOSING] slots: onAccept(empty)\n"), dump);
     assertTrue(dump.contains("app/server-4711/conn-1 [CLOSING] lane serial-"), dump);
     assertTrue(dump.contains("closing on thread 'tether-close-app', which waits for slot"
-        + " 'onMessage'\n    running on thread 'tether-io-app/server-4711'\n      at "), dump);
+        + " 'app/server-4711/conn-1/onMessage'\n    running on thread 'tether-io-app/server-4711'\n      at "), dump);
     assertTrue(dump.contains(DesignGuideExamplesTest.class.getName() + ".lambda$"),
         "the stuck listener's own frame is not among the top frames:\n" + dump);
     app.closeFuture().get(BOUND.toSeconds(), SECONDS); // the monitor is free: the close ends

@@ -166,7 +166,7 @@ class MigrationExamplesTest {
     List<String> log = new ArrayList<>();
     shutdown(app, Duration.ofMillis(200), log::add);
     assertEquals(1, log.size(), "the shutdown must time out while the callback is stuck");
-    for (String expected : List.of("app/conn-42 [CLOSING]", "slot 'onMessage'", "io-1")) {
+    for (String expected : List.of("app/conn-42 [CLOSING]", "slot 'app/conn-42/onMessage'", "io-1")) {
       assertTrue(log.get(0).contains(expected), "dump lacks " + expected + ":\n" + log.get(0));
     }
     release.countDown();

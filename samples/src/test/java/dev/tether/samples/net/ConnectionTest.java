@@ -102,6 +102,42 @@ class ConnectionTest {
   }
 
   @Test
+  void close_fromOutsideWhileAListenerThatClosedItsOwnConnectionRuns_waitsForThatListener()
+      throws Exception {
+    CountDownLatch closedFromInside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean listenerRunning = new AtomicBoolean();
+    Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> {
+      accepted.add(conn);
+      conn.onMessage(message -> {
+        listenerRunning.set(true);
+        conn.close(); // from inside its own listener: Tether does not wait for this very call
+        closedFromInside.countDown();
+        try {
+          release.await(BOUND.toSeconds(), SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          listenerRunning.set(false);
+        }
+      });
+    });
+    Client.open(app, "client").connect(server.address(), c -> { }).send(text("close yourself"));
+    Connection serverSide = take();
+    awaitLatch(closedFromInside, "the listener's own close");
+    // The node is CLOSED now, but its listener runs on: a close from outside must wait for it.
+    CompletableFuture<Boolean> outside = CompletableFuture.supplyAsync(() -> {
+      serverSide.close();
+      return listenerRunning.get();
+    });
+    assertThrows(java.util.concurrent.TimeoutException.class,
+        () -> outside.get(300, TimeUnit.MILLISECONDS),
+        "close() returned while a listener of its connection was still running");
+    release.countDown();
+    assertFalse(outside.get(BOUND.toSeconds(), SECONDS), "a listener ran on after close()");
+  }
+
+  @Test
   void largeMessage_spanningManyReads_arrivesIntact() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, conn -> conn.onMessage(conn::send));
     Connection conn = Client.open(app, "client").connect(server.address(), c -> { });

@@ -10,7 +10,9 @@ import dev.tether.samples.net.Connection;
 import dev.tether.samples.net.Server;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +93,93 @@ class RelayDemoTest {
     tally.sent.add(10);
     tally.delivered.add(9);
     assertTrue(tally.violations(false, 10).get(0).contains("delivered 9"));
-    assertEquals(List.of(), tally.violations(true, 10), "under chaos, losses are expected");
+  }
+
+  @Test
+  void violations_underChaosMessageLostToAClose_none() {
+    Tally tally = new Tally();
+    tally.sent.add(10);
+    tally.delivered.add(9);
+    tally.lostToClose.add(1);
+    assertEquals(List.of(), tally.violations(true, 10), "a loss a chaos close explains");
+  }
+
+  @Test
+  void violations_underChaosMessageNeitherDeliveredNorLostToAClose_broken() {
+    Tally tally = new Tally();
+    tally.sent.add(10);
+    tally.delivered.add(9);
+    List<String> violations = tally.violations(true, 10);
+    assertEquals(1, violations.size(), violations.toString());
+    assertTrue(violations.get(0).contains("sent 10 != delivered 9"), violations.toString());
+  }
+
+  @Test
+  void run_clientsConnectToAPortNobodyListensOn_reportedAsConnectFailuresNotDeadlocks()
+      throws Exception {
+    InetSocketAddress dead;
+    try (ServerSocket closedAtOnce = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), closedAtOnce.getLocalPort());
+    }
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    RelayDemo.Result result = RelayDemo.run(
+        RelayDemo.Options.parse("--pairs", "3", "--messages", "10", "--timeout", "20"),
+        new PrintStream(text, true, StandardCharsets.UTF_8), relay -> dead);
+    String report = text.toString(StandardCharsets.UTF_8);
+    // At least one client per pair is refused; its partner may be refused too, or be closed by
+    // the demo first (it would wait for a partner that never comes) and then not be counted.
+    long refused = result.tally().connectFailures.sum();
+    assertTrue(refused >= 3 && refused <= 6, report);
+    assertEquals(0, result.tally().deadlocks.sum(), report);
+    assertEquals(0, result.tally().stalledClients.sum(), report);
+    assertEquals(List.of(), result.violations(), "a refused connect breaks no invariant");
+    assertEquals(3, result.exitCode(), report);
+    assertTrue(report.contains(String.format("connects failed %11d", refused)), report);
+    assertTrue(report.contains("deadlocks or hung waits   0"), report);
+    assertTrue(report.contains("INCOMPLETE: "), report);
+  }
+
+  @Test
+  void run_smallSoak_passesWithNoLeaks() throws Exception {
+    RelayDemo.Result result =
+        run("--cycles", "150", "--pairs", "8", "--messages", "5", "--chaos", "--seed", "3");
+    Tally tally = result.tally();
+    assertEquals(150, result.pairsEnded());
+    assertEquals(4L * 150, tally.opened.sum(), "2 clients and 2 relay sides per cycle");
+    assertEquals(0, tally.leakedNodes.sum());
+    assertEquals(0, tally.leakedThreads.sum());
+    assertEquals(tally.sent.sum(), tally.delivered.sum() + tally.lostToClose.sum());
+    assertTrue(result.start() != null && result.end() != null, "a soak reports its resources");
+    assertEquals(result.start().threads().size(), result.end().threads().size());
+  }
+
+  @Test
+  void parse_backlogAndCycles_taken() {
+    RelayDemo.Options options =
+        RelayDemo.Options.parse("--backlog", "128", "--cycles", "3000000000", "--pairs", "4");
+    assertEquals(128, options.backlog());
+    assertEquals(3_000_000_000L, options.cycles());
+    assertTrue(options.soak());
+    assertEquals(3_000_000_000L, options.totalPairs());
+  }
+
+  @Test
+  void parse_noBacklogOrCycles_largeBacklogAndNoSoak() {
+    RelayDemo.Options options = RelayDemo.Options.parse();
+    assertEquals(Server.DEFAULT_BACKLOG, options.backlog());
+    assertEquals(4096, options.backlog(), "large, as servers use: not the JDK's 50");
+    assertEquals(0, options.cycles());
+    assertEquals(16, options.totalPairs());
+  }
+
+  @Test
+  void parse_badBacklogOrCycles_rejectedNamingTheOption() {
+    for (String[] bad : new String[][] {{"--backlog", "0"}, {"--backlog", "x"}, {"--backlog"},
+        {"--cycles", "-1"}, {"--cycles", "many"}, {"--cycles"}, {"--connect-timeout", "0"}}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> RelayDemo.Options.parse(bad));
+      assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
+    }
   }
 
   @Test

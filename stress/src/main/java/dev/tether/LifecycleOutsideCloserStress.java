@@ -1,0 +1,133 @@
+package dev.tether;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import dev.tether.internal.WaitForGraph;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressMeta;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.III_Result;
+
+/**
+ * Property: a {@link Lifecycle#close()} called from a thread outside every callback returns only
+ * when no listener of the node runs, also while that listener closes the same node. The two
+ * closes can form a wait-for cycle: the outsider, as the node's closer, waits for the listener's
+ * call in the slot's close; the listener's losing close waits for the outsider as closer. The
+ * cycle must be broken at the listener (WaitForGraph rule B1), in both arrival orders: when the
+ * listener's close is parked first and the outsider's arrival closes the cycle, and when the
+ * outsider waits first.
+ *
+ * <p>Actor 1 invokes the node's slot; the listener marks itself running, spins briefly, closes
+ * the node, records the node's state, and clears its mark. Actor 2 closes the node from outside
+ * every callback and then reads the mark. The node has a child whose resource spins in its close,
+ * so that the outsider's walk often reaches the slot only after the listener's close has begun
+ * waiting: the order in which the outsider's arrival closes the cycle.
+ *
+ * <p>Result: r1 = the listener: 0 = it never ran (the slot was closed first), 1 = its close
+ * returned with the node CLOSED (it won the claim: a close from inside the node's own callback
+ * does not wait for its own call), 2 = its close returned with the node still CLOSING (it was the
+ * member of the cycle that did not wait); r2 = 1 if the listener was still running when the
+ * outsider's close returned; r3 = the state (ordinal) when the outsider's close returned.
+ *
+ * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
+ * LifecycleOutsideCloserStress}. {@code Actual} runs on the real wait-for graph; the canary
+ * {@code BrokenBreakAtArrival} runs the same code on a graph that breaks every cycle at the
+ * thread whose wait closes it (the rule before B1), under which the outsider returns while the
+ * listener still runs.
+ */
+public class LifecycleOutsideCloserStress {
+  private LifecycleOutsideCloserStress() {}
+
+  /** Spin-wait hints in the child's resource close: delays the outsider's arrival at the slot. */
+  static final int GATE_SPIN = 400;
+
+  @Outcome(id = "0, 0, 2", expect = ACCEPTABLE,
+      desc = "The outsider closed the slot before the invoke read it: the listener never ran.")
+  @Outcome(id = "1, 0, 2", expect = ACCEPTABLE,
+      desc = "The listener's close won the claim and did not wait for its own call; the outsider "
+          + "waited for the close and then for the listener's call to end.")
+  @Outcome(id = "2, 0, 2", expect = ACCEPTABLE_INTERESTING,
+      desc = "The outsider won the claim while the listener ran; the two waits formed a cycle, "
+          + "broken at the listener, whose close returned with the node CLOSING; the outsider "
+          + "waited for the listener's call.")
+  @Outcome(expect = FORBIDDEN,
+      desc = "The outsider's close returned while the listener still ran (r2 = 1), or before "
+          + "the node was CLOSED: the headline promise is broken.")
+  public static class Outcomes {}
+
+  /** The node, its listener and its closer's view; shared by the variants. */
+  abstract static class Subject {
+    final Lifecycle conn = Lifecycle.root("conn");
+    final CallbackSlot<Integer> onMessage;
+    volatile boolean listenerRunning;
+    int listenerResult; // invoking actor only
+
+    Subject() {
+      conn.child("gate").own(() -> NaiveSlots.spin(GATE_SPIN));
+      onMessage = conn.slot("onMessage");
+      onMessage.set(value -> {
+        listenerRunning = true;
+        try {
+          NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+          conn.close();
+          listenerResult = conn.state() == Lifecycle.State.CLOSED ? 1 : 2;
+        } finally {
+          listenerRunning = false;
+        }
+      });
+    }
+
+    void deliver(III_Result r) {
+      onMessage.invoke(1);
+      r.r1 = listenerResult;
+    }
+
+    void closeFromOutside(III_Result r) {
+      conn.close();
+      r.r2 = listenerRunning ? 1 : 0;
+      r.r3 = conn.state().ordinal();
+    }
+  }
+
+  // Actors are declared in each test class: jcstress 0.16 reads only a class's own methods.
+
+  @JCStressTest
+  @JCStressMeta(Outcomes.class)
+  @State
+  public static class Actual extends Subject {
+    @Actor
+    public void io(III_Result r) {
+      deliver(r);
+    }
+
+    @Actor
+    public void outsider(III_Result r) {
+      closeFromOutside(r);
+    }
+  }
+
+  @JCStressTest
+  @JCStressMeta(Outcomes.class)
+  @State
+  public static class BrokenBreakAtArrival extends Subject {
+    static {
+      // Each jcstress invocation runs one test in JVMs of its own: this graph serves only the
+      // canary.
+      WaitForGraph.replaceForTesting().breakCyclesAtArrivalForTesting();
+    }
+
+    @Actor
+    public void io(III_Result r) {
+      deliver(r);
+    }
+
+    @Actor
+    public void outsider(III_Result r) {
+      closeFromOutside(r);
+    }
+  }
+}
