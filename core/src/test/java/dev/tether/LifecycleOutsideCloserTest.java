@@ -68,6 +68,26 @@ class LifecycleOutsideCloserTest {
       };
     }
 
+    /**
+     * The listener: marks itself running, waits for the outsider ({@code outsiderClaimed}),
+     * closes its own node, records the state, and runs on until the test says so.
+     */
+    java.util.function.Consumer<String> listenerClosingItsNodeAfter(String what) {
+      return message -> {
+        listenerRunning = true;
+        try {
+          listenerStarted.countDown();
+          TestThread.await(outsiderClaimed, what);
+          conn.close();
+          stateWhenListenerCloseReturned = conn.state();
+          listenerCloseReturned.countDown();
+          TestThread.await(mayFinish, "the test's go");
+        } finally {
+          listenerRunning = false;
+        }
+      };
+    }
+
     void outsiderCloses() {
       conn.close();
       listenerRunningWhenOutsiderReturned = listenerRunning;
@@ -95,19 +115,7 @@ class LifecycleOutsideCloserTest {
     gate.own(() -> await().atMost(BOUND).until(
         () -> String.valueOf(WaitForGraph.describeWait(listener[0])).contains("lifecycle")));
     CallbackSlot<String> onMessage = round.conn.slot("onMessage");
-    onMessage.set(message -> {
-      round.listenerRunning = true;
-      try {
-        round.listenerStarted.countDown();
-        TestThread.await(round.outsiderClaimed, "the outsider's claim");
-        round.conn.close();
-        round.stateWhenListenerCloseReturned = round.conn.state();
-        round.listenerCloseReturned.countDown();
-        TestThread.await(round.mayFinish, "the test's go");
-      } finally {
-        round.listenerRunning = false;
-      }
-    });
+    onMessage.set(round.listenerClosingItsNodeAfter("the outsider's claim"));
     listener[0] = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
     TestThread.await(round.listenerStarted, "the listener");
     Thread outsider = threads.start("app", round.guarded(round::outsiderCloses));
@@ -126,19 +134,7 @@ class LifecycleOutsideCloserTest {
     Round round = new Round();
     CallbackSlot<String> onMessage = round.conn.slot("onMessage");
     Thread[] outsider = new Thread[1];
-    onMessage.set(message -> {
-      round.listenerRunning = true;
-      try {
-        round.listenerStarted.countDown();
-        TestThread.await(round.outsiderClaimed, "the outsider's wait");
-        round.conn.close();
-        round.stateWhenListenerCloseReturned = round.conn.state();
-        round.listenerCloseReturned.countDown();
-        TestThread.await(round.mayFinish, "the test's go");
-      } finally {
-        round.listenerRunning = false;
-      }
-    });
+    onMessage.set(round.listenerClosingItsNodeAfter("the outsider's wait"));
     Thread listener = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
     TestThread.await(round.listenerStarted, "the listener");
     outsider[0] = threads.start("app", round.guarded(round::outsiderCloses));
