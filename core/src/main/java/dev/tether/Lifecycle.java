@@ -576,6 +576,9 @@ public final class Lifecycle implements AutoCloseable {
           // without skipping, so that another member of the cycle skips instead (a fresh
           // thread that skipped too would hand over again, forever).
           handOff(stack, child);
+          if (fatal != null) {
+            throw fatal; // as before the hand-off returned a lock cycle: an Error comes first
+          }
           return lockCycle;
         }
         Throwable childFailure = child.failure();
