@@ -826,9 +826,10 @@ public final class Lifecycle implements AutoCloseable {
 
       @Override
       public boolean encloses(Quiescible other) {
+        // The graph asks only about targets that wait for callbacks: slots.
         Object waitedOn = other.identity();
         Lifecycle node = waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner()
-            : waitedOn instanceof Lifecycle ? (Lifecycle) waitedOn : null;
+            : null;
         for (; node != null; node = node.parent) {
           if (node == Lifecycle.this) {
             return true; // a callback of this subtree
