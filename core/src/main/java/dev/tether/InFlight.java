@@ -43,9 +43,11 @@ import org.jspecify.annotations.Nullable;
  * by CAS of `next`). A cell holds a guest exactly while the guest carries a mark (INV-CELL):
  * the guest is inserted by its outermost mark and removed by the clear of that mark, and nested
  * marks are only ever pushed inside an outermost one. Hence "this thread is inside this slot's
- * callback" is "its guest is in its bucket at some level": a lookup scans one bucket per level,
- * O(1) expected. Levels are never removed, so the table's size tracks the most calls ever
- * concurrent on the overflow path, not the number of threads.
+ * callback" is "its guest is in its bucket at some level": a lookup scans one bucket per level.
+ * Levels are never removed, so the table's size tracks the most calls ever concurrent on the
+ * overflow path, not the number of threads, and a lookup costs O(levels) = O(log of that peak):
+ * one level up to about a hundred concurrent overflow calls, each doubling of the peak beyond
+ * that one more bucket of 8 cells to read.
  *
  * [Dekker] The pairing every mark relies on, between an invoker's mark and a remover's swap of
  * `current` followed by a scan. Invoker: make the mark visible with a volatile write (a Padded
