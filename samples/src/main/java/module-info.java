@@ -8,6 +8,8 @@ module dev.tether.samples {
   requires transitive dev.tether;
   // TetherWebSocket's API takes an HttpClient: its users need java.net.http too.
   requires transitive java.net.http;
+  // The relay demo's --jfr records Tether's JFR events.
+  requires jdk.jfr;
 
   exports dev.tether.samples.net;
   exports dev.tether.samples.websocket;

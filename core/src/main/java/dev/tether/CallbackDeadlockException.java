@@ -1,5 +1,8 @@
 package dev.tether;
 
+import dev.tether.internal.LockCycle;
+import dev.tether.internal.ThreadNames;
+import dev.tether.internal.events.CallbackDeadlockEvent;
 import java.util.List;
 
 /**
@@ -13,9 +16,12 @@ import java.util.List;
  * both threads and the lock; {@link #callbackThreadStack()} is the callback thread's stack at
  * detection, also attached as this exception's cause so that loggers print it.
  *
- * <p>Detection relies on {@link java.lang.management.ThreadMXBean} lock-owner information and
- * therefore sees platform threads only; a virtual thread blocked on a lock is not reported, and its
- * wait is not turned into this exception.
+ * <p>Detection relies on {@link java.lang.management.ThreadMXBean} lock-owner information, and for
+ * a virtual thread parked on a {@code java.util.concurrent} lock, on its park blocker matched to the
+ * synchronizers a platform thread holds. The cases no JDK exposes (a lock held by a virtual thread,
+ * a virtual thread blocked on a monitor) stay waits, which the stall report names; the guarantees
+ * document lists them. Each detection is also recorded as the JFR event
+ * {@code dev.tether.CallbackDeadlock}.
  *
  * @since 0.1.0
  */
@@ -28,23 +34,36 @@ public final class CallbackDeadlockException extends IllegalStateException {
   private final String lockName;
   private final List<StackTraceElement> callbackThreadStack;
 
-  CallbackDeadlockException(String slotName, String waitedFor, String waitingThreadName,
-      String callbackThreadName, String lockName, String chain,
-      StackTraceElement[] callbackThreadStack) {
-    super("waiting for " + waitedFor + " on thread '" + waitingThreadName
-        + "' would deadlock: it waits for thread '" + callbackThreadName
-        + "', which is blocked on " + lockName + " that thread '" + waitingThreadName
-        + "' holds, directly or through others (" + chain + "). The slot is reset (or the"
-        + " lifecycle closing) all the same; the blocked call may still finish.");
+  /**
+   * @param slotName the slot's name or the lifecycle's path (the JFR event's {@code target})
+   * @param waitedFor what the waiter waited for, in words
+   * @param waiting the waiting thread, which holds the lock
+   * @param cycle the lock cycle found
+   */
+  CallbackDeadlockException(String slotName, String waitedFor, Thread waiting, LockCycle cycle) {
+    super("waiting for " + waitedFor + " on " + ThreadNames.describe(waiting)
+        + " would deadlock: it waits for " + cycle.callbackThreadDescription()
+        + ", which is blocked on " + cycle.lockName() + " that " + ThreadNames.describe(waiting)
+        + " holds, directly or through others (" + String.join("; ", cycle.chain())
+        + "). The slot is reset (or the lifecycle closing) all the same; the blocked call may"
+        + " still finish.");
     this.slotName = slotName;
-    this.waitingThreadName = waitingThreadName;
-    this.callbackThreadName = callbackThreadName;
-    this.lockName = lockName;
-    this.callbackThreadStack = List.of(callbackThreadStack);
-    Throwable stack = new Throwable("stack of callback thread '" + callbackThreadName + "'", null,
+    this.waitingThreadName = waiting.getName();
+    this.callbackThreadName = cycle.callbackThreadName();
+    this.lockName = cycle.lockName();
+    this.callbackThreadStack = List.of(cycle.callbackThreadStack());
+    Throwable stack = new Throwable("stack of " + cycle.callbackThreadDescription(), null,
         false, true) { private static final long serialVersionUID = 1L; };
-    stack.setStackTrace(callbackThreadStack);
+    stack.setStackTrace(cycle.callbackThreadStack());
     initCause(stack);
+    CallbackDeadlockEvent event = new CallbackDeadlockEvent();
+    if (event.shouldCommit()) {
+      event.target = slotName;
+      event.blockedThread = cycle.callbackThreadDescription();
+      event.lock = cycle.lockName();
+      event.chain = String.join("; ", cycle.chain());
+      event.commit();
+    }
   }
 
   /**
@@ -55,12 +74,15 @@ public final class CallbackDeadlockException extends IllegalStateException {
     return slotName;
   }
 
-  /** The thread that called {@code reset()} and holds the lock. */
+  /** The name of the thread that called {@code reset()} and holds the lock (empty if unnamed). */
   public String waitingThreadName() {
     return waitingThreadName;
   }
 
-  /** The thread waited for (running the callback, or closing), blocked on the lock. */
+  /**
+   * The name of the thread waited for (running the callback, or closing), blocked on the lock;
+   * empty for an unnamed thread, such as a virtual thread, which the message names by id.
+   */
   public String callbackThreadName() {
     return callbackThreadName;
   }

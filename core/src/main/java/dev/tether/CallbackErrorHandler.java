@@ -1,5 +1,6 @@
 package dev.tether;
 
+import dev.tether.internal.ThreadNames;
 import java.lang.System.Logger.Level;
 
 /**
@@ -31,7 +32,7 @@ public interface CallbackErrorHandler {
    */
   static CallbackErrorHandler logging() {
     return (slot, error) -> System.getLogger("dev.tether.CallbackSlot")
-        .log(Level.WARNING, "callback of slot '" + slot.name() + "' threw on thread '"
-            + Thread.currentThread().getName() + "'", error);
+        .log(Level.WARNING, "callback of slot '" + slot.name() + "' threw on "
+            + ThreadNames.describe(Thread.currentThread()), error);
   }
 }

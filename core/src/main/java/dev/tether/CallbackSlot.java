@@ -5,6 +5,7 @@ import dev.tether.internal.LockCycle;
 import dev.tether.internal.Quiescible;
 import dev.tether.internal.TetherCleaner;
 import dev.tether.internal.WaitForGraph;
+import dev.tether.internal.events.CallbackFailedEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
@@ -51,16 +52,21 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>User lock.</b> The running callback is blocked on a lock (monitor or
  *       {@code java.util.concurrent} lock) that the resetting thread holds, directly or through a
  *       chain of lock owners and waiting resets. After a short bounded wait (about 50 ms) the reset
- *       asks {@link java.lang.management.ThreadMXBean} for lock owners, and throws
- *       {@link CallbackDeadlockException}; the slot is reset all the same. Platform threads only:
- *       a virtual thread blocked on a lock is invisible to {@code ThreadMXBean}, so that reset
- *       keeps waiting.
+ *       asks {@link java.lang.management.ThreadMXBean} (and, for a virtual thread, its park
+ *       blocker or the JDK's JSON thread dump) for lock owners, and throws
+ *       {@link CallbackDeadlockException}; the slot is reset all the same. Where the JDK does not
+ *       say who holds the lock (a lock held by a virtual thread before JDK 26; a monitor a
+ *       virtual thread is blocked on before JDK 25), the reset keeps waiting and is reported as
+ *       a stall.
  * </ol>
  *
  * <p>Blocking: {@link #invoke} does not block (it runs the callback, which may). {@link #reset()},
  * {@link #set}, {@link #setWeak} and {@link #close()} block until no call of the callback they
  * removed runs on another thread, except as above. {@link #resetAsync()} never blocks. Waiting
- * parks the thread with {@code LockSupport} and never pins a virtual thread.
+ * parks the thread with {@code LockSupport} and never pins a virtual thread. A wait that lasts
+ * longer than {@code -Ddev.tether.stallReportMillis} (10 s by default) is reported, and again at
+ * doubling intervals, as a {@code WARNING} on the {@code System.Logger} {@code dev.tether.Stall}
+ * and as the JFR event {@code dev.tether.WaitStalled}; the wait goes on.
  *
  * <p>Delivery: by default each call runs on the invoking thread. A slot built with a serial
  * {@link Delivery} (or created by a {@link Lifecycle} that has one) queues its calls on that
@@ -404,6 +410,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       }
 
       @Override
+      public String targetName() {
+        return name;
+      }
+
+      @Override
       public Object identity() {
         return CallbackSlot.this;
       }
@@ -511,6 +522,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   private void reportFailure(Throwable failure) {
+    CallbackFailedEvent event = new CallbackFailedEvent();
+    if (event.shouldCommit()) {
+      event.target = name;
+      event.exceptionClass = failure.getClass().getName();
+      event.message = String.valueOf(failure.getMessage());
+      event.commit();
+    }
     try {
       policy.errorHandler.onCallbackError(this, failure);
     } catch (VirtualMachineError fatal) {
@@ -814,9 +832,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     LockCycle cycle = WaitForGraph.await(asWaitTarget(removed));
     if (cycle != null) {
       throw new CallbackDeadlockException(name, "a callback of slot '" + name + "'",
-          Thread.currentThread().getName(),
-          cycle.callbackThreadName(), cycle.lockName(), String.join("; ", cycle.chain()),
-          cycle.callbackThreadStack());
+          Thread.currentThread(), cycle);
     }
   }
 

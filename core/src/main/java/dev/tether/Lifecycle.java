@@ -4,7 +4,10 @@ import dev.tether.internal.LockCycle;
 import dev.tether.internal.Quiescible;
 import dev.tether.internal.StripedLocks;
 import dev.tether.internal.TetherCleaner;
+import dev.tether.internal.ThreadNames;
 import dev.tether.internal.WaitForGraph;
+import dev.tether.internal.events.LeakEvent;
+import dev.tether.internal.events.LifecycleCloseEvent;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -57,7 +60,10 @@ import org.jspecify.annotations.Nullable;
  *       {@link #closeFuture()} tells when the close completes.
  * </ul>
  * A caller that lost the race to close waits for the winner, as a wait-for edge to the winner's
- * thread. {@link #closeAsync()}, {@link #closeFuture()} and every other method never block.
+ * thread. A wait that lasts longer than {@code -Ddev.tether.stallReportMillis} (10 s by default)
+ * is reported as a stall, as {@link CallbackSlot}'s are; each close walk is recorded as the JFR
+ * event {@code dev.tether.LifecycleClose}. {@link #closeAsync()}, {@link #closeFuture()} and
+ * every other method never block.
  *
  * <p>Reentrancy: every method may be called from inside callbacks of this subtree.
  *
@@ -546,6 +552,23 @@ public final class Lifecycle implements AutoCloseable {
    */
   private static @Nullable CallbackDeadlockException walk(ArrayDeque<Frame> stack,
       @Nullable Lifecycle pending) {
+    LifecycleCloseEvent event = new LifecycleCloseEvent();
+    event.begin();
+    Lifecycle walked = stack.getLast().node; // the bottom frame: the node the walk closes
+    try {
+      return walkRecorded(stack, pending, event);
+    } finally {
+      event.end();
+      if (event.shouldCommit()) {
+        event.target = walked.path();
+        event.commit();
+      }
+    }
+  }
+
+  /** {@link #walk}, counting what it closes in {@code event}. */
+  private static @Nullable CallbackDeadlockException walkRecorded(ArrayDeque<Frame> stack,
+      @Nullable Lifecycle pending, LifecycleCloseEvent event) {
     boolean handedOver = pending != null;
     Thread self = Thread.currentThread();
     @Nullable VirtualMachineError fatal = null;
@@ -576,6 +599,7 @@ public final class Lifecycle implements AutoCloseable {
           // without skipping, so that another member of the cycle skips instead (a fresh
           // thread that skipped too would hand over again, forever).
           handOff(stack, child);
+          event.handedOver = true;
           if (fatal != null) {
             throw fatal; // as before the hand-off returned a lock cycle: an Error comes first
           }
@@ -598,6 +622,10 @@ public final class Lifecycle implements AutoCloseable {
       }
       stack.pop();
       Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
+      event.nodesClosed++;
+      if (stack.isEmpty() && failure != null) { // the walked node's failure holds all the others
+        event.failures = 1 + failure.getSuppressed().length;
+      }
       if (failure instanceof VirtualMachineError && fatal == null) {
         fatal = (VirtualMachineError) failure;
       }
@@ -725,8 +753,7 @@ public final class Lifecycle implements AutoCloseable {
         if (cycle != null) {
           String path = node.path();
           throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
-              Thread.currentThread().getName(), cycle.callbackThreadName(), cycle.lockName(),
-              String.join("; ", cycle.chain()), cycle.callbackThreadStack());
+              Thread.currentThread(), cycle);
         }
       }
     }
@@ -844,6 +871,11 @@ public final class Lifecycle implements AutoCloseable {
       }
 
       @Override
+      public String targetName() {
+        return path();
+      }
+
+      @Override
       public Object identity() {
         return Lifecycle.this;
       }
@@ -922,6 +954,12 @@ public final class Lifecycle implements AutoCloseable {
     }
     LeakReport report = new LeakReport(path(), creationSite);
     LOG.log(Level.WARNING, report.toString(), creationSite);
+    LeakEvent event = new LeakEvent();
+    if (event.shouldCommit()) {
+      event.target = path();
+      event.creationSite = creationSite == null ? "" : frames(creationSite);
+      event.commit();
+    }
     for (Consumer<? super LeakReport> listener : LEAK_LISTENERS) {
       try {
         listener.accept(report);
@@ -930,6 +968,15 @@ public final class Lifecycle implements AutoCloseable {
       }
     }
     closeAsync();
+  }
+
+  /** {@code site}'s stack, one {@code at} line a frame. */
+  private static String frames(Throwable site) {
+    StringBuilder text = new StringBuilder();
+    for (StackTraceElement frame : site.getStackTrace()) {
+      text.append(text.length() == 0 ? "at " : "\nat ").append(frame);
+    }
+    return text.toString();
   }
 
   private void dumpLine(StringBuilder text) {
@@ -960,7 +1007,7 @@ public final class Lifecycle implements AutoCloseable {
     }
     if (state instanceof Thread) {
       Thread closingThread = (Thread) state;
-      text.append("\n  closing on thread '").append(closingThread.getName()).append('\'');
+      text.append("\n  closing on ").append(ThreadNames.describe(closingThread));
       String wait = WaitForGraph.describeWait(closingThread);
       if (wait != null) {
         text.append(", which ").append(wait.replace("\n", "\n  "));

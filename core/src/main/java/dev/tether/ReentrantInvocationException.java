@@ -1,5 +1,7 @@
 package dev.tether;
 
+import dev.tether.internal.ThreadNames;
+
 /**
  * Thrown by {@link CallbackSlot#invoke} when a slot configured with {@link Reentrancy#REJECT} is
  * invoked from inside its own callback on the same thread.
@@ -12,8 +14,8 @@ public final class ReentrantInvocationException extends IllegalStateException {
   private final String slotName;
 
   ReentrantInvocationException(String slotName) {
-    super("slot '" + slotName + "' was invoked from inside its own callback on thread '"
-        + Thread.currentThread().getName() + "', and its reentrancy policy is REJECT");
+    super("slot '" + slotName + "' was invoked from inside its own callback on "
+        + ThreadNames.describe(Thread.currentThread()) + ", and its reentrancy policy is REJECT");
     this.slotName = slotName;
   }
 

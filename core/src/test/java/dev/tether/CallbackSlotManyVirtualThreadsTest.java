@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.testing.GcFinalization;
 import dev.tether.internal.WaitForGraph;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -40,7 +37,7 @@ class CallbackSlotManyVirtualThreadsTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < THREADS; i++) {
-      threads.add(startVirtual(() -> {
+      threads.add(VirtualThreads.start(() -> {
         slot.invoke(1);
         allInvokedOnce.countDown();
         TestThread.await(go, "the second round");
@@ -79,13 +76,13 @@ class CallbackSlotManyVirtualThreadsTest {
     List<Thread> threads = new ArrayList<>();
     for (int i = 1; i <= 1_000; i++) { // these take the inline records and the overflow
       int value = i;
-      threads.add(startVirtual(() -> slot.invoke(value)));
+      threads.add(VirtualThreads.start(() -> slot.invoke(value)));
     }
-    Thread held = startVirtual(() -> slot.invoke(0)); // an overflow thread, surely
+    Thread held = VirtualThreads.start(() -> slot.invoke(0)); // an overflow thread, surely
     TestThread.await(heldEntered, "entry of the held call");
     AtomicInteger finishedSeen = new AtomicInteger(-1);
     CountDownLatch resetDone = new CountDownLatch(1);
-    Thread resetter = startVirtual(() -> {
+    Thread resetter = VirtualThreads.start(() -> {
       slot.reset();
       resetReturned.set(1);
       finishedSeen.set(heldFinished.get());
@@ -93,7 +90,7 @@ class CallbackSlotManyVirtualThreadsTest {
     });
     for (int i = 0; i < 1_000; i++) { // invokes racing and following the reset
       int value = i + 2_000;
-      threads.add(startVirtual(() -> slot.invoke(value)));
+      threads.add(VirtualThreads.start(() -> slot.invoke(value)));
     }
     await().atMost(TestThread.BOUND).until(() -> WaitForGraph.describeWait(resetter) != null);
     assertEquals(1, resetDone.getCount(), "reset returned while the held call was running");
@@ -129,7 +126,7 @@ class CallbackSlotManyVirtualThreadsTest {
     });
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < 1_000; i++) {
-      threads.add(startVirtual(() -> slot.invoke(1)));
+      threads.add(VirtualThreads.start(() -> slot.invoke(1)));
     }
     for (Thread thread : threads) {
       join(thread);
@@ -145,7 +142,7 @@ class CallbackSlotManyVirtualThreadsTest {
     List<WeakReference<Thread>> ended = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
-      threads.add(startVirtual(() -> slot.invoke(1)));
+      threads.add(VirtualThreads.start(() -> slot.invoke(1)));
     }
     for (Thread thread : threads) {
       join(thread);
@@ -167,11 +164,6 @@ class CallbackSlotManyVirtualThreadsTest {
     return count;
   }
 
-  private static Thread startVirtual(Runnable task) throws Throwable {
-    MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
-        "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
-    return (Thread) startVirtualThread.invoke(task);
-  }
 
   private static void join(Thread thread) throws InterruptedException {
     thread.join(TestThread.BOUND.toMillis());

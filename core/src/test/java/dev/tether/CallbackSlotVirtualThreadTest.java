@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +38,7 @@ class CallbackSlotVirtualThreadTest {
         thrown.set(e);
       }
     });
-    join(startVirtual(() -> slot.invoke(1)));
+    join(VirtualThreads.start(() -> slot.invoke(1)));
     assertInstanceOf(ReentrantInvocationException.class, thrown.get());
   }
 
@@ -51,13 +48,13 @@ class CallbackSlotVirtualThreadTest {
     HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
 
     AtomicInteger finishedSeen = new AtomicInteger(-1);
-    Thread resetter = startVirtual(() -> {
+    Thread resetter = VirtualThreads.start(() -> {
       slot.reset();
       finishedSeen.set(held.finished());
     });
     // With one carrier, this second virtual thread runs only if the waiting reset unmounted.
     CountDownLatch otherVirtualRan = new CountDownLatch(1);
-    startVirtual(otherVirtualRan::countDown);
+    VirtualThreads.start(otherVirtualRan::countDown);
     assertTrue(otherVirtualRan.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS),
         "a waiting reset() kept its carrier busy");
     assertTrue(resetter.isAlive(), "reset returned while the callback was running");
@@ -82,8 +79,8 @@ class CallbackSlotVirtualThreadTest {
         TestThread.awaitBarrier(bothInside);
         x.reset();
       });
-      Thread a = startVirtual(() -> x.invoke("a"));
-      Thread b = startVirtual(() -> y.invoke("b"));
+      Thread a = VirtualThreads.start(() -> x.invoke("a"));
+      Thread b = VirtualThreads.start(() -> y.invoke("b"));
       join(a);
       join(b);
       assertFalse(x.isSet() || y.isSet());
@@ -91,11 +88,6 @@ class CallbackSlotVirtualThreadTest {
   }
 
 
-  private static Thread startVirtual(Runnable task) throws Throwable {
-    MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
-        "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
-    return (Thread) startVirtualThread.invoke(task);
-  }
 
   private static void join(Thread thread) throws InterruptedException {
     thread.join(TestThread.BOUND.toMillis());

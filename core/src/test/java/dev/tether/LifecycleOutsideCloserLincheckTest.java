@@ -97,6 +97,11 @@ class LifecycleOutsideCloserLincheckTest {
         }
 
         @Override
+        public String targetName() {
+          return "conn";
+        }
+
+        @Override
         public Object identity() {
           return Node.this;
         }

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tether.internal.WaitForGraph;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -300,11 +297,7 @@ class LifecycleOutsideCloserTest {
   @EnabledForJreRange(min = JRE.JAVA_21,
       disabledReason = "virtual threads need Java 21+; CI runs this on the Temurin 25 JDK")
   class VirtualThreads {
-    private final Starter threads = (name, task) -> {
-      MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
-          "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
-      return (Thread) startVirtualThread.invoke(task);
-    };
+    private final Starter threads = (name, task) -> dev.tether.VirtualThreads.start(task);
 
     @Test
     void close_listenerOfSameNodeClosesFirst_outsiderReturnsOnlyAfterListener() throws Throwable {

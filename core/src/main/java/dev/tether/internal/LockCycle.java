@@ -7,10 +7,13 @@ import java.util.List;
  * owner, directly or through other waiting threads, is the waiter itself.
  *
  * @param callbackThreadId the thread running the removed callback that the waiter waits for
- * @param callbackThreadName its name
+ * @param callbackThreadName its name (empty for an unnamed thread)
+ * @param callbackThreadDescription the thread as diagnostics name it, virtual and unnamed ones
+ *     included ({@link ThreadNames#describe})
  * @param lockName the first lock on the chain, as {@code ThreadMXBean} names it
  * @param chain the steps from the callback thread back to the waiter, in words
  * @param callbackThreadStack the callback thread's stack at detection
  */
-public record LockCycle(long callbackThreadId, String callbackThreadName, String lockName, List<String> chain,
+public record LockCycle(long callbackThreadId, String callbackThreadName,
+    String callbackThreadDescription, String lockName, List<String> chain,
     StackTraceElement[] callbackThreadStack) {}

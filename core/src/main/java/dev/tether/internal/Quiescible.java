@@ -41,6 +41,12 @@ public interface Quiescible {
   String describe();
 
   /**
+   * The bare name of what is waited on, for the {@code target} field of Tether's JFR events: a
+   * slot's name or a lifecycle's path.
+   */
+  String targetName();
+
+  /**
    * The object whose calls are waited for; {@link WaitForGraph#wake(Object)} is called with it.
    * Adapters made per wait return the one object they stand for.
    */

@@ -1,11 +1,14 @@
 package dev.tether.internal;
 
+import dev.tether.internal.events.SlotWaitEvent;
+import dev.tether.internal.events.WaitCycleSkippedEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -178,13 +181,20 @@ public final class WaitForGraph {
     boolean interrupted = false;
     long parkNanos = MIN_PARK_NANOS;
     long probeInterval = LOCK_PROBE_GRACE_NANOS;
-    long nextProbe = System.nanoTime() + probeInterval;
+    long started = System.nanoTime();
+    long nextProbe = started + probeInterval;
+    StallWatch stall = new StallWatch(started);
+    SlotWaitEvent event = new SlotWaitEvent();
+    event.begin();
+    String outcome = "returned";
+    @Nullable String firstBlockers = null;
     @Nullable LockCycle suspected = null;
     try {
       for (;;) {
         lock.lock();
         try {
           if (released.remove(self)) {
+            outcome = "released";
             return null; // another member broke our cycle here (B1 or B3); it unregistered us
           }
           blockers.clear();
@@ -195,19 +205,25 @@ public final class WaitForGraph {
           }
           if (mayBreakCycles && breakCyclesThrough(self, me, blockers)) {
             waiting.remove(self);
+            outcome = "skipped";
             return null;
           }
           waiting.put(self, me);
         } finally {
           lock.unlock();
         }
+        if (firstBlockers == null) {
+          firstBlockers = describeAll(blockers);
+        }
         LockSupport.parkNanos(target, parkNanos);
         parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
         interrupted |= Thread.interrupted();
         long now = System.nanoTime();
+        stall.check(now, self, target, blockers);
         if (mayBreakCycles && now - nextProbe >= 0) {
           LockCycle found = probeLocks(self, target, suspected);
           if (found != null && suspected != null) {
+            outcome = "lock cycle";
             return found; // seen twice; probeLocks has unregistered us
           }
           suspected = found;
@@ -228,7 +244,26 @@ public final class WaitForGraph {
       if (interrupted) {
         self.interrupt();
       }
+      event.end();
+      if (target.waitsForCallbacks() && event.shouldCommit()) {
+        event.target = target.targetName();
+        event.blockingThreads = firstBlockers == null ? "" : firstBlockers;
+        event.outcome = outcome;
+        event.commit();
+      }
     }
+  }
+
+  /** The threads' names as diagnostics give them, comma-separated. */
+  static String describeAll(List<Thread> threads) {
+    StringBuilder text = new StringBuilder();
+    for (Thread thread : threads) {
+      if (text.length() > 0) {
+        text.append(", ");
+      }
+      text.append(ThreadNames.describe(thread));
+    }
+    return text.toString();
   }
 
   /**
@@ -240,13 +275,15 @@ public final class WaitForGraph {
    */
   private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
     Map<Thread, Waiter> chosen = new HashMap<>(); // tentatively released: edges out of the graph
+    Map<Thread, List<Thread>> cycleOf = new HashMap<>(); // the cycle each was chosen to break
     for (;;) {
       List<Thread> cycle = cycleThrough(self, blockers);
       if (cycle == null) {
-        for (Thread member : chosen.keySet()) {
+        chosen.forEach((member, memberWait) -> {
           released.add(member);
           LockSupport.unpark(member);
-        }
+          recordSkip(memberWait.target, member, cycleOf.get(member));
+        });
         SKIPPED_CYCLES.addAndGet(chosen.size());
         return false;
       }
@@ -256,9 +293,28 @@ public final class WaitForGraph {
         // chosen for earlier cycles keep waiting (one member per cycle gives up, not two).
         waiting.putAll(chosen);
         SKIPPED_CYCLES.incrementAndGet();
+        recordSkip(me.target, self, cycle);
         return true;
       }
-      chosen.put(member, waiting.remove(member)); // its edges leave the graph: search again
+      // A member other than self is registered (memberToRelease picks only those): its edges
+      // leave the graph, and the search runs again.
+      chosen.put(member, Objects.requireNonNull(waiting.remove(member)));
+      cycleOf.put(member, cycle);
+    }
+  }
+
+  /**
+   * Under lock: commits a {@code dev.tether.WaitCycleSkipped} event for {@code member}, which
+   * gives up its wait on {@code target} to break {@code cycle}: only a final choice, never a
+   * tentative one that a later cycle of the same arrival takes back.
+   */
+  private static void recordSkip(Quiescible target, Thread member, @Nullable List<Thread> cycle) {
+    WaitCycleSkippedEvent event = new WaitCycleSkippedEvent();
+    if (event.shouldCommit()) {
+      event.target = target.targetName();
+      event.skippingThread = ThreadNames.describe(member);
+      event.cycle = cycle == null ? "" : describeAll(cycle);
+      event.commit();
     }
   }
 
@@ -402,7 +458,7 @@ public final class WaitForGraph {
     }
     StringBuilder text = new StringBuilder("waits for ").append(target.describe());
     for (Thread blocker : blockers) {
-      text.append("\n  running on thread '").append(blocker.getName()).append("'");
+      text.append("\n  running on ").append(ThreadNames.describe(blocker));
       StackExcerpt.appendTo(text, blocker.getStackTrace(), "    ");
     }
     return text.toString();
@@ -419,7 +475,6 @@ public final class WaitForGraph {
    * {@code suspected} is confirmed, {@code self} unregisters in the same critical section, and
    * the others' confirmations no longer find a path through it.
    */
-  @SuppressWarnings("deprecation") // Thread.getId: threadId() is Java 19+
   private @Nullable LockCycle probeLocks(Thread self, Quiescible target,
       @Nullable LockCycle suspected) {
     lock.lock();
@@ -428,19 +483,19 @@ public final class WaitForGraph {
         return null; // our wait was given up to break a cycle: we return, we do not throw
       }
       Map<Long, List<Long>> edges = new HashMap<>();
+      Map<Long, Thread> threads = new HashMap<>();
+      threads.put(ThreadNames.id(self), self);
       List<Thread> next = new ArrayList<>();
       waiting.forEach((thread, waiter) -> {
         next.clear();
         waiter.target.collectBlockers(thread, next, false);
-        List<Long> ids = new ArrayList<>(next.size());
-        next.forEach(t -> ids.add(t.getId()));
-        edges.put(thread.getId(), ids);
+        edges.put(ThreadNames.id(thread), ids(next, threads));
+        threads.put(ThreadNames.id(thread), thread);
       });
       next.clear();
       target.collectBlockers(self, next, false);
-      List<Long> blockerIds = new ArrayList<>(next.size());
-      next.forEach(t -> blockerIds.add(t.getId()));
-      LockCycle found = LockOwnerProbe.find(self.getId(), blockerIds, edges);
+      List<Long> blockerIds = ids(next, threads);
+      LockCycle found = LockOwnerProbe.find(ThreadNames.id(self), blockerIds, edges, threads);
       if (found != null && suspected != null
           && found.callbackThreadId() == suspected.callbackThreadId()
           && found.lockName().equals(suspected.lockName())) {
@@ -451,6 +506,17 @@ public final class WaitForGraph {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The ids of {@code threads}, each also entered in {@code byId}. */
+  private static List<Long> ids(List<Thread> threads, Map<Long, Thread> byId) {
+    List<Long> ids = new ArrayList<>(threads.size());
+    for (Thread thread : threads) {
+      long id = ThreadNames.id(thread);
+      ids.add(id);
+      byId.put(id, thread);
+    }
+    return ids;
   }
 
   /** A registered wait: what the thread waits on, and whether it may give the wait up. */

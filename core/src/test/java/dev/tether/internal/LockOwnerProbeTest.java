@@ -25,7 +25,7 @@ class LockOwnerProbeTest {
     try {
       await().atMost(Duration.ofSeconds(10)).until(userLock::hasQueuedThreads);
       LockCycle cycle = LockOwnerProbe.find(Thread.currentThread().getId(),
-          List.of(blocked.getId()), Map.of());
+          List.of(blocked.getId()), Map.of(), Map.of());
       assertNotNull(cycle);
       assertEquals("blocked", cycle.callbackThreadName());
     } finally {
@@ -49,7 +49,7 @@ class LockOwnerProbeTest {
     try {
       await().atMost(Duration.ofSeconds(10)).until(graphLock::hasQueuedThreads);
       assertNull(LockOwnerProbe.find(Thread.currentThread().getId(), List.of(blocked.getId()),
-          Map.of()));
+          Map.of(), Map.of()));
     } finally {
       graphLock.unlock();
       blocked.join(10_000);

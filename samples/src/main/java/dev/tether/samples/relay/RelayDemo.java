@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Not thread-safe, and it need not be: a program whose main thread drives the run, while the
@@ -47,7 +48,8 @@ import java.util.function.UnaryOperator;
  * <p>Options: {@code --pairs N} (16), {@code --messages N} per client (2000), {@code --chaos},
  * {@code --seed N} (1), {@code --timeout SECONDS} a pair may run (60), {@code --threads N}
  * callback threads (4), {@code --backlog N} the server's listen backlog
- * ({@value Server#DEFAULT_BACKLOG}), {@code --connect-timeout SECONDS} (30), and
+ * ({@value Server#DEFAULT_BACKLOG}), {@code --connect-timeout SECONDS} (30), {@code --jfr FILE}
+ * (records Tether's JFR events, {@code dev.tether.*}, to FILE), and
  * {@code --cycles N}: a soak, which runs N pairs, {@code --pairs} at a time, each started as
  * another ends, prints its progress, and reports the process's resident memory and live threads
  * at its start and end; threads that outlive it are a leak.
@@ -65,7 +67,8 @@ import java.util.function.UnaryOperator;
 public final class RelayDemo {
   /** The demo's options, with defaults that finish in seconds. */
   record Options(int pairs, int messages, boolean chaos, long seed, int timeoutSeconds,
-      int callbackThreads, int backlog, long cycles, int connectTimeoutSeconds) {
+      int callbackThreads, int backlog, long cycles, int connectTimeoutSeconds,
+      @Nullable Path jfr) {
     static Options parse(String... args) {
       int pairs = 16;
       int messages = 2000;
@@ -78,6 +81,7 @@ public final class RelayDemo {
       // Past the SYN retries at 1, 3, 7 and 15 s, and short of --timeout, so that a connect that
       // never completes is reported as one, not as a stalled pair.
       int connectTimeout = 30;
+      Path jfr = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -90,12 +94,13 @@ public final class RelayDemo {
           case "--backlog" -> backlog = positive(arg, value(args, ++i, arg));
           case "--cycles" -> cycles = positiveLong(arg, value(args, ++i, arg));
           case "--connect-timeout" -> connectTimeout = positive(arg, value(args, ++i, arg));
+          case "--jfr" -> jfr = Path.of(value(args, ++i, arg));
           case "" -> { } // an empty -Dsample.args
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
       return new Options(pairs, messages, chaos, seed, timeout, threads, backlog, cycles,
-          connectTimeout);
+          connectTimeout, jfr);
     }
 
     /** Whether this is a soak: {@code cycles} pairs, {@code pairs} at a time. */
@@ -177,7 +182,7 @@ public final class RelayDemo {
   private static final int FILES_RESERVED = 256;
   private static final String USAGE = "usage: RelayDemo [--pairs N] [--messages N] [--chaos]"
       + " [--seed N] [--timeout SECONDS] [--threads N] [--backlog N] [--connect-timeout SECONDS]"
-      + " [--cycles N]";
+      + " [--cycles N] [--jfr FILE]";
 
   private RelayDemo() {}
 
@@ -204,6 +209,20 @@ public final class RelayDemo {
    * {@code clientTarget.apply(the relay's address)}: tests point them at a dead port.
    */
   static Result run(Options options, PrintStream out,
+      UnaryOperator<InetSocketAddress> clientTarget) throws Exception {
+    Path jfr = options.jfr();
+    if (jfr == null) {
+      return runUnrecorded(options, out, clientTarget);
+    }
+    try (TetherRecording recording = new TetherRecording(jfr)) {
+      Result result = runUnrecorded(options, out, clientTarget);
+      out.printf(Locale.ROOT, "  JFR recording of Tether's events: %s (read it with"
+          + " `jfr print --events 'dev.tether.*' %s`)%n", recording.finish(), jfr);
+      return result;
+    }
+  }
+
+  private static Result runUnrecorded(Options options, PrintStream out,
       UnaryOperator<InetSocketAddress> clientTarget) throws Exception {
     out.printf(Locale.ROOT, "Relay demo: %s x %d messages, chaos %s, %d callback threads,"
         + " backlog %d%n", options.soak()

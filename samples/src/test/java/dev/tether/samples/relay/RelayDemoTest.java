@@ -32,6 +32,24 @@ class RelayDemoTest {
   }
 
   @Test
+  void jfrOption_writesARecordingWithTethersEvents() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("relay", ".jfr");
+    try {
+      run("--pairs", "2", "--messages", "20", "--chaos", "--jfr", file.toString());
+      List<jdk.jfr.consumer.RecordedEvent> events =
+          jdk.jfr.consumer.RecordingFile.readAllEvents(file);
+      assertTrue(events.stream().anyMatch(event ->
+              event.getEventType().getName().equals("dev.tether.LifecycleClose")
+                  && event.getString("target").equals("relay-demo")),
+          "the root's close walk is recorded: " + events.size() + " events");
+      assertTrue(events.stream().allMatch(event ->
+          event.getEventType().getName().startsWith("dev.tether.")), "only Tether's events");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
   void withoutChaos_everyMessageArrives_andEveryConnectionCloses() throws Exception {
     RelayDemo.Result result = run("--pairs", "8", "--messages", "300");
     Tally tally = result.tally();
