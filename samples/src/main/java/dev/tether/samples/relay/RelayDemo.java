@@ -26,7 +26,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Not thread-safe, and it need not be: a program whose main thread drives the run, while the
@@ -65,7 +64,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class RelayDemo {
-  /** The demo's options, with defaults that finish in seconds. */
+  /** The demo's options, with defaults that finish in seconds; {@code jfr} is null without --jfr. */
   record Options(int pairs, int messages, boolean chaos, long seed, int timeoutSeconds,
       int callbackThreads, int backlog, long cycles, int connectTimeoutSeconds,
       @Nullable Path jfr) {
