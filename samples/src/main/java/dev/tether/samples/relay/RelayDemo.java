@@ -67,7 +67,7 @@ public final class RelayDemo {
   /** The demo's options, with defaults that finish in seconds; {@code jfr} is null without --jfr. */
   record Options(int pairs, int messages, boolean chaos, long seed, int timeoutSeconds,
       int callbackThreads, int backlog, long cycles, int connectTimeoutSeconds,
-      @Nullable Path jfr) {
+      Path jfr) {
     static Options parse(String... args) {
       int pairs = 16;
       int messages = 2000;
