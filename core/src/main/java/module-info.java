@@ -14,4 +14,7 @@ module dev.tether {
   requires jdk.unsupported;
 
   exports dev.tether;
+  // JDK Flight Recorder registers an event class only if its package is visible to jdk.jfr; on
+  // the module path, without this, every Tether event is silently dropped (ModulePathTest).
+  exports dev.tether.internal.events to jdk.jfr;
 }

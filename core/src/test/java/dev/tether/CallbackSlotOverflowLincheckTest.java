@@ -3,6 +3,7 @@ package dev.tether;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tether.internal.WaitForGraph;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -12,6 +13,7 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Model-checks the overflow path of {@link CallbackSlot} with Lincheck: every test object's slot
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * reset does not see overflow marks, and must be caught. See {@link CallbackSlotLincheckTest}
  * for why each test object keeps a fresh {@link WaitForGraph}.
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // model checking; slow on a loaded machine
 class CallbackSlotOverflowLincheckTest {
 
   /** Live threads, parked for the life of the JVM, that own the inline records of each slot. */

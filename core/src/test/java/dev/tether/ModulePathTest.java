@@ -4,6 +4,7 @@ import static dev.tether.Asserts.assertContains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tether.modulepath.ModulePathEventsProbe;
 import dev.tether.modulepath.ModulePathProbe;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,25 @@ class ModulePathTest {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), output);
     assertContains(output, "module dev.tether delivered hello");
+  }
+
+  @Test
+  void jfrEventsAreRecordedOnTheModulePath() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process = new ProcessBuilder(List.of(java,
+        "--module-path", locationOf(CallbackSlot.class) + File.pathSeparator
+            + locationOf(MpscUnboundedXaddArrayQueue.class),
+        "--limit-modules", "dev.tether",
+        "--add-modules", "dev.tether",
+        "-cp", locationOf(ModulePathEventsProbe.class),
+        ModulePathEventsProbe.class.getName()))
+        .redirectErrorStream(true)
+        .start();
+    assertTrue(process.waitFor(TestThread.BOUND.toSeconds(), TimeUnit.SECONDS),
+        "child JVM did not end");
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.exitValue(), output);
+    assertContains(output, "module dev.tether recorded 1 CallbackFailed events");
   }
 
   private static String locationOf(Class<?> type) throws Exception {

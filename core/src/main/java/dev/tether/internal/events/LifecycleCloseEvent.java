@@ -4,14 +4,18 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Threshold;
 
 /**
- * One thread's close walk of a lifecycle subtree: from the claim to the last node it closed.
- * Not thread-safe: one instance per walk.
+ * One thread's close walk of a lifecycle subtree: from the claim to the last node it closed;
+ * recorded when it lasts at least the threshold, 20 ms by default (a server closes thousands of
+ * connections a second; the slow closes are the ones to see). Not thread-safe: one instance per
+ * walk.
  */
 @Name("dev.tether.LifecycleClose")
 @Label("Lifecycle Close")
 @Category("Tether")
+@Threshold("20 ms")
 @Description("A close walk of a lifecycle subtree")
 public final class LifecycleCloseEvent extends jdk.jfr.Event {
   @Label("Target")

@@ -2,6 +2,7 @@ package dev.tether.samples.relay;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import jdk.jfr.Recording;
 
@@ -21,12 +22,15 @@ final class TetherRecording implements AutoCloseable {
   private final Recording recording = new Recording();
   private final Path file;
 
-  /** Starts recording every Tether event, each with its default threshold. */
+  /**
+   * Starts recording every Tether event, the duration events (a slot wait, a close walk) however
+   * short: a demo shows them all. An application keeps their default threshold, 20 ms.
+   */
   TetherRecording(Path file) {
     this.file = file;
     recording.setName("tether-relay-demo");
     for (String event : EVENTS) {
-      recording.enable(event);
+      recording.enable(event).withThreshold(Duration.ZERO);
     }
     recording.start();
   }
