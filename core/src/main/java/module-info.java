@@ -6,6 +6,8 @@
 module dev.tether {
   requires static org.jspecify;
   requires java.management;
+  // Tether's JFR events (dev.tether.internal.events, not exported: JFR records events of a
+  // non-exported package, which ModulePathTest checks on the module path).
   requires jdk.jfr;
   requires org.jctools.core;
   // JCTools uses sun.misc.Unsafe but declares only `requires static jdk.unsupported`, so on the
@@ -14,7 +16,4 @@ module dev.tether {
   requires jdk.unsupported;
 
   exports dev.tether;
-  // JDK Flight Recorder registers an event class only if its package is visible to jdk.jfr; on
-  // the module path, without this, every Tether event is silently dropped (ModulePathTest).
-  exports dev.tether.internal.events to jdk.jfr;
 }
