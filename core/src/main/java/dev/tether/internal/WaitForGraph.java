@@ -95,6 +95,12 @@ import org.jspecify.annotations.Nullable;
  * seen on two consecutive probes is returned as a LockCycle for the caller to throw.
  *
  * Interrupts. Waiting is uninterruptible: an interrupt is remembered and restored on return.
+ *
+ * Reports. Between its timed parks a waiter hands its latest blockers to its StallWatch, which
+ * logs a stall report once the wait has outlasted the threshold (no thread is started for it);
+ * a slot wait is a dev.tether.SlotWait duration event, and every member that gives up its wait
+ * to break a cycle is a dev.tether.WaitCycleSkipped event, committed under lock once the choice
+ * is final (a JFR commit only writes to a thread-local buffer: it never blocks).
  */
 public final class WaitForGraph {
   static final long MIN_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
@@ -212,7 +218,7 @@ public final class WaitForGraph {
         } finally {
           lock.unlock();
         }
-        if (firstBlockers == null) {
+        if (firstBlockers == null && event.isEnabled()) {
           firstBlockers = describeAll(blockers);
         }
         LockSupport.parkNanos(target, parkNanos);
