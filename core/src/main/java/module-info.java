@@ -6,11 +6,6 @@
 module dev.tether {
   requires static org.jspecify;
   requires java.management;
-  requires org.jctools.core;
-  // JCTools uses sun.misc.Unsafe but declares only `requires static jdk.unsupported`, so on the
-  // module path nothing would resolve it: the first serial lane would fail with
-  // NoClassDefFoundError. Checked by ModulePathTest.
-  requires jdk.unsupported;
 
   exports dev.tether;
 }
