@@ -1,5 +1,6 @@
 package dev.tether.bench;
 
+import dev.tether.BenchLaneQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -184,6 +185,41 @@ public final class Lanes {
       public Object get() {
         return taken++ == 0 ? first : second;
       }
+    }
+  }
+
+  /**
+   * The lane over core's own queue ({@code XaddLaneQueue}, through {@link BenchLaneQueue}): a
+   * call is two places, the consumer and the value, claimed with one getAndAdd; drained with
+   * {@code pollHeader} (null for a claimed but not yet stored place: the release-and-re-check
+   * loop retries) and {@code pollValue}. What {@code Delivery} runs, without the rest of the lane.
+   */
+  static final class CoreQueueLane {
+    private final BenchLaneQueue queue = new BenchLaneQueue();
+    private final Consumer<Object> consumer;
+    private final ClaimWord state = new ClaimWord();
+
+    @SuppressWarnings("unchecked")
+    CoreQueueLane(Consumer<?> consumer) {
+      this.consumer = (Consumer<Object>) consumer;
+    }
+
+    void submit(Object value) {
+      queue.offer(consumer, value); // a volatile getAndAdd: ordered before the read of state
+      if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
+        drain();
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void drain() {
+      do {
+        Object first;
+        while ((first = queue.pollHeader()) != null) {
+          ((Consumer<Object>) first).accept(queue.pollValue());
+        }
+        CLAIM.setVolatile(state, IDLE);
+      } while (!queue.isEmpty() && CLAIM.compareAndSet(state, IDLE, DRAINING));
     }
   }
 
