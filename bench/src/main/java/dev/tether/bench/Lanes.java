@@ -120,7 +120,8 @@ public final class Lanes {
    * not yet stored index: the release-and-re-check loop retries). A call is one element (the
    * value; the lane's one consumer is called with it), or, with {@code pairs}, two elements
    * claimed with one {@code fill(supplier, 2)} through a reused per-thread supplier, the
-   * consumer first: what core's {@code XaddLaneQueue} does, {@code ThreadLocal} included.
+   * consumer first: what core's {@code XaddLaneQueue} did before it became a queue of its own
+   * ({@link CoreQueueLane}), {@code ThreadLocal} included.
    */
   static final class JctoolsLane {
     private static final ThreadLocal<PairSupplier> PAIRS =
