@@ -63,8 +63,8 @@ class PaddedLayoutTest {
     long gap = a.offset() < b.offset()
         ? b.offset() - (a.offset() + a.size())
         : a.offset() - (b.offset() + b.size());
-    assertTrue(gap >= bytes, a.name() + " and " + b.name() + " are " + gap + " bytes apart; expected"
-        + " at least " + bytes + ":\n" + layout.toPrintable());
+    assertTrue(gap >= bytes, a.name() + " and " + b.name() + " are " + gap
+        + " bytes apart; expected at least " + bytes + ":\n" + layout.toPrintable());
   }
 
   private static void assertPadded(ClassLayout layout, FieldLayout field, int bytes) {
