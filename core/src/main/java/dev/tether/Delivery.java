@@ -66,7 +66,7 @@ import org.jspecify.annotations.Nullable;
  *
  * The lane is a drain-by-one combining queue (as in Guava's SequentialExecutor and the
  * "flat-combining" mailbox of actor runtimes): producers enqueue into an MPSC queue (LaneQueue,
- * backed by JCTools; the queue is the lane's only shared write path), and at most one thread, the
+ * XaddLaneQueue; the queue is the lane's only shared write path), and at most one thread, the
  * drainer, polls and runs calls. `drainState` is IDLE or DRAINING; the producer that moves it
  * IDLE -> DRAINING by CAS drains (or hands the drain to the executor). The drainer releases with a
  * volatile store of IDLE, then re-reads the queue's emptiness; a producer enqueues (a volatile

@@ -5,8 +5,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The queue of a serial {@link Delivery} lane: many producers, one consumer at a time (the lane's
  * drainer), calls stored as two references, a header and a value, that are enqueued together.
- * Package-private so that the borrowed JCTools queue behind it can be swapped without touching
- * the lane (the choice is measured in {@code bench/LaneQueueBenchmark}).
+ * Package-private so that the queue behind it can be swapped without touching the lane (the
+ * choice is measured in {@code bench/LaneQueueBenchmark}); the one implementation is
+ * {@link XaddLaneQueue}.
  */
 interface LaneQueue {
   /**
@@ -23,7 +24,7 @@ interface LaneQueue {
    */
   @Nullable Object pollHeader();
 
-  /** The value of the call whose header was just polled; waits briefly if not yet stored. */
+  /** The value of the call whose header was just polled; stored before the header, so no wait. */
   Object pollValue();
 
   /** Whether no call is claimed and unconsumed; a volatile read of both ends. Any thread. */

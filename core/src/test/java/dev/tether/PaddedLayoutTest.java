@@ -23,6 +23,22 @@ class PaddedLayoutTest {
   }
 
   @Test
+  void theLaneQueuesProducerAndConsumerFieldsAre128BytesApart() {
+    ClassLayout layout = ClassLayout.parseClass(XaddLaneQueue.class);
+    FieldLayout producerIndex = field(layout, "producerIndex");
+    FieldLayout producerChunk = field(layout, "producerChunk");
+    FieldLayout producerChunkIndex = field(layout, "producerChunkIndex");
+    FieldLayout consumerIndex = field(layout, "consumerIndex");
+    FieldLayout consumerChunkIndex = field(layout, "consumerChunkIndex");
+    assertPadded(layout, producerIndex, 128);
+    assertPadded(layout, consumerChunkIndex, 128);
+    assertApart(layout, producerIndex, producerChunk, 128);
+    assertApart(layout, producerIndex, producerChunkIndex, 128);
+    assertApart(layout, producerChunkIndex, consumerIndex, 128);
+    assertApart(layout, producerChunk, consumerIndex, 128);
+  }
+
+  @Test
   void everyFieldOfAnInlineRecordHas64BytesOfPaddingOnEachSide() {
     ClassLayout layout = ClassLayout.parseClass(InFlight.Padded.class);
     int checked = 0;
@@ -41,6 +57,14 @@ class PaddedLayoutTest {
         .filter(field -> field.name().equals(name))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no field " + name + ":\n" + layout.toPrintable()));
+  }
+
+  private static void assertApart(ClassLayout layout, FieldLayout a, FieldLayout b, int bytes) {
+    long gap = a.offset() < b.offset()
+        ? b.offset() - (a.offset() + a.size())
+        : a.offset() - (b.offset() + b.size());
+    assertTrue(gap >= bytes, a.name() + " and " + b.name() + " are " + gap
+        + " bytes apart; expected at least " + bytes + ":\n" + layout.toPrintable());
   }
 
   private static void assertPadded(ClassLayout layout, FieldLayout field, int bytes) {

@@ -29,8 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code growable}: {@code MpscGrowableArrayQueue}, 512 elements growing to 65536.
  *   <li>{@code xaddPair}: {@code MpscUnboundedXaddArrayQueue}, a call is two elements (callback,
  *       value) claimed with one {@code fill(supplier, 2)} through a per-thread supplier found in
- *       a {@code ThreadLocal}: what core's lane does. The CAS-claiming queues cannot claim two
- *       adjacent indices at once, so a pair there costs a holder object per call.
+ *       a {@code ThreadLocal}: what core's lane did up to 0.1.0 development. The CAS-claiming
+ *       queues cannot claim two adjacent indices at once, so a pair there costs a holder object
+ *       per call.
+ *   <li>{@code core}: core's own {@code XaddLaneQueue} (VarHandles, no {@code sun.misc.Unsafe}),
+ *       the queue of every serial lane: a call is two places claimed with one getAndAdd, value
+ *       stored before header, 512-place chunks recycled ({@link Lanes.CoreQueueLane}).
  * </ul>
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar 'dev.tether.bench.LaneQueueBenchmark'
@@ -55,6 +59,23 @@ public class LaneQueueBenchmark {
         new MpscGrowableArrayQueue<>(CHUNK, 1 << 16), false, Counter.CALLBACK);
     final Lanes.JctoolsLane xaddPair = new Lanes.JctoolsLane(
         new MpscUnboundedXaddArrayQueue<>(CHUNK, 2), true, Counter.CALLBACK);
+    final Lanes.CoreQueueLane core = new Lanes.CoreQueueLane(Counter.CALLBACK);
+  }
+
+  @Benchmark
+  @Group("core1p")
+  @GroupThreads(1)
+  public void core1p(Queues q, Lanes.Producer p) {
+    q.core.submit(p.value);
+    p.queued();
+  }
+
+  @Benchmark
+  @Group("core2p")
+  @GroupThreads(2)
+  public void core2p(Queues q, Lanes.Producer p) {
+    q.core.submit(p.value);
+    p.queued();
   }
 
   @Benchmark

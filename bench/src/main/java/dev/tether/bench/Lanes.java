@@ -1,5 +1,6 @@
 package dev.tether.bench;
 
+import dev.tether.BenchLaneQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -119,7 +120,8 @@ public final class Lanes {
    * not yet stored index: the release-and-re-check loop retries). A call is one element (the
    * value; the lane's one consumer is called with it), or, with {@code pairs}, two elements
    * claimed with one {@code fill(supplier, 2)} through a reused per-thread supplier, the
-   * consumer first: what core's {@code XaddLaneQueue} does, {@code ThreadLocal} included.
+   * consumer first: what core's {@code XaddLaneQueue} did before it became a queue of its own
+   * ({@link CoreQueueLane}), {@code ThreadLocal} included.
    */
   static final class JctoolsLane {
     private static final ThreadLocal<PairSupplier> PAIRS =
@@ -184,6 +186,41 @@ public final class Lanes {
       public Object get() {
         return taken++ == 0 ? first : second;
       }
+    }
+  }
+
+  /**
+   * The lane over core's own queue ({@code XaddLaneQueue}, through {@link BenchLaneQueue}): a
+   * call is two places, the consumer and the value, claimed with one getAndAdd; drained with
+   * {@code pollHeader} (null for a claimed but not yet stored place: the release-and-re-check
+   * loop retries) and {@code pollValue}. What {@code Delivery} runs, without the rest of the lane.
+   */
+  static final class CoreQueueLane {
+    private final BenchLaneQueue queue = new BenchLaneQueue();
+    private final Consumer<Object> consumer;
+    private final ClaimWord state = new ClaimWord();
+
+    @SuppressWarnings("unchecked")
+    CoreQueueLane(Consumer<?> consumer) {
+      this.consumer = (Consumer<Object>) consumer;
+    }
+
+    void submit(Object value) {
+      queue.offer(consumer, value); // a volatile getAndAdd: ordered before the read of state
+      if (state.value == IDLE && CLAIM.compareAndSet(state, IDLE, DRAINING)) {
+        drain();
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void drain() {
+      do {
+        Object first;
+        while ((first = queue.pollHeader()) != null) {
+          ((Consumer<Object>) first).accept(queue.pollValue());
+        }
+        CLAIM.setVolatile(state, IDLE);
+      } while (!queue.isEmpty() && CLAIM.compareAndSet(state, IDLE, DRAINING));
     }
   }
 

@@ -5,9 +5,9 @@ import dev.tether.Delivery;
 
 /**
  * Run by {@code ModulePathTest} in a child JVM whose observable modules are limited to
- * {@code dev.tether} and what it requires: drives a serial lane, whose queue is JCTools', and
- * prints what the callback received. In a package of its own, since the package
- * {@code dev.tether} belongs to the named module there.
+ * {@code dev.tether} and what it requires: drives a serial lane and prints what the callback
+ * received. In a package of its own, since the package {@code dev.tether} belongs to the named
+ * module there.
  */
 public final class ModulePathProbe {
   private ModulePathProbe() {}

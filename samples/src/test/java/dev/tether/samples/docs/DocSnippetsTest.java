@@ -52,7 +52,7 @@ class DocSnippetsTest {
   @Test
   void noSourceFileDeclaresARegionTwiceOrLeavesOneOpen() throws IOException {
     List<String> problems = new ArrayList<>();
-    List<Path> trees = new ArrayList<>(List.of(ROOT.resolve("samples/src")));
+    List<Path> trees = new ArrayList<>(List.of(ROOT.resolve("samples/src"), ROOT.resolve("it")));
     try (Stream<Path> modules = Files.list(ROOT)) {
       modules.map(module -> module.resolve("src/test")).filter(Files::isDirectory)
           .forEach(trees::add);
@@ -192,7 +192,7 @@ class DocSnippetsTest {
           "<!-- snippet: core/src/main/java/Main.java#main -->", "```java", "int x;", "```",
           "<!-- snippet: ../outside/src/test/X.java#x -->", "```java", "int x;", "```");
       assertEquals(2, problems.size(), problems.toString());
-      assertTrue(problems.get(0).contains("under samples/ or a src/test/"), problems.get(0));
+      assertTrue(problems.get(0).contains("under samples/, it/ or a src/test/"), problems.get(0));
       assertTrue(problems.get(1).contains("repo-relative"), problems.get(1));
     }
 

@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  *       {@code <!-- snippet: <repo-relative path>#<region> -->}. Only fences outside other fenced
  *       blocks count; a marker that is not immediately followed by a {@code ```java} fence is an
  *       error too.
- *   <li>The cited file is a {@code .java} file under {@code samples/} or under a {@code src/test/}
- *       directory: code that CI compiles and runs.
+ *   <li>The cited file is a {@code .java} file under {@code samples/}, under {@code it/} (the
+ *       consumer smoke test, which {@code it/run-consumer.sh} builds and runs in CI) or under a
+ *       {@code src/test/} directory: code that CI compiles and runs.
  *   <li>In that file, the region is the lines between {@code // @start region="<region>"} and
  *       {@code // @end region="<region>"} (the JDK {@code {@snippet}} markup), marker lines
  *       excluded, also those of regions nested inside it. A region name appears at most once per
@@ -211,9 +212,9 @@ final class SnippetChecker {
     if (!path.endsWith(".java")) {
       return "the cited file must be a .java file";
     }
-    if (!path.startsWith("samples/") && !path.contains("/src/test/")) {
-      return "the cited file must be under samples/ or a src/test/ directory (real code that CI"
-          + " compiles and runs)";
+    if (!path.startsWith("samples/") && !path.startsWith("it/") && !path.contains("/src/test/")) {
+      return "the cited file must be under samples/, it/ or a src/test/ directory (real code that"
+          + " CI compiles and runs)";
     }
     return null;
   }
