@@ -1,0 +1,38 @@
+package dev.tether.testkit;
+
+import dev.tether.Lifecycle;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+
+/** The whole battery against {@link SlotSubject}, which is built on Tether: every check passes. */
+class SlotSubjectContractTest implements ListenerLifecycleContract {
+  private final Lifecycle root = Lifecycle.root("slot-subjects");
+  private final ExecutorService pool = Executors.newCachedThreadPool();
+
+  @Override
+  public SubjectFactory subjects() {
+    return new SubjectFactory() {
+      @Override
+      public Subject open(String name, Listener listener) {
+        return new SlotSubject(root, name, pool, listener);
+      }
+
+      @Override
+      public boolean isSharedThread(Thread thread) {
+        return thread.getName().startsWith("pool-"); // the shared lane pool outlives subjects
+      }
+    };
+  }
+
+  @Override
+  public Budget budget() {
+    return Budget.quick();
+  }
+
+  @AfterEach
+  void closeAll() {
+    root.close();
+    pool.shutdownNow();
+  }
+}
