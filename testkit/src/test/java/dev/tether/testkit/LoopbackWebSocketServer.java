@@ -13,8 +13,8 @@ import org.java_websocket.server.WebSocketServer;
 
 /**
  * The peer of the WebSocket subjects: a Java-WebSocket server on 127.0.0.1 and an ephemeral port.
- * A client connects to {@code /<subject name>}; {@link #peer} returns the server's side of that
- * connection, whose {@code send} makes an event happen on the client.
+ * A client connects to a fresh {@link #uri} per subject; {@link #peer} returns the server's side
+ * of that connection, whose {@code send} makes an event happen on the client.
  *
  * <p>Instances are thread-safe.
  */
@@ -23,6 +23,8 @@ final class LoopbackWebSocketServer implements AutoCloseable {
   static final String THREAD_PREFIX = "WebSocketSelector-|WebSocketWorker-|connectionLostChecker";
 
   private final Map<String, CompletableFuture<WebSocket>> peers = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong paths =
+      new java.util.concurrent.atomic.AtomicLong();
   private final CountDownLatch started = new CountDownLatch(1);
   private final WebSocketServer server =
       new WebSocketServer(new InetSocketAddress("127.0.0.1", 0)) {
@@ -59,13 +61,15 @@ final class LoopbackWebSocketServer implements AutoCloseable {
     return thread.getName().matches("(" + THREAD_PREFIX + ").*");
   }
 
-  URI uri(String subject) {
-    return URI.create("ws://127.0.0.1:" + server.getPort() + "/" + subject);
+  /** A path of its own for subject {@code name}: {@code /<name>-<n>}. */
+  URI uri(String name) {
+    return URI.create("ws://127.0.0.1:" + server.getPort() + "/" + name + "-"
+        + paths.incrementAndGet());
   }
 
-  /** The server's side of the connection to {@code /subject}, waiting at most 5 s for it. */
-  WebSocket peer(String subject) throws Exception {
-    return future(subject).get(5, TimeUnit.SECONDS);
+  /** The server's side of the connection to {@code uri}, waiting at most 5 s for it. */
+  WebSocket peer(URI uri) throws Exception {
+    return future(uri.getPath().substring(1)).get(5, TimeUnit.SECONDS);
   }
 
   private CompletableFuture<WebSocket> future(String subject) {

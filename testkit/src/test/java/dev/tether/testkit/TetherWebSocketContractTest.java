@@ -25,10 +25,11 @@ class TetherWebSocketContractTest implements ListenerLifecycleContract {
     return new SubjectFactory() {
       @Override
       public Subject open(String name, Listener listener) throws Exception {
-        TetherWebSocket socket = TetherWebSocket.builder(app, http, server.uri(name)).name(name)
+        java.net.URI uri = server.uri(name);
+        TetherWebSocket socket = TetherWebSocket.builder(app, http, uri).name(name)
             .build().onText(listener::onEvent);
         socket.connect().get(5, TimeUnit.SECONDS);
-        org.java_websocket.WebSocket peer = server.peer(name);
+        org.java_websocket.WebSocket peer = server.peer(uri);
         return new Subject() {
           @Override
           public void fire(String event) {

@@ -1,0 +1,31 @@
+package dev.tether.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+
+/** Assertions on a real library's result: the kit detects a violation, or the check passes. */
+final class Findings {
+  private Findings() {}
+
+  /** Runs {@code check}; asserts it failed and its report mentions every one of {@code words}. */
+  static CheckResult assertDetected(Check check, SubjectFactory library, String... words) {
+    CheckResult result = Battery.run(check, library, Budget.defaults());
+    assertFalse(result.passed(), () -> "the kit no longer detects what " + library
+        + " violates; if the library changed, update docs/testing-your-library.md:\n"
+        + result.message());
+    String message = result.message();
+    assertAll(Arrays.stream(words).map(word -> () -> assertTrue(message.contains(word),
+        () -> "the report should mention '" + word + "':\n" + message)));
+    return result;
+  }
+
+  /** Runs {@code check}; asserts it passed. */
+  static CheckResult assertHolds(Check check, SubjectFactory library) {
+    CheckResult result = Battery.run(check, library, Budget.quick());
+    assertTrue(result.passed(), result::message);
+    return result;
+  }
+}
