@@ -28,8 +28,10 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1.0
  */
 public final class Battery {
-  /** How long the first listener call of a round holds on once close() has been called. */
+  /** How long the first listener call of a round holds on at least once close() was called. */
   static final long HOLD_NANOS = Duration.ofMillis(2).toNanos();
+  /** The most it holds on while a closing thread is still running (not parked, not done). */
+  static final long MAX_HOLD_NANOS = Duration.ofMillis(50).toNanos();
   /** How long every other listener call works: wide enough for a race to show. */
   static final long WORK_NANOS = Duration.ofMillis(50).toNanos() / 1000;
   /** The most a round waits for a listener that might start after close() returned. */
@@ -172,6 +174,36 @@ public final class Battery {
       }
     }
     return evidence;
+  }
+
+  /**
+   * Holds a listener call on while {@code closers} close: at least {@link #HOLD_NANOS}, and then
+   * as long as one of them is still running (not parked, so not waiting for this call), up to
+   * {@link #MAX_HOLD_NANOS}. A close that does not wait therefore returns while this call runs,
+   * even when the closing thread is slow (class loading, a loaded machine); a close that waits
+   * parks, and the call ends soon after.
+   */
+  static void holdWhileClosing(Iterable<Thread> closers) {
+    long start = System.nanoTime();
+    while (true) {
+      long held = System.nanoTime() - start;
+      if (held >= MAX_HOLD_NANOS) {
+        return;
+      }
+      if (held >= HOLD_NANOS && noneRunning(closers)) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private static boolean noneRunning(Iterable<Thread> threads) {
+    for (Thread thread : threads) {
+      if (thread.getState() == Thread.State.RUNNABLE) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static void spin(long nanos) {

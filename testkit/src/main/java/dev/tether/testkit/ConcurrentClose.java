@@ -2,6 +2,8 @@ package dev.tether.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,13 +27,14 @@ final class ConcurrentClose {
     CountDownLatch gate = new CountDownLatch(1);
     CountDownLatch closeStarted = new CountDownLatch(1);
     AtomicBoolean held = new AtomicBoolean();
+    Queue<Thread> closers = new ConcurrentLinkedQueue<>();
     Subject subject = Battery.open(factory, name, recorder);
     Flood flood = Flood.start(subject, recorder);
     try {
       recorder.behave(call -> {
         if (held.compareAndSet(false, true)) {
           Battery.await(closeStarted, bound);
-          Battery.spin(Battery.HOLD_NANOS);
+          Battery.holdWhileClosing(closers);
         } else {
           Battery.spin(Battery.WORK_NANOS);
         }
@@ -42,12 +45,13 @@ final class ConcurrentClose {
         calls.add(CloseCall.start(subject, "testkit-closer-" + name + "-" + i, () -> {
           gate.await();
           flood.closing();
+          closers.add(Thread.currentThread());
           closeStarted.countDown();
         }));
       }
       gate.countDown();
       List<String> evidence = new ArrayList<>();
-      long deadline = System.nanoTime() + bound + Battery.HOLD_NANOS;
+      long deadline = System.nanoTime() + bound + Battery.MAX_HOLD_NANOS;
       long lastReturn = 0;
       List<CloseCall.Outcome> outcomes = new ArrayList<>();
       for (CloseCall call : calls) {

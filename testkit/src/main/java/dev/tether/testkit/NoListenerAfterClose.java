@@ -2,13 +2,15 @@ package dev.tether.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Check a: events flood in from a kit thread; once a listener runs, a kit thread calls
- * {@code close()}; the first listener call holds on {@link Battery#HOLD_NANOS} after the close
+ * {@code close()}; the first listener call holds on at least {@link Battery#HOLD_NANOS} after the close
  * began, so a close that does not wait returns while it still runs. Then the kit waits a grace
  * period for a listener that starts late.
  */
@@ -22,13 +24,14 @@ final class NoListenerAfterClose {
     Recorder recorder = new Recorder(name, round);
     CountDownLatch closeStarted = new CountDownLatch(1);
     AtomicBoolean held = new AtomicBoolean();
+    Queue<Thread> closers = new ConcurrentLinkedQueue<>();
     Subject subject = Battery.open(factory, name, recorder);
     Flood flood = Flood.start(subject, recorder);
     try {
       recorder.behave(call -> {
         if (held.compareAndSet(false, true)) {
           Battery.await(closeStarted, bound);
-          Battery.spin(Battery.HOLD_NANOS);
+          Battery.holdWhileClosing(closers);
         } else {
           Battery.spin(Battery.WORK_NANOS);
         }
@@ -36,9 +39,10 @@ final class NoListenerAfterClose {
       Battery.awaitFirstEvent(recorder, flood, bound);
       CloseCall call = CloseCall.start(subject, "testkit-closer-" + name, () -> {
         flood.closing();
+        closers.add(Thread.currentThread());
         closeStarted.countDown();
       });
-      CloseCall.Outcome outcome = call.await(bound + Battery.HOLD_NANOS);
+      CloseCall.Outcome outcome = call.await(bound + Battery.MAX_HOLD_NANOS);
       if (outcome.kind == CloseCall.Outcome.Kind.HUNG) {
         return RoundResult.fail("close() did not return within " + Battery.millis(bound)
             + " in round " + round + " (hung)", List.of(Battery.stack(call.thread())));

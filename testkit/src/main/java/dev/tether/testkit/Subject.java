@@ -1,6 +1,7 @@
 package dev.tether.testkit;
 
 import dev.tether.Lifecycle;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,5 +40,58 @@ public interface Subject {
    */
   default Optional<Lifecycle> lifecycle() {
     return Optional.empty();
+  }
+
+  /** A subject made of its two operations: {@code Subject.of(peer::send, socket::close)}. */
+  static Subject of(Firing fire, Closing close) {
+    Objects.requireNonNull(fire, "fire");
+    Objects.requireNonNull(close, "close");
+    return new Subject() {
+      @Override
+      public void fire(String event) throws Exception {
+        fire.fire(event);
+      }
+
+      @Override
+      public void close() throws Exception {
+        close.close();
+      }
+    };
+  }
+
+  /** As {@link #of(Firing, Closing)}, for a subject built on the Lifecycle node {@code node}. */
+  static Subject of(Firing fire, Closing close, Lifecycle node) {
+    Subject subject = of(fire, close);
+    Objects.requireNonNull(node, "node");
+    return new Subject() {
+      @Override
+      public void fire(String event) throws Exception {
+        subject.fire(event);
+      }
+
+      @Override
+      public void close() throws Exception {
+        subject.close();
+      }
+
+      @Override
+      public Optional<Lifecycle> lifecycle() {
+        return Optional.of(node);
+      }
+    };
+  }
+
+  /** {@link Subject#fire} as a lambda. */
+  @FunctionalInterface
+  interface Firing {
+    /** Makes one event happen. */
+    void fire(String event) throws Exception;
+  }
+
+  /** {@link Subject#close} as a lambda. */
+  @FunctionalInterface
+  interface Closing {
+    /** Closes the subject. */
+    void close() throws Exception;
   }
 }

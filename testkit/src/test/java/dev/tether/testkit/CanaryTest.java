@@ -29,8 +29,8 @@ class CanaryTest {
   @Test
   void noListenerAfterClose_closeThatDoesNotWait_isCaughtWithTimeAfterReturn() {
     CheckResult result = run(Check.NO_LISTENER_AFTER_CLOSE, Mode.NO_WAIT);
-    assertMentions(result, "a listener ran after close() returned", "round 1",
-        "on thread 'naive-dispatch-a-1'", "close() on thread 'testkit-closer-a-1'",
+    assertMentions(result, "a listener ran after close() returned", "in round",
+        "on thread 'naive-dispatch-a-", "close() on thread 'testkit-closer-a-",
         "was still running when", "ran on for");
   }
 
@@ -38,28 +38,29 @@ class CanaryTest {
   void closeFromListener_closeThatWaitsForItself_isCaughtAsHung() {
     CheckResult result = run(Check.CLOSE_FROM_LISTENER, Mode.WAITS_FOR_ITSELF);
     assertMentions(result, "did not return within 1000.00 ms", "(hung",
-        "on thread 'naive-dispatch-b-1'", "awaitNoListener");
+        "on thread 'naive-dispatch-b-", "awaitNoListener");
   }
 
   @Test
   void crossClose_closeThatWaitsForOtherSubjectsListener_isCaughtAsHung() {
     CheckResult result = run(Check.CROSS_CLOSE, Mode.WAITS_FOR_OTHERS);
     assertMentions(result, "with both listeners running at the same moment",
-        "naive-dispatch-c-1-A", "naive-dispatch-c-1-B", "did not return within");
+        "on thread 'naive-dispatch-c-", "-A' called close() on subject 'c-",
+        "-B' called close() on subject 'c-", "did not return within");
   }
 
   @Test
   void concurrentClose_checkThenActClosingFlag_isCaughtWithLateCallerReturningEarly() {
     CheckResult result = run(Check.CONCURRENT_CLOSE, Mode.CHECK_THEN_ACT);
     assertMentions(result, "4 threads called close() at once", "was still running when close() on "
-        + "thread 'testkit-closer-d-1-");
+        + "thread 'testkit-closer-d-");
   }
 
   @Test
   void blockedOnClosersLock_closeThatWaitsForever_isCaughtAsHungPastTheBound() {
     CheckResult result = run(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK, Mode.WAITS_FOR_OTHERS);
     assertTrue(result.verdict().startsWith("hung past the bound of 1000.00 ms"), result::message);
-    assertMentions(result, "thread 'testkit-closer-e-1'", "naive-dispatch-e-1",
+    assertMentions(result, "thread 'testkit-closer-e-", "on thread 'naive-dispatch-e-",
         "once the kit interrupted the listener's thread");
   }
 
@@ -73,14 +74,14 @@ class CanaryTest {
   @Test
   void noLeaks_dispatchThreadNeverStopped_isCaughtNamingTheThread() {
     CheckResult result = run(Check.NO_LEAKS, Mode.LEAKS_THREAD);
-    assertMentions(result, "thread 'naive-dispatch-g-1'", "was still alive",
+    assertMentions(result, "thread 'naive-dispatch-g-", "was still alive",
         "after close() returned");
   }
 
   @Test
   void noLeaks_lifecycleNodeNeverClosed_isCaughtNamingTheNode() {
     CheckResult result = run(Check.NO_LEAKS, Mode.LEAKS_NODE);
-    assertMentions(result, "lifecycle node 'naive/g-1' was OPEN, not CLOSED",
+    assertMentions(result, "lifecycle node 'naive/g-", "was OPEN, not CLOSED",
         "is still a child of 'naive'");
   }
 

@@ -7,7 +7,6 @@ import dev.tether.samples.net.Server;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,9 +17,9 @@ import org.junit.jupiter.api.AfterEach;
 /**
  * The whole battery against the samples' {@link Connection} (a TCP message connection built on
  * Tether): the subject is a client connection, the event a message its server-side peer sends.
- * Every check passes. This class is the guide's complete example (docs/testing-your-library.md).
+ * Every check passes. The guide's complete example (docs/testing-your-library.md).
  */
-// @start region="connection-adapter"
+// @start region="connection-contract"
 class ConnectionContractTest implements ListenerLifecycleContract {
   private final Lifecycle app = Lifecycle.root("app");
   private final ExecutorService lanes = Executors.newCachedThreadPool();
@@ -36,23 +35,9 @@ class ConnectionContractTest implements ListenerLifecycleContract {
       public Subject open(String name, Listener listener) throws Exception {
         Connection connection = client.connect(server.address(),
             c -> c.onMessage(listener::onEvent));
-        Connection peer = accepted.poll(5, TimeUnit.SECONDS); // opens are one at a time
-        return new Subject() {
-          @Override
-          public void fire(String event) {
-            peer.send(StandardCharsets.UTF_8.encode(event));
-          }
-
-          @Override
-          public void close() {
-            connection.close();
-          }
-
-          @Override
-          public Optional<Lifecycle> lifecycle() {
-            return Optional.of(connection.lifecycle());
-          }
-        };
+        Connection peer = accepted.poll(5, TimeUnit.SECONDS); // the kit opens one at a time
+        return Subject.of(event -> peer.send(StandardCharsets.UTF_8.encode(event)),
+            connection::close, connection.lifecycle());
       }
 
       @Override
@@ -61,11 +46,10 @@ class ConnectionContractTest implements ListenerLifecycleContract {
       }
     };
   }
-  // @end region="connection-adapter"
 
   @Override
   public Budget budget() {
-    return Budget.quick();
+    return Budget.quick(); // 5 rounds or 1 s per check; the default is 20 rounds or 2 s
   }
 
   @AfterEach
@@ -74,3 +58,4 @@ class ConnectionContractTest implements ListenerLifecycleContract {
     lanes.shutdownNow();
   }
 }
+// @end region="connection-contract"
