@@ -4,7 +4,7 @@
  * small adapter the library's author writes ({@link dev.tether.testkit.SubjectFactory}).
  */
 module dev.tether.testkit {
-  requires static org.jspecify;
+  requires static transitive org.jspecify; // @Nullable appears in the exported API
   requires transitive org.junit.jupiter.api;
   requires transitive dev.tether;
 

@@ -229,13 +229,26 @@ public final class Battery {
     return text;
   }
 
-  /** The thread's name, state and top frames: where it hangs. */
+  /**
+   * The thread's name, state, top frame, and the next frames outside the JDK (the library's and
+   * the test's): where it hangs, without the lock internals.
+   */
   static String stack(Thread thread) {
     StringBuilder text = new StringBuilder("thread '").append(thread.getName()).append("' (")
         .append(thread.getState()).append(')');
     StackTraceElement[] frames = thread.getStackTrace();
-    for (int i = 0; i < Math.min(frames.length, 8); i++) {
-      text.append(i == 0 ? " at " : " <- ").append(frames[i]);
+    int shown = 0;
+    for (int i = 0; i < frames.length && shown < 6; i++) {
+      String type = frames[i].getClassName();
+      boolean jdk = type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.");
+      if (i == 0 || !jdk) {
+        text.append(shown == 0 ? " at " : " <- ").append(type.substring(type.lastIndexOf('.') + 1))
+            .append('.').append(frames[i].getMethodName());
+        if (frames[i].getLineNumber() >= 0) {
+          text.append(':').append(frames[i].getLineNumber());
+        }
+        shown++;
+      }
     }
     return text.toString();
   }

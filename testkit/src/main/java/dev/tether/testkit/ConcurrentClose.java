@@ -52,7 +52,6 @@ final class ConcurrentClose {
       gate.countDown();
       List<String> evidence = new ArrayList<>();
       long deadline = System.nanoTime() + bound + Battery.MAX_HOLD_NANOS;
-      long lastReturn = 0;
       List<CloseCall.Outcome> outcomes = new ArrayList<>();
       for (CloseCall call : calls) {
         CloseCall.Outcome outcome = call.await(Math.max(0, deadline - System.nanoTime()));
@@ -63,16 +62,14 @@ final class ConcurrentClose {
         } else if (outcome.kind == CloseCall.Outcome.Kind.THREW) {
           evidence.add("close() on thread '" + call.thread().getName() + "' threw "
               + Battery.describe(outcome.thrown));
-        } else if (lastReturn == 0 || outcome.at - lastReturn > 0) {
-          lastReturn = outcome.at;
         }
       }
       if (!evidence.isEmpty()) {
         return RoundResult.fail("a concurrent close() did not return normally, in round " + round,
             evidence);
       }
-      long firstReturn = outcomes.stream().mapToLong(o -> o.at).min().orElse(lastReturn);
-      recorder.fence(firstReturn);
+      // The earliest return is the fence: a call starting after it is late for that caller.
+      recorder.fence(outcomes.stream().mapToLong(o -> o.at).min().orElseThrow());
       recorder.startedAfterFence.await(Battery.GRACE_NANOS, TimeUnit.NANOSECONDS);
       flood.stop(bound);
       Battery.awaitQuiet(recorder, bound);

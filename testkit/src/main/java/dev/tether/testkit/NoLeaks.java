@@ -43,8 +43,7 @@ final class NoLeaks {
     List<String> evidence = new ArrayList<>();
     long deadline = outcome.at + bound;
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      if (before.contains(thread) || thread.getName().startsWith("testkit-")
-          || factory.isSharedThread(thread)) {
+      if (before.contains(thread) || isJvmWide(thread) || factory.isSharedThread(thread)) {
         continue;
       }
       long left = deadline - System.nanoTime();
@@ -67,6 +66,13 @@ final class NoLeaks {
     }
     return RoundResult.pass("no thread or lifecycle node outlived close()"
         + (node.isPresent() ? "" : " (no lifecycle node to check)"));
+  }
+
+  /** The kit's threads, and threads one per JVM that any code may start first. */
+  private static boolean isJvmWide(Thread thread) {
+    String name = thread.getName();
+    return name.startsWith("testkit-") || name.startsWith("ForkJoinPool.commonPool-")
+        || name.equals("Common-Cleaner") || name.equals("tether-cleaner");
   }
 
   private static List<String> lifecycleLeaks(Lifecycle node, long closedAt, long bound)

@@ -30,9 +30,10 @@ public interface SubjectFactory {
   /**
    * Whether {@code thread}, started while a subject was open and still alive after its close, is
    * shared by all subjects (a pool that outlives them by design) rather than the subject's own:
-   * check g then does not count it as leaked. By default only the JDK's common pool is shared.
+   * check g then does not count it as leaked. By default none is; JVM-wide threads (the JDK's
+   * common pool and cleaners, Tether's cleaner) and the kit's own never count.
    */
   default boolean isSharedThread(Thread thread) {
-    return thread.getName().startsWith("ForkJoinPool.commonPool-");
+    return false;
   }
 }

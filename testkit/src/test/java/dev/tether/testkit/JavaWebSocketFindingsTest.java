@@ -24,21 +24,21 @@ class JavaWebSocketFindingsTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     server.close();
   }
 
   @Test
   void closeBlocking_fromInsideListener_detectedAsHung() {
     Findings.assertDetected(Check.CLOSE_FROM_LISTENER, javaWebSocket,
-        "close() called from inside a listener did not return within 2000.00 ms",
+        "close() called from inside a listener did not return within 1000.00 ms",
         "on thread 'WebSocketConnectReadThread-", "WebSocketClient.closeBlocking");
   }
 
   @Test
   void closeBlocking_crossFromTwoListeners_detectedAsHung() {
     Findings.assertDetected(Check.CROSS_CLOSE, javaWebSocket, "cross-close in round",
-        "did not return within 2000.00 ms (hung)", "WebSocketClient.closeBlocking");
+        "did not return within 1000.00 ms (hung)", "WebSocketClient.closeBlocking");
   }
 
   @Test
@@ -46,7 +46,7 @@ class JavaWebSocketFindingsTest {
     CheckResult result = Findings.assertDetected(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK,
         javaWebSocket, "thread 'testkit-closer-e-", "WebSocketConnectReadThread-");
     org.junit.jupiter.api.Assertions.assertTrue(
-        result.verdict().startsWith("hung past the bound of 2000.00 ms"), result::message);
+        result.verdict().startsWith("hung past the bound of 1000.00 ms"), result::message);
   }
 
   @Test

@@ -24,7 +24,7 @@ class JdkWebSocketFindingsTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     server.close();
   }
 

@@ -77,7 +77,11 @@ final class LoopbackWebSocketServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    server.stop(1000);
+  public void close() {
+    try {
+      server.stop(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

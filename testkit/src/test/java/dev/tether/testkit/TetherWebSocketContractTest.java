@@ -64,7 +64,7 @@ class TetherWebSocketContractTest implements ListenerLifecycleContract {
   }
 
   @AfterEach
-  void closeAll() throws InterruptedException {
+  void closeAll() {
     app.close();
     server.close();
   }
