@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * for a latch that only the calling read thread can count down: it hangs for ever), c (two
  * clients closing each other from their listeners both hang) and e (a listener blocked on the
  * closer's lock: closeBlocking hangs). Held: a, d (with {@code onClose} exactly once), f and g.
- * Each hang found leaves one of the client's daemon threads parked for good.
+ * Each hang found leaves one of the client's daemon threads parked for good. With plain
+ * {@code close()}, which does not wait, a is violated instead.
  */
 class JavaWebSocketFindingsTest {
   private static LoopbackWebSocketServer server;
@@ -20,7 +21,7 @@ class JavaWebSocketFindingsTest {
   @BeforeAll
   static void start() throws InterruptedException {
     server = new LoopbackWebSocketServer();
-    javaWebSocket = new JavaWebSocketSubjects(server);
+    javaWebSocket = new JavaWebSocketSubjects(server, true);
   }
 
   @AfterAll
@@ -47,6 +48,13 @@ class JavaWebSocketFindingsTest {
         javaWebSocket, "thread 'testkit-closer-e-", "WebSocketConnectReadThread-");
     org.junit.jupiter.api.Assertions.assertTrue(
         result.verdict().startsWith("hung past the bound of 1000.00 ms"), result::message);
+  }
+
+  @Test
+  void close_listenerRunning_detectedAsListenerStillRunningAfterReturn() {
+    Findings.assertDetected(Check.NO_LISTENER_AFTER_CLOSE,
+        new JavaWebSocketSubjects(server, false), "a listener ran after close() returned",
+        "on thread 'WebSocketConnectReadThread-", "was still running when close() on thread");
   }
 
   @Test

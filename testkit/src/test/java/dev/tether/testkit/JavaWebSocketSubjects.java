@@ -8,16 +8,20 @@ import org.java_websocket.handshake.ServerHandshake;
 /**
  * The adapter for Java-WebSocket's {@link WebSocketClient} (org.java-websocket:Java-WebSocket):
  * {@code onMessage} is the event, {@code onClose} the closed notification (it fires on a local
- * close too), and {@code closeBlocking()} the close: the strongest close the client offers, which
- * waits for the closing handshake and {@code onClose}.
+ * close too), and the close either {@code closeBlocking()}, the strongest close the client
+ * offers, which waits for the closing handshake and {@code onClose}, or plain {@code close()},
+ * which only starts the handshake.
  *
  * <p>Instances are thread-safe; subjects are opened one at a time.
  */
 final class JavaWebSocketSubjects implements SubjectFactory {
   private final LoopbackWebSocketServer server;
+  private final boolean blocking;
 
-  JavaWebSocketSubjects(LoopbackWebSocketServer server) {
+  /** Subjects closed with {@code closeBlocking()} if {@code blocking}, else with {@code close()}. */
+  JavaWebSocketSubjects(LoopbackWebSocketServer server, boolean blocking) {
     this.server = server;
+    this.blocking = blocking;
   }
 
   @Override
@@ -53,7 +57,11 @@ final class JavaWebSocketSubjects implements SubjectFactory {
 
       @Override
       public void close() throws InterruptedException {
-        client.closeBlocking();
+        if (blocking) {
+          client.closeBlocking();
+        } else {
+          client.close();
+        }
       }
     };
   }
@@ -70,6 +78,7 @@ final class JavaWebSocketSubjects implements SubjectFactory {
 
   @Override
   public String toString() {
-    return "Java-WebSocket 1.6.0 WebSocketClient (close = closeBlocking())";
+    return "Java-WebSocket 1.6.0 WebSocketClient (close = "
+        + (blocking ? "closeBlocking())" : "close())");
   }
 }
