@@ -50,10 +50,14 @@ class CanaryTest {
   }
 
   @Test
-  void concurrentClose_checkThenActClosingFlag_isCaughtWithLateCallerReturningEarly() {
+  void concurrentClose_checkThenActClosingFlag_isCaughtWithEarlyReturnOrDoubleNotification() {
     CheckResult result = run(Check.CONCURRENT_CLOSE, Mode.CHECK_THEN_ACT);
-    assertMentions(result, "4 threads called close() at once", "was still running when close() on "
-        + "thread 'testkit-closer-d-");
+    assertMentions(result, "4 threads called close() at once");
+    // Usually a late caller returns at once while the listener runs; if every caller passed the
+    // flag before any set it, they all waited, and the closed notification fired more than once.
+    String message = result.message();
+    assertTrue(message.contains("was still running when close() on thread 'testkit-closer-d-")
+        || message.contains("the closed notification fired"), message);
   }
 
   @Test
