@@ -29,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  * then answers null and the wait stays a wait, which the stall report names. The dump walks every
  * thread (tens of milliseconds for tens of thousands of virtual threads), so a prober takes one
  * only for a virtual thread the cheaper sources could not explain, at most once per probe, and
- * probes run at doubling intervals up to a second.
+ * probes run at doubling intervals up to a second. Known cost: the prober holds the wait-for
+ * graph's lock throughout (WaitForGraph.probeLocks), so other threads entering or waking the
+ * graph wait for the dump; taking it before the lock, for the prober's own blockers, is the
+ * next step.
  */
 final class ThreadDumpLocks {
   /** The first feature release whose JSON dump names monitors. */
