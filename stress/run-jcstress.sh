@@ -38,10 +38,10 @@
 # Modes (measured on 2 cores, JDK 17; see docs/stress.md for the measured runs):
 #   ci    Harnesses: -m quick -sc false, all 8 JVM flag configurations (interpreter, C1, C2, C2
 #         with the Stress* randomizers, each with biased locking on/off), one fork each:
-#         6 s per configuration at load average 3.5, 14 s at 13-20 (16 harnesses: 1,802 s).
+#         20 harnesses: 899 s on 2 idle cores, 2,066 s at load average 8-14 (18 of them).
 #         Canaries: -m quick -sc false -jvmArgs "-Xmx256m" (the default tiered JVM, biased
-#         locking on/off): 19 canaries, 352 s per run at load average 13-20.
-#         Whole run: 2,175 s at load average 13-20 (about 17 minutes expected on 2 idle cores).
+#         locking on/off): 23 canaries, 328 s per run idle, 376 s at load 8-14 (21 of them).
+#         Whole run: 20.5 minutes on 2 idle cores, 41 minutes at load average 8-14.
 #         Budgets: 180 s per harness, 90 s per canary.
 #   full  Harnesses: -m default (all configurations including split per-actor compilation, 5
 #         iterations of 1 s per fork). Canaries as in ci but with all 8 configurations.
@@ -58,7 +58,7 @@
 # canaries-1, canaries-2, ...), full logs in stress/target/jcstress-logs/<batch>.log; the
 # repository root stays clean (the binary result file jcstress drops into the working directory
 # is moved to the batch's report directory).
-# The last line is the verdict, e.g. "jcstress verdict: 16 harnesses passed, 19 canaries caught".
+# The last line is the verdict, e.g. "jcstress verdict: 20 harnesses passed, 23 canaries caught".
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
