@@ -16,11 +16,12 @@ import java.util.List;
  * both threads and the lock; {@link #callbackThreadStack()} is the callback thread's stack at
  * detection, also attached as this exception's cause so that loggers print it.
  *
- * <p>Detection relies on {@link java.lang.management.ThreadMXBean} lock-owner information, and for
- * a virtual thread parked on a {@code java.util.concurrent} lock, on its park blocker matched to the
- * synchronizers a platform thread holds. The cases no JDK exposes (a lock held by a virtual thread,
- * a virtual thread blocked on a monitor) stay waits, which the stall report names; the guarantees
- * document lists them. Each detection is also recorded as the JFR event
+ * <p>Detection relies on {@link java.lang.management.ThreadMXBean} lock-owner information; for a
+ * virtual thread parked on a {@code java.util.concurrent} lock, on its park blocker matched to the
+ * synchronizers a platform thread holds; and, from JDK 25 on, on the JDK's JSON thread dump for a
+ * virtual thread blocked on a monitor. The cases the running JDK does not expose (a lock held by a
+ * virtual thread before JDK 26, a monitor before JDK 25) stay waits, which the stall report names;
+ * the guarantees document lists them. Each detection is also recorded as the JFR event
  * {@code dev.tether.CallbackDeadlock}.
  *
  * @since 0.1.0
