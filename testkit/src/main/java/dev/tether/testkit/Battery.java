@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -183,6 +185,25 @@ public final class Battery {
    * even when the closing thread is slow (class loading, a loaded machine); a close that waits
    * parks, and the call ends soon after.
    */
+  /**
+   * Makes {@code recorder}'s listener hold its first call until {@code closeStarted} opens (within
+   * {@code bound} ns) and then while {@code closers} run ({@link #holdWhileClosing}); every later
+   * call works for {@link #WORK_NANOS}. Checks a and d: a close that does not wait returns while
+   * the held call still runs.
+   */
+  static void holdFirstCallWhileClosing(Recorder recorder, CountDownLatch closeStarted,
+      Iterable<Thread> closers, long bound) {
+    AtomicBoolean held = new AtomicBoolean();
+    recorder.behave(call -> {
+      if (held.compareAndSet(false, true)) {
+        await(closeStarted, bound);
+        holdWhileClosing(closers);
+      } else {
+        spin(WORK_NANOS);
+      }
+    });
+  }
+
   static void holdWhileClosing(Iterable<Thread> closers) {
     long start = System.nanoTime();
     while (true) {

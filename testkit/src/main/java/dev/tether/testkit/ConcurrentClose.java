@@ -6,7 +6,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Check d: events flood in; once a listener runs, {@link #CLOSERS} kit threads call
@@ -26,19 +25,11 @@ final class ConcurrentClose {
     Recorder recorder = new Recorder(name, round);
     CountDownLatch gate = new CountDownLatch(1);
     CountDownLatch closeStarted = new CountDownLatch(1);
-    AtomicBoolean held = new AtomicBoolean();
     Queue<Thread> closers = new ConcurrentLinkedQueue<>();
     Subject subject = Battery.open(factory, name, recorder);
     Flood flood = Flood.start(subject, recorder);
     try {
-      recorder.behave(call -> {
-        if (held.compareAndSet(false, true)) {
-          Battery.await(closeStarted, bound);
-          Battery.holdWhileClosing(closers);
-        } else {
-          Battery.spin(Battery.WORK_NANOS);
-        }
-      });
+      Battery.holdFirstCallWhileClosing(recorder, closeStarted, closers, bound);
       Battery.awaitFirstEvent(recorder, flood, bound);
       List<CloseCall> calls = new ArrayList<>();
       for (int i = 1; i <= CLOSERS; i++) {

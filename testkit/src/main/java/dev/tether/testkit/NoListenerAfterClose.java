@@ -6,7 +6,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Check a: events flood in from a kit thread; once a listener runs, a kit thread calls
@@ -23,19 +22,11 @@ final class NoListenerAfterClose {
     String name = "a-" + round;
     Recorder recorder = new Recorder(name, round);
     CountDownLatch closeStarted = new CountDownLatch(1);
-    AtomicBoolean held = new AtomicBoolean();
     Queue<Thread> closers = new ConcurrentLinkedQueue<>();
     Subject subject = Battery.open(factory, name, recorder);
     Flood flood = Flood.start(subject, recorder);
     try {
-      recorder.behave(call -> {
-        if (held.compareAndSet(false, true)) {
-          Battery.await(closeStarted, bound);
-          Battery.holdWhileClosing(closers);
-        } else {
-          Battery.spin(Battery.WORK_NANOS);
-        }
-      });
+      Battery.holdFirstCallWhileClosing(recorder, closeStarted, closers, bound);
       Battery.awaitFirstEvent(recorder, flood, bound);
       CloseCall call = CloseCall.start(subject, "testkit-closer-" + name, () -> {
         flood.closing();
