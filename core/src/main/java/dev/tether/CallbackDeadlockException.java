@@ -42,19 +42,30 @@ public final class CallbackDeadlockException extends IllegalStateException {
    * @param cycle the lock cycle found
    */
   CallbackDeadlockException(String slotName, String waitedFor, Thread waiting, LockCycle cycle) {
-    super("waiting for " + waitedFor + " on " + ThreadNames.describe(waiting)
-        + " would deadlock: it waits for " + cycle.callbackThreadDescription()
-        + ", which is blocked on " + cycle.lockName() + " that " + ThreadNames.describe(waiting)
-        + " holds, directly or through others (" + String.join("; ", cycle.chain())
-        + "). The slot is reset (or the lifecycle closing) all the same; the blocked call may"
-        + " still finish.");
+    super(
+        "waiting for "
+            + waitedFor
+            + " on "
+            + ThreadNames.describe(waiting)
+            + " would deadlock: it waits for "
+            + cycle.callbackThreadDescription()
+            + ", which is blocked on "
+            + cycle.lockName()
+            + " that "
+            + ThreadNames.describe(waiting)
+            + " holds, directly or through others ("
+            + String.join("; ", cycle.chain())
+            + "). The slot is reset (or the lifecycle closing) all the same; the blocked call may"
+            + " still finish.");
     this.slotName = slotName;
     this.waitingThreadName = waiting.getName();
     this.callbackThreadName = cycle.callbackThreadName();
     this.lockName = cycle.lockName();
     this.callbackThreadStack = List.of(cycle.callbackThreadStack());
-    Throwable stack = new Throwable("stack of " + cycle.callbackThreadDescription(), null,
-        false, true) { private static final long serialVersionUID = 1L; };
+    Throwable stack =
+        new Throwable("stack of " + cycle.callbackThreadDescription(), null, false, true) {
+          private static final long serialVersionUID = 1L;
+        };
     stack.setStackTrace(cycle.callbackThreadStack());
     initCause(stack);
     CallbackDeadlockEvent event = new CallbackDeadlockEvent();

@@ -31,8 +31,14 @@ public interface CallbackErrorHandler {
    * {@code WARNING}, naming the slot and the thread.
    */
   static CallbackErrorHandler logging() {
-    return (slot, error) -> System.getLogger("dev.tether.CallbackSlot")
-        .log(Level.WARNING, "callback of slot '" + slot.name() + "' threw on "
-            + ThreadNames.describe(Thread.currentThread()), error);
+    return (slot, error) ->
+        System.getLogger("dev.tether.CallbackSlot")
+            .log(
+                Level.WARNING,
+                "callback of slot '"
+                    + slot.name()
+                    + "' threw on "
+                    + ThreadNames.describe(Thread.currentThread()),
+                error);
   }
 }

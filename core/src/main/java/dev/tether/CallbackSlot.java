@@ -162,19 +162,23 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   private final String name;
   private final Policy policy;
+
   /** The serial lane calls go through, or null for inline delivery. */
   private final @Nullable Delivery lane;
+
   /** The lifecycle that created this slot and closes it, or null for a slot made on its own. */
   private final @Nullable Lifecycle owner;
+
   /** null (empty), a Registration (set), or CLOSED (terminal). */
   private volatile @Nullable Registration<? super T> current;
+
   /** The in-flight marks and the records that hold them; created by the first invoke. */
   private volatile @Nullable InFlight inFlight;
+
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
-  private CallbackSlot(String name, Policy policy, Delivery delivery,
-      @Nullable Lifecycle owner) {
+  private CallbackSlot(String name, Policy policy, Delivery delivery, @Nullable Lifecycle owner) {
     this.name = name;
     this.policy = policy;
     this.lane = delivery.isSerial() ? delivery : null;
@@ -370,8 +374,16 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   public String toString() {
     Registration<? super T> registration = current;
     String state = registration == CLOSED ? "closed" : registration == null ? "empty" : "set";
-    return "CallbackSlot[" + name + ", " + state + ", reentrancy=" + policy.reentrancy
-        + ", replay=" + policy.replay + (lane == null ? "" : ", lane=" + lane.name()) + "]";
+    return "CallbackSlot["
+        + name
+        + ", "
+        + state
+        + ", reentrancy="
+        + policy.reentrancy
+        + ", replay="
+        + policy.replay
+        + (lane == null ? "" : ", lane=" + lane.name())
+        + "]";
   }
 
   // ---- the remover's view of in-flight calls ----
@@ -394,8 +406,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     InFlight marks = Objects.requireNonNull(inFlight); // a mark was found in it
     return new Quiescible() {
       @Override
-      public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
-          boolean requestWake) {
+      public void collectBlockers(
+          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
         marks.collectBlockers(removed, excluded, out, requestWake);
       }
 
@@ -442,6 +454,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** Outcomes of {@link #callMarked}. */
   private static final int NOT_CURRENT = 0;
+
   private static final int CALLED = 1;
   private static final int OWNER_GONE = 2;
 
@@ -494,7 +507,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @return whether a callback was called
    */
   private boolean callCurrent(Record self, T value, int depth) {
-    for (;;) {
+    for (; ; ) {
       Registration<? super T> registration = current;
       if (registration == null || registration == CLOSED) {
         return false;
@@ -535,9 +548,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       throw fatal;
     } catch (Throwable handlerFailure) {
       handlerFailure.addSuppressed(failure);
-      System.getLogger("dev.tether.CallbackSlot").log(System.Logger.Level.ERROR,
-          "error handler of slot '" + name + "' threw while handling a callback failure",
-          handlerFailure);
+      System.getLogger("dev.tether.CallbackSlot")
+          .log(
+              System.Logger.Level.ERROR,
+              "error handler of slot '" + name + "' threw while handling a callback failure",
+              handlerFailure);
     }
   }
 
@@ -584,8 +599,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * held mark before it stops draining ({@link #releaseHeldMark}).
    */
   @SuppressWarnings("unchecked")
-  static boolean runQueued(Delivery.HeldMark held, Registration<?> registration,
-      @Nullable Object value) {
+  static boolean runQueued(
+      Delivery.HeldMark held, Registration<?> registration, @Nullable Object value) {
     Registration<Object> target = (Registration<Object>) registration;
     CallbackSlot<Object> slot = Objects.requireNonNull(target.slot);
     if (held.registration == registration) {
@@ -612,8 +627,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** The first call of a registration in a run of the drain: mark, re-check, call. */
-  private boolean runQueuedCall(Delivery.HeldMark held, Registration<? super T> registration,
-      T value) {
+  private boolean runQueuedCall(
+      Delivery.HeldMark held, Registration<? super T> registration, T value) {
     Record self = inFlight().recordFor(Thread.currentThread());
     if (self.isInside()) {
       // Not expected: a slot's calls all run on its one lane, which is busy while one of them
@@ -635,8 +650,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** Calls {@code registration}, whose mark {@code held} keeps; false if its owner is gone. */
-  private boolean deliverMarked(Delivery.HeldMark held, Registration<? super T> registration,
-      T value) {
+  private boolean deliverMarked(
+      Delivery.HeldMark held, Registration<? super T> registration, T value) {
     boolean delivered = false;
     try {
       delivered = deliver(registration, value);
@@ -831,8 +846,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
     LockCycle cycle = WaitForGraph.await(asWaitTarget(removed));
     if (cycle != null) {
-      throw new CallbackDeadlockException(name, "a callback of slot '" + name + "'",
-          Thread.currentThread(), cycle);
+      throw new CallbackDeadlockException(
+          name, "a callback of slot '" + name + "'", Thread.currentThread(), cycle);
     }
   }
 
@@ -850,6 +865,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   static class Registration<T extends @Nullable Object> {
     /** The slot it is installed in; null only for the CLOSED sentinel. */
     final @Nullable CallbackSlot<T> slot;
+
     private final @Nullable Consumer<? super T> callback;
 
     Registration(@Nullable CallbackSlot<T> slot, @Nullable Consumer<? super T> callback) {
@@ -971,8 +987,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
      */
     CallbackSlot<T> build(Delivery inherited, @Nullable Lifecycle owner) {
       String fullName = owner == null ? name : owner.path() + "/" + name;
-      return new CallbackSlot<>(fullName, new Policy(reentrancy, replay, errorHandler),
-          delivery == null ? inherited : delivery, owner);
+      return new CallbackSlot<>(
+          fullName,
+          new Policy(reentrancy, replay, errorHandler),
+          delivery == null ? inherited : delivery,
+          owner);
     }
 
     /** The name the built slot will have. */

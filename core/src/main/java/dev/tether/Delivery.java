@@ -163,8 +163,7 @@ public final class Delivery {
 
   static {
     try {
-      DRAIN_STATE =
-          MethodHandles.lookup().findVarHandle(DrainStateValue.class, "value", int.class);
+      DRAIN_STATE = MethodHandles.lookup().findVarHandle(DrainStateValue.class, "value", int.class);
       PENDING_TASK =
           MethodHandles.lookup().findVarHandle(Delivery.class, "pendingTask", DrainTask.class);
     } catch (ReflectiveOperationException e) {
@@ -174,13 +173,16 @@ public final class Delivery {
 
   private static final int IDLE = 0;
   private static final int DRAINING = 1;
+
   /** Calls an executor lane runs per task before yielding its pool thread. */
   static final int EXECUTOR_BATCH = 256;
+
   /**
    * Spin-wait hints a serial() drainer that ran another thread's calls spends polling for the
    * next one before it releases the lane (see the notes); executor lanes do not linger.
    */
   static final int LINGER_SPINS = 64;
+
   /** Stands for a null value in the queue, which holds no nulls. */
   static final Object NULL_VALUE = new Object();
 
@@ -190,18 +192,22 @@ public final class Delivery {
   private final String name;
   private final @Nullable LaneQueue queue;
   private final @Nullable Executor executor;
+
   /**
    * IDLE, or DRAINING while one thread (or one executor task, pending or running) drains; an
    * object of its own, padded, so that nothing else shares its cache lines (see the notes).
    */
   private final DrainState drainState = new DrainState();
+
   /** Written only by the drainer, which changes hands through drainState. */
   private final AtomicLong discarded = new AtomicLong();
+
   /**
    * The drain task handed to the executor and not yet started, or null; cleared by CAS by the
    * task as it starts, or by its submitter revoking it when execute() fails.
    */
   private volatile @Nullable DrainTask pendingTask;
+
   /** The drainer's mark kept across calls of one registration; drainer only, empty when idle. */
   private final HeldMark held = new HeldMark();
 
@@ -236,8 +242,8 @@ public final class Delivery {
    */
   public static Delivery serialOn(Executor executor) {
     Objects.requireNonNull(executor, "executor");
-    return new Delivery("serial-" + LANE_IDS.incrementAndGet() + "-on-executor",
-        new XaddLaneQueue(), executor);
+    return new Delivery(
+        "serial-" + LANE_IDS.incrementAndGet() + "-on-executor", new XaddLaneQueue(), executor);
   }
 
   /** Whether this is a serial lane (not {@link #inline()}). */
@@ -281,7 +287,12 @@ public final class Delivery {
   public String toString() {
     return queue == null
         ? "Delivery[inline]"
-        : "Delivery[" + name + ", queued=" + queuedCount() + ", discarded=" + discardedCount()
+        : "Delivery["
+            + name
+            + ", queued="
+            + queuedCount()
+            + ", discarded="
+            + discardedCount()
             + "]";
   }
 
@@ -296,7 +307,8 @@ public final class Delivery {
   void submit(CallbackSlot.Registration<?> registration, @Nullable Object value, String slotName) {
     LaneQueue lane = Objects.requireNonNull(queue);
     Object queuedValue = value == null ? NULL_VALUE : value;
-    if (executor == null && drainState.value == IDLE
+    if (executor == null
+        && drainState.value == IDLE
         && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)) {
       if (lane.isEmpty()) {
         drain(lane, Integer.MAX_VALUE, registration, queuedValue); // the idle fast path
@@ -314,7 +326,8 @@ public final class Delivery {
       } else {
         startDrainOnExecutor(slotName);
       }
-    } else if (executor == null && !state.contended
+    } else if (executor == null
+        && !state.contended
         && state.drainerId != Thread.currentThread().getId()) {
       state.contended = true; // another thread queued behind the drain: worth a linger
     }
@@ -341,8 +354,14 @@ public final class Delivery {
         throw e; // e.g. no memory for a pool thread: not hidden behind a refusal
       }
       throw new RejectedExecutionException(
-          "the executor of lane '" + name + "' refused its drain, on invoke of slot '" + slotName
-              + "'; " + queuedCount() + " calls stay queued until the next invoke", e);
+          "the executor of lane '"
+              + name
+              + "' refused its drain, on invoke of slot '"
+              + slotName
+              + "'; "
+              + queuedCount()
+              + " calls stay queued until the next invoke",
+          e);
     } finally {
       if (task != null) {
         task.insideExecute = false;
@@ -355,7 +374,10 @@ public final class Delivery {
    * queued calls until the queue is empty (then releases the drain), or, on an executor lane,
    * until {@code budget} calls have run (then resubmits itself, keeping the drain).
    */
-  private void drain(LaneQueue lane, int budget, CallbackSlot.@Nullable Registration<?> firstHeader,
+  private void drain(
+      LaneQueue lane,
+      int budget,
+      CallbackSlot.@Nullable Registration<?> firstHeader,
       @Nullable Object firstValue) {
     boolean holding = true;
     DrainState state = drainState;
@@ -366,7 +388,7 @@ public final class Delivery {
       }
       int left = budget;
       boolean ranQueued = false; // since the last linger: calls queued, maybe by other threads
-      for (;;) {
+      for (; ; ) {
         Object header;
         while ((header = lane.pollHeader()) != null) {
           ranQueued = true;
@@ -410,8 +432,10 @@ public final class Delivery {
         CallbackSlot.releaseHeldMark(held);
         DRAIN_STATE.setVolatile(drainState, IDLE);
         try {
-          if (executor != null && !lane.isEmpty()
-              && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING) && !resubmit()) {
+          if (executor != null
+              && !lane.isEmpty()
+              && DRAIN_STATE.compareAndSet(drainState, IDLE, DRAINING)
+              && !resubmit()) {
             // Ran inline: the next invoke drains, as on a serial() lane.
             DRAIN_STATE.setVolatile(drainState, IDLE);
           }
@@ -446,12 +470,14 @@ public final class Delivery {
    */
   private static class DrainStateValue extends DrainStatePadBefore {
     volatile int value;
+
     /**
      * The id of the thread that claimed the lane last: written by it as it starts to drain,
      * read by invokers that find the lane busy. A hint, read without ordering: a stale id only
      * makes one linger more or less likely.
      */
     long drainerId;
+
     /**
      * Set by an invoker other than the drainer that queued behind the drain; cleared by a
      * drainer whose linger found nothing. Also a hint, for the same reason.
@@ -472,8 +498,10 @@ public final class Delivery {
   static final class HeldMark {
     /** The drainer's record (an InFlight.Record) in {@link #slot}, or null. */
     @Nullable Object record;
+
     CallbackSlot.@Nullable Registration<?> registration;
     @Nullable CallbackSlot<?> slot;
+
     /**
      * Lingers started (tests read it once the drainers have ended); here, not in Delivery,
      * because every invoke reads Delivery's fields and only the drainer touches this object.
@@ -498,17 +526,26 @@ public final class Delivery {
     } catch (RuntimeException | Error e) {
       if (task == null || task.revoke()) {
         DRAIN_STATE.setVolatile(drainState, IDLE);
-        System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
-            "the executor of lane '" + name + "' refused to continue its drain; "
-                + queuedCount() + " calls stay queued until the next invoke", e);
+        System.getLogger("dev.tether.Delivery")
+            .log(
+                System.Logger.Level.WARNING,
+                "the executor of lane '"
+                    + name
+                    + "' refused to continue its drain; "
+                    + queuedCount()
+                    + " calls stay queued until the next invoke",
+                e);
         if (e instanceof VirtualMachineError) {
           throw e; // the claim is released: the caller must not touch it again
         }
         return true;
       }
       // The task started, then execute() failed: the claim is where the task left it.
-      System.getLogger("dev.tether.Delivery").log(System.Logger.Level.WARNING,
-          "the executor of lane '" + name + "' failed after starting its drain", e);
+      System.getLogger("dev.tether.Delivery")
+          .log(
+              System.Logger.Level.WARNING,
+              "the executor of lane '" + name + "' failed after starting its drain",
+              e);
     } finally {
       if (task != null) {
         task.insideExecute = false;
@@ -527,10 +564,13 @@ public final class Delivery {
    */
   private final class DrainTask implements Runnable {
     private final Thread submitter = Thread.currentThread();
+
     /** From resubmit(): run inline, the task hands the drain back instead of recursing. */
     private final boolean continuation;
+
     /** Submitter's thread only: true while its execute() has not returned. */
     boolean insideExecute = true;
+
     /** Submitter's thread only: the task ran inline inside execute() and handed back. */
     boolean ranInline;
 

@@ -76,12 +76,16 @@ import org.jspecify.annotations.Nullable;
 final class InFlight {
   /** Threads per slot with a padded record of their own. */
   static final int INLINE_RECORDS = 4;
+
   /** Cells per bucket of the overflow table: 32 bytes of compressed references. */
   static final int BUCKET = 8;
+
   /** Buckets of the first overflow table. */
   static final int FIRST_BUCKETS = 16;
+
   /** An overflow invoke looks for a dead inline owner with probability 1 in (mask + 1). */
   static final int RECLAIM_ROLL_MASK = 63;
+
   /** The depth that names the outermost mark ({@code active}) rather than a nested one. */
   static final int OUTERMOST = -1;
 
@@ -108,6 +112,7 @@ final class InFlight {
 
   /** {owner, record, owner, record, ...}: see the notes. */
   private final Object[] inline = new Object[2 * INLINE_RECORDS];
+
   /** The overflow table's first level, created by the first guest's mark. */
   private volatile @Nullable Table overflow;
 
@@ -153,8 +158,10 @@ final class InFlight {
     Object[] entries = inline;
     for (int i = 0; i < entries.length; i += 2) {
       Object owner = ENTRY.getVolatile(entries, i);
-      boolean claimable = owner == null
-          || (!((Thread) owner).isAlive() && !isMarked((Record) ENTRY.getVolatile(entries, i + 1)));
+      boolean claimable =
+          owner == null
+              || (!((Thread) owner).isAlive()
+                  && !isMarked((Record) ENTRY.getVolatile(entries, i + 1)));
       if (claimable && ENTRY.compareAndSet(entries, i, owner, thread)) {
         Record record = new Padded(thread);
         ENTRY.setVolatile(entries, i + 1, record); // before its first mark: see [Dekker]
@@ -225,8 +232,8 @@ final class InFlight {
    * The registrations other than {@code installed} marked by threads other than
    * {@code excluded}, or null if none. Called after a removal's swap.
    */
-  @Nullable List<Registration<?>> marksOtherThan(@Nullable Registration<?> installed,
-      @Nullable Thread excluded) {
+  @Nullable List<Registration<?>> marksOtherThan(
+      @Nullable Registration<?> installed, @Nullable Thread excluded) {
     List<Registration<?>> running = null;
     Object[] entries = inline;
     for (int i = 1; i < entries.length; i += 2) {
@@ -248,8 +255,11 @@ final class InFlight {
   }
 
   /** Adds to {@code out} the threads other than {@code excluded} running one of {@code removed}. */
-  void collectBlockers(List<Registration<?>> removed, @Nullable Thread excluded,
-      Collection<Thread> out, boolean requestWake) {
+  void collectBlockers(
+      List<Registration<?>> removed,
+      @Nullable Thread excluded,
+      Collection<Thread> out,
+      boolean requestWake) {
     Object[] entries = inline;
     for (int i = 1; i < entries.length; i += 2) {
       collectBlocker((Record) ENTRY.getVolatile(entries, i), removed, excluded, out, requestWake);
@@ -262,8 +272,12 @@ final class InFlight {
     }
   }
 
-  private static void collectBlocker(@Nullable Record record, List<Registration<?>> removed,
-      @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
+  private static void collectBlocker(
+      @Nullable Record record,
+      List<Registration<?>> removed,
+      @Nullable Thread excluded,
+      Collection<Thread> out,
+      boolean requestWake) {
     if (record != null && record.thread != excluded && record.runsAnyOf(removed)) {
       if (requestWake) {
         record.wakeRequested = true;
@@ -289,8 +303,10 @@ final class InFlight {
   /** One level of the overflow table. */
   static final class Table {
     final Record[] cells;
+
     /** The next level, twice as many buckets; created when a bucket here is full. */
     volatile @Nullable Table next;
+
     private final int level;
 
     Table(int buckets) {
@@ -354,13 +370,18 @@ final class InFlight {
    */
   abstract static class RecordFields extends RecordPaddingBefore {
     final Thread thread;
+
     /** The outermost call's registration, or null. Volatile store in, release store out. */
     volatile @Nullable Registration<?> active;
+
     /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
     @Nullable Registration<?>[] nested = Record.NO_MARKS;
+
     volatile int nestedDepth;
+
     /** Set by a remover that waits for this record; cleared by the owner when it wakes waiters. */
     volatile boolean wakeRequested;
+
     /** DEFER: values invoked reentrantly, owner only. */
     @Nullable ArrayDeque<Object> deferred;
 
@@ -400,8 +421,8 @@ final class InFlight {
     }
 
     /** Adds to {@code to} (created if null) this thread's marks other than {@code installed}. */
-    final @Nullable List<Registration<?>> addMarksOtherThan(@Nullable Registration<?> installed,
-        @Nullable List<Registration<?>> to) {
+    final @Nullable List<Registration<?>> addMarksOtherThan(
+        @Nullable Registration<?> installed, @Nullable List<Registration<?>> to) {
       Registration<?> outer = active;
       if (outer != null && outer != installed) {
         to = add(to, outer);
@@ -434,8 +455,8 @@ final class InFlight {
       return false;
     }
 
-    private static List<Registration<?>> add(@Nullable List<Registration<?>> to,
-        Registration<?> registration) {
+    private static List<Registration<?>> add(
+        @Nullable List<Registration<?>> to, Registration<?> registration) {
       List<Registration<?>> list = to == null ? new ArrayList<>(2) : to;
       if (!containsIdentity(list, registration)) {
         list.add(registration);
@@ -485,8 +506,10 @@ final class InFlight {
   static final class Guest extends Record {
     private final InFlight owner;
     private final int hash;
+
     /** Owner only: the table and cell this guest is in while marked, else null and -1. */
     private @Nullable Table table;
+
     private int cell = -1;
 
     Guest(InFlight owner, Thread thread, int hash) {

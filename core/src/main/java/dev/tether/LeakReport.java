@@ -33,8 +33,11 @@ public final class LeakReport {
 
   @Override
   public String toString() {
-    return "lifecycle '" + path + "' leaked: its owner was garbage collected while it was open"
-        + (creationSite == null ? " (run with -Ddev.tether.leaks=paranoid to record where it was"
-            + " created)" : "");
+    return "lifecycle '"
+        + path
+        + "' leaked: its owner was garbage collected while it was open"
+        + (creationSite == null
+            ? " (run with -Ddev.tether.leaks=paranoid to record where it was" + " created)"
+            : "");
   }
 }

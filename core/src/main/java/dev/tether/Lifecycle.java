@@ -156,22 +156,26 @@ public final class Lifecycle implements AutoCloseable {
   private static final Object CLOSED = new Object();
   private static final Object[] NOTHING = new Object[0];
   private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
-  private static final boolean PARANOID =
-      "paranoid".equals(System.getProperty("dev.tether.leaks"));
+  private static final boolean PARANOID = "paranoid".equals(System.getProperty("dev.tether.leaks"));
   private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
   private static final List<Consumer<? super LeakReport>> LEAK_LISTENERS =
       new CopyOnWriteArrayList<>();
 
   private final @Nullable Lifecycle parent;
   private final String name;
+
   /** Given at creation, or the parent's: the lane of the slots this node creates. */
   private final Delivery delivery;
+
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private final @Nullable Throwable creationSite;
+
   /** null: OPEN; a Thread: CLOSING by it; CLOSED: closed. */
   private volatile @Nullable Object closer;
+
   /** Written before closer becomes CLOSED, read after seeing CLOSED. */
   private @Nullable Throwable closeFailure;
+
   /**
    * Slots of the subtree whose removed callbacks were still running when the node became
    * CLOSED: calls its closers did not wait for (their own, or one whose wait broke a cycle).
@@ -182,14 +186,17 @@ public final class Lifecycle implements AutoCloseable {
 
   // Guarded by StripedLocks.of(this).
   private @Nullable Lifecycle firstChild;
+
   /** The names of the children linked now; created with the first child. */
   private @Nullable Set<String> childNames;
+
   /**
    * The lingering slots of children that closed and detached while their calls still ran:
    * this node's close waits for them, as for a child closed by another thread. Pruned of
    * finished calls whenever a child adds to it.
    */
   private CallbackSlot<?>[] detachedLingering = NO_SLOTS;
+
   private @Nullable Lifecycle lastChild;
   private Object[] slots = NOTHING;
   private int slotCount;
@@ -261,9 +268,14 @@ public final class Lifecycle implements AutoCloseable {
         childNames = new HashSet<>();
       }
       if (!childNames.add(name)) {
-        throw new IllegalArgumentException("lifecycle '" + path() + "' already has a child named '"
-            + name + "' that is not closed: paths must name one node; use a unique name such as '"
-            + name + "-2'");
+        throw new IllegalArgumentException(
+            "lifecycle '"
+                + path()
+                + "' already has a child named '"
+                + name
+                + "' that is not closed: paths must name one node; use a unique name such as '"
+                + name
+                + "-2'");
       }
       child.previousSibling = lastChild;
       if (lastChild == null) {
@@ -329,9 +341,15 @@ public final class Lifecycle implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    IllegalStateException refused = new IllegalStateException(
-        "lifecycle '" + path() + "' is " + stateName() + ": cannot own "
-            + describeResource(resource) + "; it has been closed");
+    IllegalStateException refused =
+        new IllegalStateException(
+            "lifecycle '"
+                + path()
+                + "' is "
+                + stateName()
+                + ": cannot own "
+                + describeResource(resource)
+                + "; it has been closed");
     try {
       resource.close();
     } catch (Exception e) {
@@ -456,9 +474,12 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return closeFuture;
     }
-    Thread closingThread = new Thread(() -> {
-      closeClaimedSubtree(); // a lock cycle is in closeFuture's failure
-    }, "tether-close-" + path());
+    Thread closingThread =
+        new Thread(
+            () -> {
+              closeClaimedSubtree(); // a lock cycle is in closeFuture's failure
+            },
+            "tether-close-" + path());
     closingThread.setDaemon(true);
     if (CLOSER.compareAndSet(this, null, closingThread)) {
       try {
@@ -508,10 +529,13 @@ public final class Lifecycle implements AutoCloseable {
   private static final class Frame {
     final Lifecycle node;
     final Lifecycle[] children;
+
     /** Lingering slots of children that had detached before the walk: waited for last. */
     final CallbackSlot<?>[] detachedLingering;
+
     int next;
     @Nullable Throwable failure;
+
     /** Slots of closed children whose removed callbacks may still run; see {@code lingering}. */
     final List<CallbackSlot<?>> childrenLingering = new ArrayList<>(0);
 
@@ -550,8 +574,8 @@ public final class Lifecycle implements AutoCloseable {
    * @return the lock cycle for which the rest of the walk was handed to another thread, for the
    *     caller of close() to throw (rule 1c); null otherwise
    */
-  private static @Nullable CallbackDeadlockException walk(ArrayDeque<Frame> stack,
-      @Nullable Lifecycle pending) {
+  private static @Nullable CallbackDeadlockException walk(
+      ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
     LifecycleCloseEvent event = new LifecycleCloseEvent();
     event.begin();
     Lifecycle walked = stack.getLast().node; // the bottom frame: the node the walk closes
@@ -567,8 +591,8 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /** {@link #walk}, counting what it closes in {@code event}. */
-  private static @Nullable CallbackDeadlockException walkRecorded(ArrayDeque<Frame> stack,
-      @Nullable Lifecycle pending, LifecycleCloseEvent event) {
+  private static @Nullable CallbackDeadlockException walkRecorded(
+      ArrayDeque<Frame> stack, @Nullable Lifecycle pending, LifecycleCloseEvent event) {
     boolean handedOver = pending != null;
     Thread self = Thread.currentThread();
     @Nullable VirtualMachineError fatal = null;
@@ -645,8 +669,8 @@ public final class Lifecycle implements AutoCloseable {
 
   /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
   private static void handOff(ArrayDeque<Frame> stack, Lifecycle child) {
-    Thread next = new Thread(() -> walk(stack, child),
-        "tether-close-" + stack.peekLast().node.path());
+    Thread next =
+        new Thread(() -> walk(stack, child), "tether-close-" + stack.peekLast().node.path());
     next.setDaemon(true);
     for (Frame frame : stack) {
       CLOSER.setVolatile(frame.node, next); // waiters now wait for, and see the waits of, next
@@ -658,8 +682,8 @@ public final class Lifecycle implements AutoCloseable {
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
    * failure that escaped here would leave the node CLOSING forever and every waiter parked.
    */
-  private @Nullable Throwable finishClose(@Nullable Throwable childFailure,
-      List<CallbackSlot<?>> childrenLingering) {
+  private @Nullable Throwable finishClose(
+      @Nullable Throwable childFailure, List<CallbackSlot<?>> childrenLingering) {
     Object[] ownSlots;
     Object[] ownResources;
     Cleaner.Cleanable binding;
@@ -689,9 +713,13 @@ public final class Lifecycle implements AutoCloseable {
       try {
         ((AutoCloseable) ownResources[i]).close();
       } catch (Throwable e) {
-        failure = combine(failure, e instanceof Exception && !(e instanceof RuntimeException)
-            ? new ResourceCloseException(path(), describeResource(ownResources[i]), (Exception) e)
-            : e);
+        failure =
+            combine(
+                failure,
+                e instanceof Exception && !(e instanceof RuntimeException)
+                    ? new ResourceCloseException(
+                        path(), describeResource(ownResources[i]), (Exception) e)
+                    : e);
       }
     }
     List<CallbackSlot<?>> stillRunning = new ArrayList<>(0);
@@ -752,8 +780,8 @@ public final class Lifecycle implements AutoCloseable {
         LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
         if (cycle != null) {
           String path = node.path();
-          throw new CallbackDeadlockException(path, "the close of lifecycle '" + path + "'",
-              Thread.currentThread(), cycle);
+          throw new CallbackDeadlockException(
+              path, "the close of lifecycle '" + path + "'", Thread.currentThread(), cycle);
         }
       }
     }
@@ -838,8 +866,8 @@ public final class Lifecycle implements AutoCloseable {
   private Quiescible asWaitTarget() {
     return new Quiescible() {
       @Override
-      public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
-          boolean requestWake) {
+      public void collectBlockers(
+          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
         Object state = closer;
         if (state instanceof Thread && state != excluded) {
           out.add((Thread) state);
@@ -855,8 +883,8 @@ public final class Lifecycle implements AutoCloseable {
       public boolean encloses(Quiescible other) {
         // The graph asks only about targets that wait for callbacks: slots.
         Object waitedOn = other.identity();
-        Lifecycle node = waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner()
-            : null;
+        Lifecycle node =
+            waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner() : null;
         for (; node != null; node = node.parent) {
           if (node == Lifecycle.this) {
             return true; // a callback of this subtree
@@ -940,8 +968,12 @@ public final class Lifecycle implements AutoCloseable {
     Objects.requireNonNull(name, "name");
     if (name.isBlank() || name.indexOf('/') >= 0) {
       String where = parent == null ? "" : " (child of '" + parent.path() + "')";
-      throw new IllegalArgumentException("lifecycle name must be non-blank and must not contain"
-          + " '/', was '" + name + "'" + where);
+      throw new IllegalArgumentException(
+          "lifecycle name must be non-blank and must not contain"
+              + " '/', was '"
+              + name
+              + "'"
+              + where);
     }
     return name;
   }
@@ -983,9 +1015,13 @@ public final class Lifecycle implements AutoCloseable {
     Object state = closer;
     text.append(path()).append(" [").append(state()).append(']');
     if (delivery.isSerial() && (parent == null || parent.delivery != delivery)) {
-      text.append(" lane ").append(delivery.name()).append(" (queued ")
-          .append(delivery.queuedCount()).append(", discarded ")
-          .append(delivery.discardedCount()).append(')');
+      text.append(" lane ")
+          .append(delivery.name())
+          .append(" (queued ")
+          .append(delivery.queuedCount())
+          .append(", discarded ")
+          .append(delivery.discardedCount())
+          .append(')');
     }
     Object[] ownSlots;
     ReentrantLock lock = StripedLocks.of(this);
@@ -1001,8 +1037,11 @@ public final class Lifecycle implements AutoCloseable {
         CallbackSlot<?> s = (CallbackSlot<?>) slot;
         String prefix = path() + "/";
         String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
-        text.append(' ').append(local).append('(')
-            .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty").append(')');
+        text.append(' ')
+            .append(local)
+            .append('(')
+            .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty")
+            .append(')');
       }
     }
     if (state instanceof Thread) {

@@ -14,8 +14,12 @@ public final class ReentrantInvocationException extends IllegalStateException {
   private final String slotName;
 
   ReentrantInvocationException(String slotName) {
-    super("slot '" + slotName + "' was invoked from inside its own callback on "
-        + ThreadNames.describe(Thread.currentThread()) + ", and its reentrancy policy is REJECT");
+    super(
+        "slot '"
+            + slotName
+            + "' was invoked from inside its own callback on "
+            + ThreadNames.describe(Thread.currentThread())
+            + ", and its reentrancy policy is REJECT");
     this.slotName = slotName;
   }
 

@@ -93,12 +93,16 @@ import org.jspecify.annotations.Nullable;
 final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue {
   /** Places per chunk: 256 calls. A power of two, and even, so a call never straddles chunks. */
   static final int CHUNK_ELEMENTS = 512;
+
   private static final int CHUNK_SHIFT = Integer.numberOfTrailingZeros(CHUNK_ELEMENTS);
   private static final int CHUNK_MASK = CHUNK_ELEMENTS - 1;
+
   /** Retired chunks kept for reuse. */
   static final int POOLED_CHUNKS = 2;
+
   /** producerChunkIndex while the appender links chunks; not a chunk index, nor NOT_USED. */
   private static final long ROTATION = -2;
+
   private static final int SPINS_BEFORE_YIELD = 64;
 
   private static final VarHandle PRODUCER_INDEX;
@@ -112,8 +116,8 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       PRODUCER_INDEX =
           lookup.findVarHandle(XaddLaneQueueProducerIndex.class, "producerIndex", long.class);
-      PRODUCER_CHUNK_INDEX = lookup.findVarHandle(
-          XaddLaneQueueProducerChunk.class, "producerChunkIndex", long.class);
+      PRODUCER_CHUNK_INDEX =
+          lookup.findVarHandle(XaddLaneQueueProducerChunk.class, "producerChunkIndex", long.class);
       CONSUMER_INDEX =
           lookup.findVarHandle(XaddLaneQueueConsumer.class, "consumerIndex", long.class);
     } catch (ReflectiveOperationException e) {
@@ -149,7 +153,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
   private Chunk producerChunkFor(Chunk start, long required) {
     @Nullable Chunk chunk = start;
     int spins = 0;
-    for (;;) {
+    for (; ; ) {
       if (chunk == null) {
         chunk = producerChunk;
       }
@@ -164,7 +168,8 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
         assert chunk.index == required;
         return chunk;
       }
-      if (current != NOT_USED && producerChunkIndex == current
+      if (current != NOT_USED
+          && producerChunkIndex == current
           && PRODUCER_CHUNK_INDEX.compareAndSet(this, current, ROTATION)) {
         return append(chunk, current, required);
       }
@@ -281,10 +286,13 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
   /** A chunk of {@link #CHUNK_ELEMENTS} places; see the notes for who writes what. */
   static final class Chunk {
     final Object[] elements = new Object[CHUNK_ELEMENTS];
+
     /** This chunk's number, or NOT_USED while retired or pooled. */
     volatile long index;
+
     /** The chunk before this one, or null for the consumer's chunk and while pooled. */
     volatile @Nullable Chunk prev;
+
     /** The chunk after this one, or null until the appender links it, and while pooled. */
     volatile @Nullable Chunk next;
 
@@ -317,6 +325,7 @@ abstract class XaddLaneQueuePad1 extends XaddLaneQueueProducerIndex {
 abstract class XaddLaneQueueProducerChunk extends XaddLaneQueuePad1 {
   @SuppressWarnings("NullAway.Init") // set by XaddLaneQueue's constructor
   volatile XaddLaneQueue.Chunk producerChunk;
+
   /** The newest chunk's index, or ROTATION while the appender links chunks. */
   volatile long producerChunkIndex;
 }
@@ -329,8 +338,10 @@ abstract class XaddLaneQueuePad2 extends XaddLaneQueueProducerChunk {
 abstract class XaddLaneQueueConsumer extends XaddLaneQueuePad2 {
   /** Read by any thread (isEmpty, size) with getVolatile; written by the drainer, release. */
   long consumerIndex;
+
   @SuppressWarnings("NullAway.Init") // set by XaddLaneQueue's constructor
   XaddLaneQueue.Chunk consumerChunk;
+
   long consumerChunkIndex;
 }
 

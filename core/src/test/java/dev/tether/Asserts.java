@@ -9,8 +9,8 @@ final class Asserts {
   /** Asserts that {@code text} contains every one of {@code parts}. */
   static void assertContains(String text, String... parts) {
     for (String part : parts) {
-      assertTrue(text != null && text.contains(part),
-          "expected <" + text + "> to contain <" + part + ">");
+      assertTrue(
+          text != null && text.contains(part), "expected <" + text + "> to contain <" + part + ">");
     }
   }
 }

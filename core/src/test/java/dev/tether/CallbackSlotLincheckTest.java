@@ -194,6 +194,7 @@ class CallbackSlotLincheckTest {
     final CallbackSlot<Integer> slot;
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger lateStarts = new AtomicInteger();
+
     /** Set once some reset of this slot has returned; the callback must never start after. */
     volatile boolean resetReturned;
 
@@ -244,14 +245,15 @@ class CallbackSlotLincheckTest {
       throws NoSuchMethodException {
     // Random scenarios may miss the exact pair; this one always contains it, plus an outside
     // reset that must wait for a thread caught in the cycle.
-    ExecutionScenario abba = new ExecutionScenario(
-        List.of(),
-        List.of(
-            List.of(actor("invokeX")),
-            List.of(actor("invokeY")),
-            List.of(actor("resetAndCheckX"))),
-        List.of(),
-        null);
+    ExecutionScenario abba =
+        new ExecutionScenario(
+            List.of(),
+            List.of(
+                List.of(actor("invokeX")),
+                List.of(actor("invokeY")),
+                List.of(actor("resetAndCheckX"))),
+            List.of(),
+            null);
     new ModelCheckingOptions()
         .addCustomScenario(abba)
         .iterations(8)

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.condition.JRE;
  * Java 17, so virtual threads are started reflectively; skipped, with that reason, on Java 17.
  * Surefire runs this JVM with one carrier ({@code -Djdk.virtualThreadScheduler.parallelism=1}).
  */
-@EnabledForJreRange(min = JRE.JAVA_21,
+@EnabledForJreRange(
+    min = JRE.JAVA_21,
     disabledReason = "virtual threads need Java 21+; run with JAVA_HOME set to a JDK 21+")
 class CallbackSlotManyVirtualThreadsTest {
   private static final int THREADS = 10_000;
@@ -37,15 +38,17 @@ class CallbackSlotManyVirtualThreadsTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < THREADS; i++) {
-      threads.add(VirtualThreads.start(() -> {
-        slot.invoke(1);
-        allInvokedOnce.countDown();
-        TestThread.await(go, "the second round");
-        for (int k = 0; k < 3; k++) {
-          slot.invoke(1);
-          Thread.yield();
-        }
-      }));
+      threads.add(
+          VirtualThreads.start(
+              () -> {
+                slot.invoke(1);
+                allInvokedOnce.countDown();
+                TestThread.await(go, "the second round");
+                for (int k = 0; k < 3; k++) {
+                  slot.invoke(1);
+                  Thread.yield();
+                }
+              }));
     }
     TestThread.await(allInvokedOnce, "every thread's first invoke");
     go.countDown();
@@ -63,16 +66,17 @@ class CallbackSlotManyVirtualThreadsTest {
     AtomicInteger heldFinished = new AtomicInteger();
     AtomicInteger callsAfterReset = new AtomicInteger();
     AtomicInteger resetReturned = new AtomicInteger();
-    slot.set(v -> {
-      if (resetReturned.get() != 0) {
-        callsAfterReset.incrementAndGet();
-      }
-      if (v == 0) {
-        heldEntered.countDown();
-        TestThread.await(release, "release of the held call");
-        heldFinished.incrementAndGet();
-      }
-    });
+    slot.set(
+        v -> {
+          if (resetReturned.get() != 0) {
+            callsAfterReset.incrementAndGet();
+          }
+          if (v == 0) {
+            heldEntered.countDown();
+            TestThread.await(release, "release of the held call");
+            heldFinished.incrementAndGet();
+          }
+        });
     List<Thread> threads = new ArrayList<>();
     for (int i = 1; i <= 1_000; i++) { // these take the inline records and the overflow
       int value = i;
@@ -82,12 +86,14 @@ class CallbackSlotManyVirtualThreadsTest {
     TestThread.await(heldEntered, "entry of the held call");
     AtomicInteger finishedSeen = new AtomicInteger(-1);
     CountDownLatch resetDone = new CountDownLatch(1);
-    Thread resetter = VirtualThreads.start(() -> {
-      slot.reset();
-      resetReturned.set(1);
-      finishedSeen.set(heldFinished.get());
-      resetDone.countDown();
-    });
+    Thread resetter =
+        VirtualThreads.start(
+            () -> {
+              slot.reset();
+              resetReturned.set(1);
+              finishedSeen.set(heldFinished.get());
+              resetDone.countDown();
+            });
     for (int i = 0; i < 1_000; i++) { // invokes racing and following the reset
       int value = i + 2_000;
       threads.add(VirtualThreads.start(() -> slot.invoke(value)));
@@ -110,20 +116,21 @@ class CallbackSlotManyVirtualThreadsTest {
     AtomicInteger outOfOrder = new AtomicInteger();
     AtomicInteger calls = new AtomicInteger();
     ThreadLocal<Integer> depth = ThreadLocal.withInitial(() -> 0);
-    slot.set(v -> {
-      calls.incrementAndGet();
-      if (depth.get() != 0) {
-        outOfOrder.incrementAndGet(); // DEFER must never nest
-      }
-      depth.set(1);
-      try {
-        if (v == 1) {
-          assertTrue(slot.invoke(2));
-        }
-      } finally {
-        depth.set(0);
-      }
-    });
+    slot.set(
+        v -> {
+          calls.incrementAndGet();
+          if (depth.get() != 0) {
+            outOfOrder.incrementAndGet(); // DEFER must never nest
+          }
+          depth.set(1);
+          try {
+            if (v == 1) {
+              assertTrue(slot.invoke(2));
+            }
+          } finally {
+            depth.set(0);
+          }
+        });
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < 1_000; i++) {
       threads.add(VirtualThreads.start(() -> slot.invoke(1)));
@@ -163,7 +170,6 @@ class CallbackSlotManyVirtualThreadsTest {
     }
     return count;
   }
-
 
   private static void join(Thread thread) throws InterruptedException {
     thread.join(TestThread.BOUND.toMillis());

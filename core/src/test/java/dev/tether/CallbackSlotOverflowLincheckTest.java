@@ -33,11 +33,14 @@ class CallbackSlotOverflowLincheckTest {
 
     static {
       for (int i = 0; i < THREADS.length; i++) {
-        Thread occupier = new Thread(() -> {
-          for (;;) {
-            LockSupport.park();
-          }
-        }, "lincheck-occupier-" + i);
+        Thread occupier =
+            new Thread(
+                () -> {
+                  for (; ; ) {
+                    LockSupport.park();
+                  }
+                },
+                "lincheck-occupier-" + i);
         occupier.setDaemon(true);
         occupier.start();
         THREADS[i] = occupier;
@@ -60,13 +63,14 @@ class CallbackSlotOverflowLincheckTest {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger lateStarts = new AtomicInteger();
     volatile boolean resetReturned;
-    final Consumer<Integer> callback = value -> {
-      if (resetReturned) {
-        lateStarts.incrementAndGet();
-      }
-      inFlight.incrementAndGet();
-      inFlight.decrementAndGet();
-    };
+    final Consumer<Integer> callback =
+        value -> {
+          if (resetReturned) {
+            lateStarts.incrementAndGet();
+          }
+          inFlight.incrementAndGet();
+          inFlight.decrementAndGet();
+        };
 
     abstract void invokeSlot();
 

@@ -41,8 +41,9 @@ class CallbackSlotOverflowTest {
   private void occupyInlineRecords(CallbackSlot<?> slot) {
     InFlight marks = slot.inFlightForTesting();
     for (int i = 0; i < InFlight.INLINE_RECORDS; i++) {
-      TestThread occupier = TestThread.start("occupier-" + i,
-          () -> TestThread.await(occupiersRelease, "end of the test"));
+      TestThread occupier =
+          TestThread.start(
+              "occupier-" + i, () -> TestThread.await(occupiersRelease, "end of the test"));
       occupiers.add(occupier);
       assertTrue(marks.claimInlineForTesting(occupier), "inline record " + i + " was not free");
     }
@@ -104,13 +105,14 @@ class CallbackSlotOverflowTest {
         CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
     occupyInlineRecords(slot);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
-    slot.set(v -> {
-      try {
-        slot.invoke(v + 1);
-      } catch (ReentrantInvocationException e) {
-        thrown.set(e);
-      }
-    });
+    slot.set(
+        v -> {
+          try {
+            slot.invoke(v + 1);
+          } catch (ReentrantInvocationException e) {
+            thrown.set(e);
+          }
+        });
     assertTrue(slot.invoke(1));
     assertInstanceOf(ReentrantInvocationException.class, thrown.get());
   }
@@ -120,13 +122,14 @@ class CallbackSlotOverflowTest {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     occupyInlineRecords(slot);
     List<String> events = new ArrayList<>();
-    slot.set(v -> {
-      events.add("start " + v);
-      if (v < 3) {
-        assertTrue(slot.invoke(v + 1));
-      }
-      events.add("end " + v);
-    });
+    slot.set(
+        v -> {
+          events.add("start " + v);
+          if (v < 3) {
+            assertTrue(slot.invoke(v + 1));
+          }
+          events.add("end " + v);
+        });
     assertTrue(slot.invoke(1));
     assertEquals(List.of("start 1", "end 1", "start 2", "end 2", "start 3", "end 3"), events);
   }
@@ -137,14 +140,15 @@ class CallbackSlotOverflowTest {
         CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.ALLOW).build();
     occupyInlineRecords(slot);
     List<String> events = new ArrayList<>();
-    slot.set(v -> {
-      events.add("start " + v);
-      if (v == 1) {
-        assertTrue(slot.invoke(2));
-        assertTrue(slot.reset()); // the reentrant reset: its own marks are not waited for
-      }
-      events.add("end " + v);
-    });
+    slot.set(
+        v -> {
+          events.add("start " + v);
+          if (v == 1) {
+            assertTrue(slot.invoke(2));
+            assertTrue(slot.reset()); // the reentrant reset: its own marks are not waited for
+          }
+          events.add("end " + v);
+        });
     assertTrue(slot.invoke(1));
     assertEquals(List.of("start 1", "start 2", "end 2", "end 1"), events);
     assertFalse(slot.isSet());
@@ -157,12 +161,13 @@ class CallbackSlotOverflowTest {
     occupyInlineRecords(slot);
     assertTrue(slot.invoke(7)); // kept: no callback yet
     List<String> events = new ArrayList<>();
-    slot.set(v -> {
-      events.add("first " + v);
-      slot.set(w -> events.add("second " + w));
-      assertTrue(slot.invoke(8)); // deferred: this thread is inside the slot's callback
-      events.add("first returns");
-    });
+    slot.set(
+        v -> {
+          events.add("first " + v);
+          slot.set(w -> events.add("second " + w));
+          assertTrue(slot.invoke(8)); // deferred: this thread is inside the slot's callback
+          events.add("first returns");
+        });
     assertEquals(List.of("first 7", "first returns", "second 8"), events);
   }
 
@@ -172,10 +177,13 @@ class CallbackSlotOverflowTest {
     occupyInlineRecords(slot);
     HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "overflow-io");
     AtomicInteger finishedSeen = new AtomicInteger(-1);
-    TestThread resetter = TestThread.start("resetter", () -> {
-      slot.reset();
-      finishedSeen.set(held.finished());
-    });
+    TestThread resetter =
+        TestThread.start(
+            "resetter",
+            () -> {
+              slot.reset();
+              finishedSeen.set(held.finished());
+            });
     await().atMost(TestThread.BOUND).until(() -> WaitForGraph.describeWait(resetter) != null);
     String wait = WaitForGraph.describeWait(resetter);
     assertNotNull(wait);
@@ -186,8 +194,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void crossReset_onOverflowThreads_bothTerminateAndExactlyOneSkips()
-      throws InterruptedException {
+  void crossReset_onOverflowThreads_bothTerminateAndExactlyOneSkips() throws InterruptedException {
     CallbackSlot<String> x = CallbackSlot.create("x");
     CallbackSlot<String> y = CallbackSlot.create("y");
     occupyInlineRecords(x);
@@ -195,14 +202,16 @@ class CallbackSlotOverflowTest {
       assertTrue(y.inFlightForTesting().claimInlineForTesting(occupier));
     }
     CyclicBarrier bothInside = new CyclicBarrier(2);
-    x.set(v -> {
-      TestThread.awaitBarrier(bothInside);
-      y.reset();
-    });
-    y.set(v -> {
-      TestThread.awaitBarrier(bothInside);
-      x.reset();
-    });
+    x.set(
+        v -> {
+          TestThread.awaitBarrier(bothInside);
+          y.reset();
+        });
+    y.set(
+        v -> {
+          TestThread.awaitBarrier(bothInside);
+          x.reset();
+        });
     long skippedBefore = WaitForGraph.skippedCycles();
     TestThread a = TestThread.start("a", () -> x.invoke("a"));
     TestThread b = TestThread.start("b", () -> y.invoke("b"));
@@ -222,21 +231,25 @@ class CallbackSlotOverflowTest {
     CountDownLatch allInside = new CountDownLatch(callers);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger finished = new AtomicInteger();
-    slot.set(v -> {
-      allInside.countDown();
-      TestThread.await(release, "release of the callers");
-      finished.incrementAndGet();
-    });
+    slot.set(
+        v -> {
+          allInside.countDown();
+          TestThread.await(release, "release of the callers");
+          finished.incrementAndGet();
+        });
     List<TestThread> threads = new ArrayList<>();
     for (int i = 0; i < callers; i++) {
       threads.add(TestThread.start("caller-" + i, () -> slot.invoke(1)));
     }
     TestThread.await(allInside, "every caller inside the callback");
     AtomicInteger finishedSeen = new AtomicInteger(-1);
-    TestThread resetter = TestThread.start("resetter", () -> {
-      slot.reset();
-      finishedSeen.set(finished.get());
-    });
+    TestThread resetter =
+        TestThread.start(
+            "resetter",
+            () -> {
+              slot.reset();
+              finishedSeen.set(finished.get());
+            });
     await().atMost(TestThread.BOUND).until(() -> WaitForGraph.describeWait(resetter) != null);
     assertTrue(resetter.isAlive(), "reset returned while " + callers + " calls were running");
     release.countDown();

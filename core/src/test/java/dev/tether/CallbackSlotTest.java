@@ -1,9 +1,9 @@
 package dev.tether;
 
 import static dev.tether.Asserts.assertContains;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,9 +43,10 @@ class CallbackSlotTest {
 
     @Test
     void nullHostility_everyPublicMethod_rejectsNullWithNullPointerException() throws Exception {
-      NullPointerTester tester = new NullPointerTester()
-          .setDefault(Delivery.class, Delivery.serial())
-          .ignore(CallbackSlot.class.getMethod("invoke", Object.class)); // values may be null
+      NullPointerTester tester =
+          new NullPointerTester()
+              .setDefault(Delivery.class, Delivery.serial())
+              .ignore(CallbackSlot.class.getMethod("invoke", Object.class)); // values may be null
       tester.testAllPublicStaticMethods(CallbackSlot.class);
       tester.testAllPublicInstanceMethods(CallbackSlot.create("npe"));
       tester.testAllPublicInstanceMethods(CallbackSlot.builder("npe"));
@@ -92,10 +93,11 @@ class CallbackSlotTest {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       List<String> seen = new ArrayList<>();
       Thread caller = Thread.currentThread();
-      slot.set(v -> {
-        assertSame(caller, Thread.currentThread());
-        seen.add(v);
-      });
+      slot.set(
+          v -> {
+            assertSame(caller, Thread.currentThread());
+            seen.add(v);
+          });
       assertTrue(slot.invoke("a"));
       assertTrue(slot.invoke("b"));
       assertEquals(List.of("a", "b"), seen);
@@ -141,11 +143,14 @@ class CallbackSlotTest {
       slot.set(sum::addAndGet);
       List<TestThread> threads = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        threads.add(TestThread.start("invoker-" + t, () -> {
-          for (int i = 1; i <= 1000; i++) {
-            slot.invoke(i);
-          }
-        }));
+        threads.add(
+            TestThread.start(
+                "invoker-" + t,
+                () -> {
+                  for (int i = 1; i <= 1000; i++) {
+                    slot.invoke(i);
+                  }
+                }));
       }
       for (TestThread thread : threads) {
         thread.joinOrFail();
@@ -173,22 +178,27 @@ class CallbackSlotTest {
       CountDownLatch entered = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       int[] writtenByCallback = new int[1]; // plain field: visibility comes from reset's wait
-      slot.set(v -> {
-        entered.countDown();
-        TestThread.await(release, "release");
-        writtenByCallback[0] = 42;
-      });
+      slot.set(
+          v -> {
+            entered.countDown();
+            TestThread.await(release, "release");
+            writtenByCallback[0] = 42;
+          });
       TestThread invoker = TestThread.start("io-thread", () -> slot.invoke("x"));
       TestThread.await(entered, "callback entry");
 
       CountDownLatch resetReturned = new CountDownLatch(1);
       int[] seenAfterReset = new int[1];
-      TestThread resetter = TestThread.start("resetter", () -> {
-        slot.reset();
-        seenAfterReset[0] = writtenByCallback[0];
-        resetReturned.countDown();
-      });
-      assertFalse(resetReturned.await(100, TimeUnit.MILLISECONDS),
+      TestThread resetter =
+          TestThread.start(
+              "resetter",
+              () -> {
+                slot.reset();
+                seenAfterReset[0] = writtenByCallback[0];
+                resetReturned.countDown();
+              });
+      assertFalse(
+          resetReturned.await(100, TimeUnit.MILLISECONDS),
           "reset returned while the callback was still running");
       release.countDown();
       resetter.joinOrFail();
@@ -204,12 +214,15 @@ class CallbackSlotTest {
       List<Integer> finishedSeenOnReturn = Collections.synchronizedList(new ArrayList<>());
       List<TestThread> resetters = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        resetters.add(TestThread.start("resetter-" + i, () -> {
-          if (slot.reset()) {
-            removed.incrementAndGet();
-          }
-          finishedSeenOnReturn.add(held.finished());
-        }));
+        resetters.add(
+            TestThread.start(
+                "resetter-" + i,
+                () -> {
+                  if (slot.reset()) {
+                    removed.incrementAndGet();
+                  }
+                  finishedSeenOnReturn.add(held.finished());
+                }));
       }
       held.release();
       for (TestThread resetter : resetters) {
@@ -229,14 +242,18 @@ class CallbackSlotTest {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       HeldCallback<String> first = HeldCallback.inFlight(slot, "x", "io-1");
       CountDownLatch earlierResetReturned = new CountDownLatch(1);
-      TestThread earlier = TestThread.start("earlier-resetter", () -> {
-        slot.reset();
-        earlierResetReturned.countDown();
-      });
+      TestThread earlier =
+          TestThread.start(
+              "earlier-resetter",
+              () -> {
+                slot.reset();
+                earlierResetReturned.countDown();
+              });
       assertFalse(earlierResetReturned.await(100, TimeUnit.MILLISECONDS));
       HeldCallback<String> second = HeldCallback.inFlight(slot, "y", "io-2");
       TestThread later = TestThread.start("later-resetter", slot::reset);
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
           .until(() -> !slot.isSet());
       first.releaseAndJoin();
       TestThread.await(earlierResetReturned, "the earlier reset, while a later call still runs");
@@ -250,11 +267,12 @@ class CallbackSlotTest {
     void reset_fromOwnCallback_returnsAtOnceAndNoNewCallStarts() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       List<String> seen = new ArrayList<>();
-      slot.set(v -> {
-        seen.add("before:" + v);
-        assertTrue(slot.reset());
-        seen.add("after:" + v);
-      });
+      slot.set(
+          v -> {
+            seen.add("before:" + v);
+            assertTrue(slot.reset());
+            seen.add("after:" + v);
+          });
       assertTrue(slot.invoke("1"));
       assertFalse(slot.invoke("2"));
       assertEquals(List.of("before:1", "after:1"), seen);
@@ -264,10 +282,11 @@ class CallbackSlotTest {
     void set_fromOwnCallback_replacesWithoutWaitingForItself() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       List<String> seen = new ArrayList<>();
-      slot.set(v -> {
-        slot.set(w -> seen.add("second:" + w));
-        seen.add("first:" + v);
-      });
+      slot.set(
+          v -> {
+            slot.set(w -> seen.add("second:" + w));
+            seen.add("first:" + v);
+          });
       slot.invoke("1");
       slot.invoke("2");
       assertEquals(List.of("first:1", "second:2"), seen);
@@ -297,10 +316,11 @@ class CallbackSlotTest {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       AtomicReference<CompletableFuture<Void>> future = new AtomicReference<>();
       AtomicReference<Boolean> doneInside = new AtomicReference<>();
-      slot.set(v -> {
-        future.set(slot.resetAsync());
-        doneInside.set(future.get().isDone());
-      });
+      slot.set(
+          v -> {
+            future.set(slot.resetAsync());
+            doneInside.set(future.get().isDone());
+          });
       slot.invoke("x");
       assertFalse(doneInside.get());
       assertTrue(future.get().isDone());
@@ -313,15 +333,18 @@ class CallbackSlotTest {
       AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
       AtomicInteger finishedSeen = new AtomicInteger(-1);
       CountDownLatch resetReturned = new CountDownLatch(1);
-      TestThread resetter = TestThread.start("resetter", () -> {
-        Thread.currentThread().interrupt();
-        slot.reset();
-        finishedSeen.set(held.finished());
-        interruptedAfter.set(Thread.currentThread().isInterrupted());
-        resetReturned.countDown();
-      });
-      assertFalse(resetReturned.await(100, TimeUnit.MILLISECONDS),
-          "reset returned early on interrupt");
+      TestThread resetter =
+          TestThread.start(
+              "resetter",
+              () -> {
+                Thread.currentThread().interrupt();
+                slot.reset();
+                finishedSeen.set(held.finished());
+                interruptedAfter.set(Thread.currentThread().isInterrupted());
+                resetReturned.countDown();
+              });
+      assertFalse(
+          resetReturned.await(100, TimeUnit.MILLISECONDS), "reset returned early on interrupt");
       held.releaseAndJoin();
       resetter.joinOrFail();
       assertEquals(1, finishedSeen.get());
@@ -335,8 +358,7 @@ class CallbackSlotTest {
     void close_thenSet_throwsIllegalStateExceptionNamingTheSlot() {
       CallbackSlot<String> slot = CallbackSlot.create("onClosed");
       slot.close();
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> slot.set(v -> {}));
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> slot.set(v -> {}));
       assertContains(e.getMessage(), "onClosed", "closed");
       assertThrows(IllegalStateException.class, () -> slot.setWeak(this, (o, v) -> {}));
     }
@@ -382,17 +404,29 @@ class CallbackSlotTest {
     void defer_nestedInvoke_runsAfterCurrentCallBeforeOuterInvokeReturns() {
       CallbackSlot<Integer> slot = CallbackSlot.create("onMessage");
       List<String> events = new ArrayList<>();
-      slot.set(v -> {
-        events.add("start:" + v);
-        if (v < 3) {
-          assertTrue(slot.invoke(v + 1));
-          assertTrue(slot.invoke(v + 10));
-        }
-        events.add("end:" + v);
-      });
+      slot.set(
+          v -> {
+            events.add("start:" + v);
+            if (v < 3) {
+              assertTrue(slot.invoke(v + 1));
+              assertTrue(slot.invoke(v + 10));
+            }
+            events.add("end:" + v);
+          });
       assertTrue(slot.invoke(1));
-      assertEquals(List.of("start:1", "end:1", "start:2", "end:2", "start:11", "end:11",
-          "start:3", "end:3", "start:12", "end:12"), events);
+      assertEquals(
+          List.of(
+              "start:1",
+              "end:1",
+              "start:2",
+              "end:2",
+              "start:11",
+              "end:11",
+              "start:3",
+              "end:3",
+              "start:12",
+              "end:12"),
+          events);
     }
 
     @Test
@@ -400,13 +434,14 @@ class CallbackSlotTest {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onMessage").reentrancy(Reentrancy.ALLOW).build();
       List<String> events = new ArrayList<>();
-      slot.set(v -> {
-        events.add("start:" + v);
-        if (v < 3) {
-          slot.invoke(v + 1);
-        }
-        events.add("end:" + v);
-      });
+      slot.set(
+          v -> {
+            events.add("start:" + v);
+            if (v < 3) {
+              slot.invoke(v + 1);
+            }
+            events.add("end:" + v);
+          });
       slot.invoke(1);
       assertEquals(List.of("start:1", "start:2", "start:3", "end:3", "end:2", "end:1"), events);
     }
@@ -419,21 +454,26 @@ class CallbackSlotTest {
       CountDownLatch inNested = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       AtomicInteger outerFinished = new AtomicInteger();
-      slot.set(v -> {
-        slot.set(w -> {
-          inNested.countDown();
-          TestThread.await(release, "release");
-        });
-        slot.invoke(2);
-        outerFinished.incrementAndGet();
-      });
+      slot.set(
+          v -> {
+            slot.set(
+                w -> {
+                  inNested.countDown();
+                  TestThread.await(release, "release");
+                });
+            slot.invoke(2);
+            outerFinished.incrementAndGet();
+          });
       TestThread invoker = TestThread.start("io-thread", () -> slot.invoke(1));
       TestThread.await(inNested, "nested call");
       CountDownLatch resetReturned = new CountDownLatch(1);
-      TestThread resetter = TestThread.start("resetter", () -> {
-        slot.reset();
-        resetReturned.countDown();
-      });
+      TestThread resetter =
+          TestThread.start(
+              "resetter",
+              () -> {
+                slot.reset();
+                resetReturned.countDown();
+              });
       assertFalse(resetReturned.await(100, TimeUnit.MILLISECONDS));
       release.countDown();
       resetter.joinOrFail();
@@ -446,13 +486,14 @@ class CallbackSlotTest {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
       AtomicReference<RuntimeException> thrown = new AtomicReference<>();
-      slot.set(v -> {
-        try {
-          slot.invoke(v + 1);
-        } catch (ReentrantInvocationException e) {
-          thrown.set(e);
-        }
-      });
+      slot.set(
+          v -> {
+            try {
+              slot.invoke(v + 1);
+            } catch (ReentrantInvocationException e) {
+              thrown.set(e);
+            }
+          });
       assertTrue(slot.invoke(1));
       assertInstanceOf(IllegalStateException.class, thrown.get());
       assertContains(thrown.get().getMessage(), "onData", "REJECT");
@@ -494,10 +535,11 @@ class CallbackSlotTest {
       assertEquals(1, slot.pendingCount());
       List<String> seen = new ArrayList<>();
       Thread setter = Thread.currentThread();
-      slot.set(v -> {
-        assertSame(setter, Thread.currentThread());
-        seen.add(v);
-      });
+      slot.set(
+          v -> {
+            assertSame(setter, Thread.currentThread());
+            seen.add(v);
+          });
       assertEquals(List.of("open"), seen);
       assertEquals(1, slot.droppedCount()); // "connecting" was superseded
       slot.set(seen::add);
@@ -506,7 +548,8 @@ class CallbackSlotTest {
 
     @Test
     void latest_nullValue_isKeptAndReplayed() {
-      CallbackSlot<Void> slot = CallbackSlot.<Void>builder("onOpen").replay(Replay.latest()).build();
+      CallbackSlot<Void> slot =
+          CallbackSlot.<Void>builder("onOpen").replay(Replay.latest()).build();
       assertTrue(slot.invoke(null));
       AtomicInteger calls = new AtomicInteger();
       slot.set(v -> calls.incrementAndGet());
@@ -516,20 +559,24 @@ class CallbackSlotTest {
     /** Review finding: replay inside set() from the own callback hit REJECT and lost the value. */
     @Test
     void latest_setFromOwnCallbackWithReject_deliversKeptValueAfterTheCall() throws Exception {
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("onState")
-          .reentrancy(Reentrancy.REJECT).replay(Replay.latest()).build();
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("onState")
+              .reentrancy(Reentrancy.REJECT)
+              .replay(Replay.latest())
+              .build();
       List<String> seen = new ArrayList<>();
-      slot.set(v -> {
-        slot.reset();
-        TestThread other = TestThread.start("io", () -> assertTrue(slot.invoke("kept")));
-        try {
-          other.joinOrFail();
-        } catch (InterruptedException e) {
-          throw new AssertionError(e);
-        }
-        slot.set(w -> seen.add("second:" + w));
-        seen.add("first:" + v);
-      });
+      slot.set(
+          v -> {
+            slot.reset();
+            TestThread other = TestThread.start("io", () -> assertTrue(slot.invoke("kept")));
+            try {
+              other.joinOrFail();
+            } catch (InterruptedException e) {
+              throw new AssertionError(e);
+            }
+            slot.set(w -> seen.add("second:" + w));
+            seen.add("first:" + v);
+          });
       assertTrue(slot.invoke("go"));
       assertEquals(List.of("first:go", "second:kept"), seen);
       assertEquals(0, slot.pendingCount());
@@ -556,14 +603,20 @@ class CallbackSlotTest {
             CallbackSlot.<Integer>builder("onOpen").replay(Replay.latest()).build();
         AtomicInteger deliveries = new AtomicInteger();
         CountDownLatch go = new CountDownLatch(1);
-        TestThread invoker = TestThread.start("invoker", () -> {
-          TestThread.await(go, "start");
-          slot.invoke(1);
-        });
-        TestThread setter = TestThread.start("setter", () -> {
-          TestThread.await(go, "start");
-          slot.set(v -> deliveries.incrementAndGet());
-        });
+        TestThread invoker =
+            TestThread.start(
+                "invoker",
+                () -> {
+                  TestThread.await(go, "start");
+                  slot.invoke(1);
+                });
+        TestThread setter =
+            TestThread.start(
+                "setter",
+                () -> {
+                  TestThread.await(go, "start");
+                  slot.set(v -> deliveries.incrementAndGet());
+                });
         go.countDown();
         invoker.joinOrFail();
         setter.joinOrFail();
@@ -577,16 +630,18 @@ class CallbackSlotTest {
     @Test
     void runtimeException_goesToHandler_invokeReturnsTrueAndSlotStillWorks() {
       List<String> handled = new ArrayList<>();
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("onMessage")
-          .errorHandler((s, e) -> handled.add(s.name() + ":" + e.getMessage()))
-          .build();
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("onMessage")
+              .errorHandler((s, e) -> handled.add(s.name() + ":" + e.getMessage()))
+              .build();
       List<String> seen = new ArrayList<>();
-      slot.set(v -> {
-        if (v.equals("bad")) {
-          throw new IllegalArgumentException("boom");
-        }
-        seen.add(v);
-      });
+      slot.set(
+          v -> {
+            if (v.equals("bad")) {
+              throw new IllegalArgumentException("boom");
+            }
+            seen.add(v);
+          });
       assertTrue(slot.invoke("bad"));
       assertTrue(slot.invoke("good"));
       assertEquals(List.of("onMessage:boom"), handled);
@@ -597,11 +652,12 @@ class CallbackSlotTest {
     @Test
     void error_goesToHandler() {
       List<Throwable> handled = new ArrayList<>();
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("onMessage")
-          .errorHandler((s, e) -> handled.add(e)).build();
-      slot.set(v -> {
-        throw new AssertionError("assertion in callback");
-      });
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("onMessage").errorHandler((s, e) -> handled.add(e)).build();
+      slot.set(
+          v -> {
+            throw new AssertionError("assertion in callback");
+          });
       assertTrue(slot.invoke("x"));
       assertEquals(1, handled.size());
       assertInstanceOf(AssertionError.class, handled.get(0));
@@ -609,13 +665,17 @@ class CallbackSlotTest {
 
     @Test
     void virtualMachineError_propagatesAndLeavesNoMarkBehind() throws Exception {
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("onMessage")
-          .errorHandler((s, e) -> {
-            throw new AssertionError("handler must not see VirtualMachineError");
-          }).build();
-      slot.set(v -> {
-        throw new StackOverflowError("simulated");
-      });
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("onMessage")
+              .errorHandler(
+                  (s, e) -> {
+                    throw new AssertionError("handler must not see VirtualMachineError");
+                  })
+              .build();
+      slot.set(
+          v -> {
+            throw new StackOverflowError("simulated");
+          });
       assertThrows(StackOverflowError.class, () -> slot.invoke("x"));
       // A reset on another thread must not wait for a call that is over.
       TestThread resetter = TestThread.start("resetter", () -> assertTrue(slot.reset()));
@@ -624,15 +684,19 @@ class CallbackSlotTest {
 
     @Test
     void handlerThrows_isLoggedAndInvokeStillReturnsTrue() {
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("onMessage")
-          .errorHandler((s, e) -> {
-            throw new IllegalStateException("handler broke");
-          }).build();
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("onMessage")
+              .errorHandler(
+                  (s, e) -> {
+                    throw new IllegalStateException("handler broke");
+                  })
+              .build();
       AtomicInteger calls = new AtomicInteger();
-      slot.set(v -> {
-        calls.incrementAndGet();
-        throw new IllegalArgumentException("callback broke");
-      });
+      slot.set(
+          v -> {
+            calls.incrementAndGet();
+            throw new IllegalArgumentException("callback broke");
+          });
       assertTrue(slot.invoke("x"));
       assertTrue(slot.invoke("y"));
       assertEquals(2, calls.get());
@@ -642,10 +706,11 @@ class CallbackSlotTest {
     void defaultHandler_logsAndContinues() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       AtomicInteger calls = new AtomicInteger();
-      slot.set(v -> {
-        calls.incrementAndGet();
-        throw new IllegalArgumentException("expected in test: logged by the default handler");
-      });
+      slot.set(
+          v -> {
+            calls.incrementAndGet();
+            throw new IllegalArgumentException("expected in test: logged by the default handler");
+          });
       assertTrue(slot.invoke("x"));
       assertTrue(slot.invoke("y"));
       assertEquals(2, calls.get());

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.condition.JRE;
  * <p>Surefire runs this JVM with {@code -Djdk.virtualThreadScheduler.parallelism=1}: one carrier,
  * so a wait that pinned or spun on its carrier would starve every other virtual thread.
  */
-@EnabledForJreRange(min = JRE.JAVA_21,
+@EnabledForJreRange(
+    min = JRE.JAVA_21,
     disabledReason = "virtual threads need Java 21+; run with JAVA_HOME set to a JDK 21+")
 class CallbackSlotVirtualThreadTest {
 
@@ -31,13 +32,14 @@ class CallbackSlotVirtualThreadTest {
     CallbackSlot<Integer> slot =
         CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
     AtomicReference<Throwable> thrown = new AtomicReference<>();
-    slot.set(v -> {
-      try {
-        slot.invoke(v + 1);
-      } catch (ReentrantInvocationException e) {
-        thrown.set(e);
-      }
-    });
+    slot.set(
+        v -> {
+          try {
+            slot.invoke(v + 1);
+          } catch (ReentrantInvocationException e) {
+            thrown.set(e);
+          }
+        });
     join(VirtualThreads.start(() -> slot.invoke(1)));
     assertInstanceOf(ReentrantInvocationException.class, thrown.get());
   }
@@ -48,14 +50,17 @@ class CallbackSlotVirtualThreadTest {
     HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-thread");
 
     AtomicInteger finishedSeen = new AtomicInteger(-1);
-    Thread resetter = VirtualThreads.start(() -> {
-      slot.reset();
-      finishedSeen.set(held.finished());
-    });
+    Thread resetter =
+        VirtualThreads.start(
+            () -> {
+              slot.reset();
+              finishedSeen.set(held.finished());
+            });
     // With one carrier, this second virtual thread runs only if the waiting reset unmounted.
     CountDownLatch otherVirtualRan = new CountDownLatch(1);
     VirtualThreads.start(otherVirtualRan::countDown);
-    assertTrue(otherVirtualRan.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS),
+    assertTrue(
+        otherVirtualRan.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS),
         "a waiting reset() kept its carrier busy");
     assertTrue(resetter.isAlive(), "reset returned while the callback was running");
 
@@ -71,14 +76,16 @@ class CallbackSlotVirtualThreadTest {
       CallbackSlot<String> x = CallbackSlot.create("x");
       CallbackSlot<String> y = CallbackSlot.create("y");
       CyclicBarrier bothInside = new CyclicBarrier(2);
-      x.set(v -> {
-        TestThread.awaitBarrier(bothInside);
-        y.reset();
-      });
-      y.set(v -> {
-        TestThread.awaitBarrier(bothInside);
-        x.reset();
-      });
+      x.set(
+          v -> {
+            TestThread.awaitBarrier(bothInside);
+            y.reset();
+          });
+      y.set(
+          v -> {
+            TestThread.awaitBarrier(bothInside);
+            x.reset();
+          });
       Thread a = VirtualThreads.start(() -> x.invoke("a"));
       Thread b = VirtualThreads.start(() -> y.invoke("b"));
       join(a);
@@ -86,8 +93,6 @@ class CallbackSlotVirtualThreadTest {
       assertFalse(x.isSet() || y.isSet());
     }
   }
-
-
 
   private static void join(Thread thread) throws InterruptedException {
     thread.join(TestThread.BOUND.toMillis());

@@ -68,8 +68,8 @@ class CallbackSlotWeakOwnerTest {
     assertSame(null, ownerRef.get());
   }
 
-  private static WeakReference<Owner> installWeakly(CallbackSlot<String> slot,
-      AtomicInteger calls) {
+  private static WeakReference<Owner> installWeakly(
+      CallbackSlot<String> slot, AtomicInteger calls) {
     Owner owner = new Owner();
     slot.setWeak(owner, (o, v) -> calls.incrementAndGet());
     return new WeakReference<>(owner);

@@ -32,6 +32,7 @@ class DeliveryTest {
   static final class ManualExecutor implements Executor {
     private final ConcurrentLinkedDeque<Runnable> tasks = new ConcurrentLinkedDeque<>();
     volatile boolean rejecting;
+
     /** Queue the task, then throw anyway, as a pool that fails to start a worker may. */
     volatile boolean queueThenFail;
 
@@ -45,8 +46,6 @@ class DeliveryTest {
         throw new IllegalStateException("manual executor queued the task, then failed");
       }
     }
-
-
 
     int pending() {
       return tasks.size();
@@ -173,8 +172,7 @@ class DeliveryTest {
     @Test
     void nullArgumentsAreRejected() {
       new NullPointerTester().testAllPublicStaticMethods(Delivery.class);
-      assertThrows(NullPointerException.class,
-          () -> CallbackSlot.builder("s").delivery(null));
+      assertThrows(NullPointerException.class, () -> CallbackSlot.builder("s").delivery(null));
       assertThrows(NullPointerException.class, () -> Lifecycle.root("r", null));
       assertThrows(NullPointerException.class, () -> Lifecycle.root("r").child("c", null));
     }
@@ -188,11 +186,12 @@ class DeliveryTest {
       CyclicBarrier bothInside = new CyclicBarrier(2);
       AtomicInteger inside = new AtomicInteger();
       AtomicInteger maxInside = new AtomicInteger();
-      slot.set(value -> {
-        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
-        TestThread.awaitBarrier(bothInside); // both calls are in flight at once
-        inside.decrementAndGet();
-      });
+      slot.set(
+          value -> {
+            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            TestThread.awaitBarrier(bothInside); // both calls are in flight at once
+            inside.decrementAndGet();
+          });
       TestThread first = TestThread.start("inline-1", () -> slot.invoke(1));
       TestThread second = TestThread.start("inline-2", () -> slot.invoke(2));
       first.joinOrFail();
@@ -211,14 +210,15 @@ class DeliveryTest {
       CountDownLatch release = new CountDownLatch(1);
       List<String> seen = new CopyOnWriteArrayList<>();
       List<String> runners = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        seen.add(value);
-        runners.add(Thread.currentThread().getName());
-        if (value.equals("first")) {
-          entered.countDown();
-          TestThread.await(release, "release of the first call");
-        }
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            runners.add(Thread.currentThread().getName());
+            if (value.equals("first")) {
+              entered.countDown();
+              TestThread.await(release, "release of the first call");
+            }
+          });
       TestThread drainer = TestThread.start("drainer", () -> slot.invoke("first"));
       TestThread.await(entered, "the first call");
 
@@ -247,10 +247,11 @@ class DeliveryTest {
       CallbackSlot<String> sibling = slotOn("sibling", lane);
       List<String> seen = new CopyOnWriteArrayList<>();
       sibling.set(seen::add);
-      slot.set(value -> {
-        seen.add(value);
-        sibling.invoke(value + " echo"); // queued behind this call, by the drainer itself
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            sibling.invoke(value + " echo"); // queued behind this call, by the drainer itself
+          });
       for (int i = 0; i < 100; i++) {
         slot.invoke("alone " + i);
       }
@@ -286,29 +287,33 @@ class DeliveryTest {
       List<CallbackSlot<int[]>> slots = new ArrayList<>();
       for (int p = 0; p < producers; p++) {
         CallbackSlot<int[]> slot = slotOn("slot-" + p, lane);
-        slot.set(event -> {
-          if (inside.incrementAndGet() != 1) {
-            overlaps.incrementAndGet();
-          }
-          if (event[1] != lastSeen[event[0]] + 1) {
-            outOfOrder.incrementAndGet();
-          }
-          lastSeen[event[0]] = event[1];
-          calls.incrementAndGet();
-          inside.decrementAndGet();
-        });
+        slot.set(
+            event -> {
+              if (inside.incrementAndGet() != 1) {
+                overlaps.incrementAndGet();
+              }
+              if (event[1] != lastSeen[event[0]] + 1) {
+                outOfOrder.incrementAndGet();
+              }
+              lastSeen[event[0]] = event[1];
+              calls.incrementAndGet();
+              inside.decrementAndGet();
+            });
         slots.add(slot);
       }
       CyclicBarrier start = new CyclicBarrier(producers);
       List<TestThread> threads = new ArrayList<>();
       for (int p = 0; p < producers; p++) {
         int producer = p;
-        threads.add(TestThread.start("producer-" + p, () -> {
-          TestThread.awaitBarrier(start);
-          for (int i = 1; i <= perProducer; i++) {
-            slots.get(producer).invoke(new int[] {producer, i});
-          }
-        }));
+        threads.add(
+            TestThread.start(
+                "producer-" + p,
+                () -> {
+                  TestThread.awaitBarrier(start);
+                  for (int i = 1; i <= perProducer; i++) {
+                    slots.get(producer).invoke(new int[] {producer, i});
+                  }
+                }));
       }
       for (TestThread thread : threads) {
         thread.joinOrFail();
@@ -324,21 +329,27 @@ class DeliveryTest {
     void invokeFromInsideALaneCallbackIsQueuedBehindTheCurrentCallWhateverTheReentrancy() {
       for (Reentrancy reentrancy : Reentrancy.values()) {
         Delivery lane = Delivery.serial();
-        CallbackSlot<Integer> slot = CallbackSlot.<Integer>builder("reentrant-" + reentrancy)
-            .reentrancy(reentrancy).delivery(lane).build();
+        CallbackSlot<Integer> slot =
+            CallbackSlot.<Integer>builder("reentrant-" + reentrancy)
+                .reentrancy(reentrancy)
+                .delivery(lane)
+                .build();
         CallbackSlot<Integer> sibling = slotOn("sibling", lane);
         List<String> trace = new CopyOnWriteArrayList<>();
         sibling.set(value -> trace.add("sibling " + value));
-        slot.set(value -> {
-          trace.add("enter " + value);
-          if (value == 1) {
-            assertTrue(slot.invoke(2)); // never nested, never rejected
-            assertTrue(sibling.invoke(3));
-          }
-          trace.add("exit " + value);
-        });
+        slot.set(
+            value -> {
+              trace.add("enter " + value);
+              if (value == 1) {
+                assertTrue(slot.invoke(2)); // never nested, never rejected
+                assertTrue(sibling.invoke(3));
+              }
+              trace.add("exit " + value);
+            });
         assertTrue(slot.invoke(1));
-        assertEquals(List.of("enter 1", "exit 1", "enter 2", "exit 2", "sibling 3"), trace,
+        assertEquals(
+            List.of("enter 1", "exit 1", "enter 2", "exit 2", "sibling 3"),
+            trace,
             reentrancy.toString());
       }
     }
@@ -347,16 +358,20 @@ class DeliveryTest {
     void aFailingCallbackDoesNotStallTheLane() {
       Delivery lane = Delivery.serial();
       List<Throwable> reported = new CopyOnWriteArrayList<>();
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("failing")
-          .delivery(lane).errorHandler((s, failure) -> reported.add(failure)).build();
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("failing")
+              .delivery(lane)
+              .errorHandler((s, failure) -> reported.add(failure))
+              .build();
       List<String> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        seen.add(value);
-        if (value.equals("boom")) {
-          slot.invoke("after"); // queued behind the failing call
-          throw new IllegalStateException("boom");
-        }
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            if (value.equals("boom")) {
+              slot.invoke("after"); // queued behind the failing call
+              throw new IllegalStateException("boom");
+            }
+          });
       assertTrue(slot.invoke("boom"));
       assertEquals(List.of("boom", "after"), seen);
       assertEquals(1, reported.size());
@@ -370,13 +385,14 @@ class DeliveryTest {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot = slotOn("fatal", lane);
       List<String> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        seen.add(value);
-        if (value.equals("fatal")) {
-          slot.invoke("queued");
-          throw new OutOfMemoryError("simulated");
-        }
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            if (value.equals("fatal")) {
+              slot.invoke("queued");
+              throw new OutOfMemoryError("simulated");
+            }
+          });
       OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, () -> slot.invoke("fatal"));
       assertEquals("simulated", thrown.getMessage());
       assertEquals(List.of("fatal"), seen);
@@ -398,8 +414,11 @@ class DeliveryTest {
     @Test
     void invokeWithNoCallbackFollowsTheReplayPolicyAndReplayGoesThroughTheLane() throws Exception {
       Delivery lane = Delivery.serial();
-      CallbackSlot<String> slot = CallbackSlot.<String>builder("replayed")
-          .replay(Replay.buffered(4)).delivery(lane).build();
+      CallbackSlot<String> slot =
+          CallbackSlot.<String>builder("replayed")
+              .replay(Replay.buffered(4))
+              .delivery(lane)
+              .build();
       CallbackSlot<String> busy = slotOn("busy", lane);
       assertTrue(slot.invoke("kept-1"));
       assertTrue(slot.invoke("kept-2"));
@@ -412,7 +431,8 @@ class DeliveryTest {
       assertEquals(2, lane.queuedCount());
       held.releaseAndJoin();
       assertEquals(List.of("kept-1", "kept-2"), recorder.values);
-      assertTrue(recorder.threads.stream().allMatch(t -> t.getName().equals("lane-holder")),
+      assertTrue(
+          recorder.threads.stream().allMatch(t -> t.getName().equals("lane-holder")),
           recorder.threads.toString());
     }
 
@@ -459,14 +479,20 @@ class DeliveryTest {
       CallbackSlot<String> slot = slotOn("running", lane);
       HeldCallback<String> held = HeldCallback.inFlight(slot, "v", "lane-holder");
       AtomicInteger finishedWhenResetReturned = new AtomicInteger(-1);
-      TestThread resetter = TestThread.start("resetter", () -> {
-        slot.reset();
-        finishedWhenResetReturned.set(held.finished());
-      });
+      TestThread resetter =
+          TestThread.start(
+              "resetter",
+              () -> {
+                slot.reset();
+                finishedWhenResetReturned.set(held.finished());
+              });
       // The reset must be parked in its wait before the call is released.
-      org.awaitility.Awaitility.await().atMost(TestThread.BOUND)
-          .until(() -> resetter.getState() == Thread.State.WAITING
-              || resetter.getState() == Thread.State.TIMED_WAITING);
+      org.awaitility.Awaitility.await()
+          .atMost(TestThread.BOUND)
+          .until(
+              () ->
+                  resetter.getState() == Thread.State.WAITING
+                      || resetter.getState() == Thread.State.TIMED_WAITING);
       assertEquals(-1, finishedWhenResetReturned.get());
       held.releaseAndJoin();
       resetter.joinOrFail();
@@ -482,15 +508,16 @@ class DeliveryTest {
       List<String> seen = new CopyOnWriteArrayList<>();
       AtomicReference<Lifecycle.State> stateAfterClose = new AtomicReference<>();
       closed.set(seen::add);
-      message.set(value -> {
-        seen.add(value);
-        if (value.equals("bye")) {
-          message.invoke("queued after bye");
-          closed.invoke("queued closed");
-          connection.close(); // must not wait for this very call
-          stateAfterClose.set(connection.state());
-        }
-      });
+      message.set(
+          value -> {
+            seen.add(value);
+            if (value.equals("bye")) {
+              message.invoke("queued after bye");
+              closed.invoke("queued closed");
+              connection.close(); // must not wait for this very call
+              stateAfterClose.set(connection.state());
+            }
+          });
       assertTrue(message.invoke("bye"));
       assertEquals(List.of("bye"), seen);
       assertEquals(Lifecycle.State.CLOSED, stateAfterClose.get());
@@ -548,18 +575,19 @@ class DeliveryTest {
       int backlog = Delivery.EXECUTOR_BATCH * 20;
       int[] depths = new int[2];
       AtomicInteger calls = new AtomicInteger();
-      slot.set(value -> {
-        int depth = Thread.currentThread().getStackTrace().length;
-        if (value == 0) {
-          depths[0] = depth;
-          for (int i = 1; i <= backlog; i++) {
-            slot.invoke(i); // queued behind this call
-          }
-        } else if (value == backlog) {
-          depths[1] = depth;
-        }
-        calls.incrementAndGet();
-      });
+      slot.set(
+          value -> {
+            int depth = Thread.currentThread().getStackTrace().length;
+            if (value == 0) {
+              depths[0] = depth;
+              for (int i = 1; i <= backlog; i++) {
+                slot.invoke(i); // queued behind this call
+              }
+            } else if (value == backlog) {
+              depths[1] = depth;
+            }
+            calls.incrementAndGet();
+          });
       assertTrue(slot.invoke(0));
       assertEquals(backlog + 1, calls.get());
       assertEquals(depths[0], depths[1], "the last batch ran deeper than the first");
@@ -571,12 +599,13 @@ class DeliveryTest {
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("fatal-on-pool", lane);
       List<String> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        seen.add(value);
-        if (value.equals("fatal")) {
-          throw new OutOfMemoryError("simulated");
-        }
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            if (value.equals("fatal")) {
+              throw new OutOfMemoryError("simulated");
+            }
+          });
       slot.invoke("fatal");
       slot.invoke("after");
       assertThrows(OutOfMemoryError.class, executor::runNext);
@@ -600,37 +629,47 @@ class DeliveryTest {
       AtomicInteger executes = new AtomicInteger();
       AtomicReference<Thread> t1 = new AtomicReference<>();
       List<Thread> started = new CopyOnWriteArrayList<>();
-      Executor executor = task -> {
-        int n = executes.incrementAndGet();
-        if (n == 1) { // the first drain: on T1, once every call is queued
-          Thread thread = new Thread(() -> {
-            TestThread.await(allQueued, "all calls queued");
-            task.run();
-          }, "T1");
-          t1.set(thread);
-          started.add(thread);
-          thread.start();
-        } else if (n == 2) { // T1's hand-off after a batch: to T2, T1 held inside execute()
-          Thread thread = new Thread(task, "T2");
-          started.add(thread);
-          thread.start();
-          TestThread.await(t2RanItsHandOffInline, "T2's hand-off");
-        } else { // from T2 on: run inline, as a caller-runs pool does when saturated
-          task.run();
-          if (n == 3) {
-            t2RanItsHandOffInline.countDown();
-          }
-        }
-      };
+      Executor executor =
+          task -> {
+            int n = executes.incrementAndGet();
+            if (n == 1) { // the first drain: on T1, once every call is queued
+              Thread thread =
+                  new Thread(
+                      () -> {
+                        TestThread.await(allQueued, "all calls queued");
+                        task.run();
+                      },
+                      "T1");
+              t1.set(thread);
+              started.add(thread);
+              thread.start();
+            } else if (n == 2) { // T1's hand-off after a batch: to T2, T1 held inside execute()
+              Thread thread = new Thread(task, "T2");
+              started.add(thread);
+              thread.start();
+              TestThread.await(t2RanItsHandOffInline, "T2's hand-off");
+            } else { // from T2 on: run inline, as a caller-runs pool does when saturated
+              task.run();
+              if (n == 3) {
+                t2RanItsHandOffInline.countDown();
+              }
+            }
+          };
       CallbackSlot<Integer> slot = slotOn("handed-off", Delivery.serialOn(executor));
       AtomicReference<OverlapCounter<Integer>> counterRef = new AtomicReference<>();
-      OverlapCounter<Integer> counter = new OverlapCounter<>(value -> {
-        if (value == 2 * Delivery.EXECUTOR_BATCH) { // T2's first call after its inline hand-off
-          org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(
-              () -> t1.get().getState() == Thread.State.TERMINATED
-                  || counterRef.get().running.get() > 1);
-        }
-      });
+      OverlapCounter<Integer> counter =
+          new OverlapCounter<>(
+              value -> {
+                if (value
+                    == 2 * Delivery.EXECUTOR_BATCH) { // T2's first call after its inline hand-off
+                  org.awaitility.Awaitility.await()
+                      .atMost(java.time.Duration.ofSeconds(10))
+                      .until(
+                          () ->
+                              t1.get().getState() == Thread.State.TERMINATED
+                                  || counterRef.get().running.get() > 1);
+                }
+              });
       counterRef.set(counter);
       slot.set(counter);
       List<Integer> seen = counter.seen;
@@ -638,7 +677,8 @@ class DeliveryTest {
         slot.invoke(i);
       }
       allQueued.countDown();
-      org.awaitility.Awaitility.await().atMost(TestThread.BOUND)
+      org.awaitility.Awaitility.await()
+          .atMost(TestThread.BOUND)
           .until(() -> seen.size() >= calls && started.size() == 2);
       for (Thread thread : started) {
         thread.join(TestThread.BOUND.toMillis());
@@ -664,29 +704,32 @@ class DeliveryTest {
       CountDownLatch holding = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       AtomicReference<TestThread> other = new AtomicReference<>();
-      Executor inlineThenLetAnotherThreadClaim = task -> {
-        try {
-          task.run();
-        } catch (StackOverflowError e) {
-          if (other.get() == null) { // the drain released the lane: another thread claims it
-            other.set(TestThread.start("other", () -> slotRef.get().invoke("hold")));
-            TestThread.await(holding, "the other thread inside its call");
-          }
-          throw e;
-        }
-      };
+      Executor inlineThenLetAnotherThreadClaim =
+          task -> {
+            try {
+              task.run();
+            } catch (StackOverflowError e) {
+              if (other.get() == null) { // the drain released the lane: another thread claims it
+                other.set(TestThread.start("other", () -> slotRef.get().invoke("hold")));
+                TestThread.await(holding, "the other thread inside its call");
+              }
+              throw e;
+            }
+          };
       CallbackSlot<String> slot =
           slotOn("fatal-inline", Delivery.serialOn(inlineThenLetAnotherThreadClaim));
       slotRef.set(slot);
-      OverlapCounter<String> counter = new OverlapCounter<>(value -> {
-        if (value.equals("boom")) {
-          throw new StackOverflowError("deliberate");
-        }
-        if (value.equals("hold")) {
-          holding.countDown();
-          TestThread.await(release, "the end of the test's invokes");
-        }
-      });
+      OverlapCounter<String> counter =
+          new OverlapCounter<>(
+              value -> {
+                if (value.equals("boom")) {
+                  throw new StackOverflowError("deliberate");
+                }
+                if (value.equals("hold")) {
+                  holding.countDown();
+                  TestThread.await(release, "the end of the test's invokes");
+                }
+              });
       slot.set(counter);
       assertThrows(StackOverflowError.class, () -> slot.invoke("boom"));
       slot.invoke("third"); // the lane is the other thread's: queued behind "hold"
@@ -701,7 +744,7 @@ class DeliveryTest {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("late-task", lane);
-      OverlapCounter<String> counter = new OverlapCounter<>(value -> { });
+      OverlapCounter<String> counter = new OverlapCounter<>(value -> {});
       slot.set(counter);
       executor.queueThenFail = true;
       assertThrows(RejectedExecutionException.class, () -> slot.invoke("a")); // revoked
@@ -724,12 +767,13 @@ class DeliveryTest {
     void aVirtualMachineErrorFromExecuteBeforeTheTaskStartedPropagatesAndReleasesTheLane() {
       ManualExecutor pool = new ManualExecutor();
       AtomicBoolean outOfThreads = new AtomicBoolean(true);
-      Executor executor = task -> {
-        if (outOfThreads.get()) {
-          throw new OutOfMemoryError("deliberate: unable to create native thread");
-        }
-        pool.execute(task);
-      };
+      Executor executor =
+          task -> {
+            if (outOfThreads.get()) {
+              throw new OutOfMemoryError("deliberate: unable to create native thread");
+            }
+            pool.execute(task);
+          };
       CallbackSlot<String> slot = slotOn("no-threads", Delivery.serialOn(executor));
       Recorder<String> recorder = new Recorder<>();
       slot.set(recorder);
@@ -781,10 +825,11 @@ class DeliveryTest {
       Lifecycle connection = Lifecycle.root("conn", lane);
       CallbackSlot<String> slot = connection.slot("events");
       List<String> seen = new CopyOnWriteArrayList<>();
-      slot.set(value -> {
-        seen.add(value);
-        connection.close();
-      });
+      slot.set(
+          value -> {
+            seen.add(value);
+            connection.close();
+          });
       slot.invoke("close now");
       slot.invoke("discarded");
       TestThread pool = TestThread.start("pool-thread", executor::runAll);

@@ -14,8 +14,8 @@ import org.jetbrains.kotlinx.lincheck.Actor;
 import org.jetbrains.kotlinx.lincheck.execution.ExecutionScenario;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.junit.jupiter.api.AfterEach;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,8 +49,10 @@ class LifecycleOutsideCloserLincheckTest {
   /** {@code Lifecycle.close()}'s protocol for a node that owns one slot. */
   static final class Node {
     final CallbackSlot<Integer> onMessage = CallbackSlot.create("conn/onMessage");
+
     /** null: OPEN; a Thread: CLOSING by it; CLOSED. */
     final AtomicReference<Object> closer = new AtomicReference<>();
+
     /** Written before CLOSED is published: a call the closer did not wait for still ran. */
     boolean lingering;
 
@@ -73,8 +75,8 @@ class LifecycleOutsideCloserLincheckTest {
     private Quiescible asWaitTarget() {
       return new Quiescible() {
         @Override
-        public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
-            boolean requestWake) {
+        public void collectBlockers(
+            @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
           Object state = closer.get();
           if (state instanceof Thread && state != excluded) {
             out.add((Thread) state);
@@ -116,14 +118,15 @@ class LifecycleOutsideCloserLincheckTest {
     private final AtomicInteger running = new AtomicInteger();
 
     public Pair() {
-      conn.onMessage.set(value -> {
-        running.incrementAndGet();
-        try {
-          conn.close();
-        } finally {
-          running.decrementAndGet();
-        }
-      });
+      conn.onMessage.set(
+          value -> {
+            running.incrementAndGet();
+            try {
+              conn.close();
+            } finally {
+              running.decrementAndGet();
+            }
+          });
     }
 
     WaitForGraph graph() {
@@ -164,11 +167,13 @@ class LifecycleOutsideCloserLincheckTest {
   }
 
   private static ModelCheckingOptions options(Class<?> testClass) throws NoSuchMethodException {
-    ExecutionScenario pair = new ExecutionScenario(
-        List.of(),
-        List.of(List.of(actor(testClass, "deliver")), List.of(actor(testClass, "outsideClose"))),
-        List.of(),
-        null);
+    ExecutionScenario pair =
+        new ExecutionScenario(
+            List.of(),
+            List.of(
+                List.of(actor(testClass, "deliver")), List.of(actor(testClass, "outsideClose"))),
+            List.of(),
+            null);
     return new ModelCheckingOptions()
         .addCustomScenario(pair)
         .iterations(0)
@@ -191,13 +196,13 @@ class LifecycleOutsideCloserLincheckTest {
   @Test
   void canary_cycleBrokenAtArrival_outsideCloseReturnsWhileListenerRuns()
       throws NoSuchMethodException {
-    assertThrows(AssertionError.class,
+    assertThrows(
+        AssertionError.class,
         () -> options(PairBreakingAtArrival.class).check(PairBreakingAtArrival.class),
         "Lincheck must find the interleaving where the outside close skips its wait");
   }
 
-  private static Actor actor(Class<?> testClass, String operation)
-      throws NoSuchMethodException {
+  private static Actor actor(Class<?> testClass, String operation) throws NoSuchMethodException {
     Method method = testClass.getMethod(operation);
     return new Actor(method, List.of(), false, false, false, false, false);
   }

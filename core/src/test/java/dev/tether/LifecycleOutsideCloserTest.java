@@ -94,10 +94,13 @@ class LifecycleOutsideCloserTest {
 
     void check(CompletableFuture<Void> closeFuture) {
       assertEquals(null, failure.get(), () -> "a thread failed: " + failure.get());
-      assertFalse(listenerRunningWhenOutsiderReturned,
+      assertFalse(
+          listenerRunningWhenOutsiderReturned,
           "close() from outside every callback returned while the node's listener still ran");
       assertEquals(Lifecycle.State.CLOSED, stateWhenOutsiderReturned);
-      assertEquals(Lifecycle.State.CLOSING, stateWhenListenerCloseReturned,
+      assertEquals(
+          Lifecycle.State.CLOSING,
+          stateWhenListenerCloseReturned,
           "the listener's close is the member of the cycle that does not wait (rule B1)");
       assertTrue(closeFuture.isDone());
     }
@@ -109,8 +112,14 @@ class LifecycleOutsideCloserTest {
     // Closed before the node's slots: holds the outsider's walk until the listener's losing close
     // is parked in the graph, so that the outsider's arrival at the slot closes the cycle.
     Lifecycle gate = round.conn.child("gate");
-    gate.own(() -> await().atMost(BOUND).until(
-        () -> String.valueOf(WaitForGraph.describeWait(listener[0])).contains("lifecycle")));
+    gate.own(
+        () ->
+            await()
+                .atMost(BOUND)
+                .until(
+                    () ->
+                        String.valueOf(WaitForGraph.describeWait(listener[0]))
+                            .contains("lifecycle")));
     CallbackSlot<String> onMessage = round.conn.slot("onMessage");
     onMessage.set(round.listenerClosingItsNodeAfter("the outsider's claim"));
     listener[0] = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
@@ -119,8 +128,8 @@ class LifecycleOutsideCloserTest {
     await().atMost(BOUND).until(() -> round.conn.state() == Lifecycle.State.CLOSING);
     round.outsiderClaimed.countDown();
     TestThread.await(round.listenerCloseReturned, "the listener's close");
-    assertEquals(1, round.outsiderReturned.getCount(),
-        "the outsider returned while the listener ran");
+    assertEquals(
+        1, round.outsiderReturned.getCount(), "the outsider returned while the listener ran");
     round.mayFinish.countDown();
     join(outsider);
     join(listener[0]);
@@ -135,12 +144,13 @@ class LifecycleOutsideCloserTest {
     Thread listener = threads.start("io-1", round.guarded(() -> onMessage.invoke("bye")));
     TestThread.await(round.listenerStarted, "the listener");
     outsider[0] = threads.start("app", round.guarded(round::outsiderCloses));
-    await().atMost(BOUND).until(
-        () -> String.valueOf(WaitForGraph.describeWait(outsider[0])).contains("slot"));
+    await()
+        .atMost(BOUND)
+        .until(() -> String.valueOf(WaitForGraph.describeWait(outsider[0])).contains("slot"));
     round.outsiderClaimed.countDown();
     TestThread.await(round.listenerCloseReturned, "the listener's close");
-    assertEquals(1, round.outsiderReturned.getCount(),
-        "the outsider returned while the listener ran");
+    assertEquals(
+        1, round.outsiderReturned.getCount(), "the outsider returned while the listener ran");
     round.mayFinish.countDown();
     join(outsider[0]);
     join(listener);
@@ -161,30 +171,41 @@ class LifecycleOutsideCloserTest {
     CountDownLatch mayFinish = new CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean running =
         new java.util.concurrent.atomic.AtomicBoolean();
-    onMessage.set(message -> {
-      running.set(true);
-      conn.close(); // wins: CLOSED, without waiting for this call
-      closedItself.countDown();
-      TestThread.await(mayFinish, "the test's go");
-      running.set(false);
-    });
+    onMessage.set(
+        message -> {
+          running.set(true);
+          conn.close(); // wins: CLOSED, without waiting for this call
+          closedItself.countDown();
+          TestThread.await(mayFinish, "the test's go");
+          running.set(false);
+        });
     TestThread io = TestThread.start("io-1", () -> onMessage.invoke("bye"));
     TestThread.await(closedItself, "the listener's own close");
     assertEquals(Lifecycle.State.CLOSED, conn.state());
     assertTrue(server.children().isEmpty(), "a CLOSED child has detached from its parent");
     AtomicReference<Boolean> runningAtConnReturn = new AtomicReference<>();
     AtomicReference<Boolean> runningAtServerReturn = new AtomicReference<>();
-    TestThread app = TestThread.start("app", () -> {
-      conn.close();
-      runningAtConnReturn.set(running.get());
-    });
-    TestThread shutdown = TestThread.start("shutdown", () -> {
-      server.close();
-      runningAtServerReturn.set(running.get());
-    });
-    await().atMost(BOUND).until(
-        () -> String.valueOf(WaitForGraph.describeWait(app)).contains("conn-7/onMessage")
-            && String.valueOf(WaitForGraph.describeWait(shutdown)).contains("conn-7/onMessage"));
+    TestThread app =
+        TestThread.start(
+            "app",
+            () -> {
+              conn.close();
+              runningAtConnReturn.set(running.get());
+            });
+    TestThread shutdown =
+        TestThread.start(
+            "shutdown",
+            () -> {
+              server.close();
+              runningAtServerReturn.set(running.get());
+            });
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                String.valueOf(WaitForGraph.describeWait(app)).contains("conn-7/onMessage")
+                    && String.valueOf(WaitForGraph.describeWait(shutdown))
+                        .contains("conn-7/onMessage"));
     assertEquals(null, runningAtConnReturn.get(), "conn.close() returned while its listener ran");
     assertEquals(null, runningAtServerReturn.get(), "server.close() returned while a listener ran");
     mayFinish.countDown();
@@ -214,21 +235,27 @@ class LifecycleOutsideCloserTest {
     AtomicReference<String> skipped = new AtomicReference<>();
     AtomicReference<Boolean> otherRunningWhenQuiet = new AtomicReference<>();
     CountDownLatch quiet = new CountDownLatch(1);
-    java.util.function.BiFunction<Integer, Lifecycle, java.util.function.Consumer<String>> listener =
-        (me, other) -> message -> {
-          running.set(me, 1);
-          TestThread.awaitBarrier(bothInside);
-          other.close();
-          int them = 1 - me;
-          if (running.get(them) == 1 && other.closeFuture().isDone()) {
-            skipped.set(other.name()); // CLOSED while its listener runs: this close did not wait
-            (them == 0 ? on1 : on2).resetAsync().thenRun(() -> {
-              otherRunningWhenQuiet.set(running.get(them) == 1);
-              quiet.countDown();
-            });
-          }
-          running.set(me, 0);
-        };
+    java.util.function.BiFunction<Integer, Lifecycle, java.util.function.Consumer<String>>
+        listener =
+            (me, other) ->
+                message -> {
+                  running.set(me, 1);
+                  TestThread.awaitBarrier(bothInside);
+                  other.close();
+                  int them = 1 - me;
+                  if (running.get(them) == 1 && other.closeFuture().isDone()) {
+                    skipped.set(
+                        other.name()); // CLOSED while its listener runs: this close did not wait
+                    (them == 0 ? on1 : on2)
+                        .resetAsync()
+                        .thenRun(
+                            () -> {
+                              otherRunningWhenQuiet.set(running.get(them) == 1);
+                              quiet.countDown();
+                            });
+                  }
+                  running.set(me, 0);
+                };
     on1.set(listener.apply(0, conn2));
     on2.set(listener.apply(1, conn1));
     TestThread a = TestThread.start("io-1", () -> on1.invoke("x"));
@@ -252,10 +279,11 @@ class LifecycleOutsideCloserTest {
     Lifecycle root = Lifecycle.root("app");
     Lifecycle child = root.child("conn");
     CountDownLatch rootClaimed = new CountDownLatch(1);
-    child.own(() -> {
-      TestThread.await(rootClaimed, "the root's claim");
-      root.close(); // loses to the application's close: waits for it, which waits for us
-    });
+    child.own(
+        () -> {
+          TestThread.await(rootClaimed, "the root's claim");
+          root.close(); // loses to the application's close: waits for it, which waits for us
+        });
     TestThread io = TestThread.start("io-1", child::close);
     await().atMost(BOUND).until(() -> child.state() == Lifecycle.State.CLOSING);
     TestThread app = TestThread.start("app", root::close);
@@ -275,12 +303,13 @@ class LifecycleOutsideCloserTest {
 
   @Nested
   class PlatformThreads {
-    private final Starter threads = (name, task) -> {
-      Thread thread = new Thread(task, name);
-      thread.setDaemon(true);
-      thread.start();
-      return thread;
-    };
+    private final Starter threads =
+        (name, task) -> {
+          Thread thread = new Thread(task, name);
+          thread.setDaemon(true);
+          thread.start();
+          return thread;
+        };
 
     @Test
     void close_listenerOfSameNodeClosesFirst_outsiderReturnsOnlyAfterListener() throws Throwable {
@@ -294,7 +323,8 @@ class LifecycleOutsideCloserTest {
   }
 
   @Nested
-  @EnabledForJreRange(min = JRE.JAVA_21,
+  @EnabledForJreRange(
+      min = JRE.JAVA_21,
       disabledReason = "virtual threads need Java 21+; CI runs this on the Temurin 25 JDK")
   class VirtualThreads {
     private final Starter threads = (name, task) -> dev.tether.VirtualThreads.start(task);

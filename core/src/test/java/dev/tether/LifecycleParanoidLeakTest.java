@@ -17,7 +17,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * core's pom runs this class in a surefire execution of its own with that property
  * ({@code paranoid-leaks}); in the default execution it is skipped.
  */
-@EnabledIfSystemProperty(named = "dev.tether.leaks", matches = "paranoid",
+@EnabledIfSystemProperty(
+    named = "dev.tether.leaks",
+    matches = "paranoid",
     disabledReason = "runs in the paranoid-leaks surefire execution")
 class LifecycleParanoidLeakTest {
 
@@ -31,10 +33,11 @@ class LifecycleParanoidLeakTest {
     LeakReport report = reports.get(0);
     assertEquals("server/conn-9", report.path());
     Throwable site = report.creationSite().orElseThrow();
-    assertTrue(Arrays.stream(site.getStackTrace())
+    assertTrue(
+        Arrays.stream(site.getStackTrace())
             .anyMatch(frame -> frame.getMethodName().equals("createLeakedNode")),
-        "creation site should show where the node was made: " + Arrays.toString(
-            site.getStackTrace()));
+        "creation site should show where the node was made: "
+            + Arrays.toString(site.getStackTrace()));
   }
 
   private static void createLeakedNode(Lifecycle server) {

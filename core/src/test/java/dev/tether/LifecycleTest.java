@@ -74,7 +74,7 @@ class LifecycleTest {
       assertEquals("server/conn-42/onOpen", onOpen.name());
       conn.close();
       IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> onMessage.set(m -> { }));
+          assertThrows(IllegalStateException.class, () -> onMessage.set(m -> {}));
       assertContains(e.getMessage(), "slot 'server/conn-42/onMessage' is closed");
     }
 
@@ -112,24 +112,24 @@ class LifecycleTest {
       root.own(() -> order.add("resource-1"));
       Lifecycle first = root.child("first");
       first.own(() -> order.add("first/resource"));
-      CallbackSlot<String> slot1 = root.slot(CallbackSlot.<String>builder("slot-1")
-          .errorHandler((s, e) -> { }));
+      CallbackSlot<String> slot1 =
+          root.slot(CallbackSlot.<String>builder("slot-1").errorHandler((s, e) -> {}));
       CallbackSlot<String> slot2 = root.slot("slot-2");
       slot1.set(v -> order.add("slot-1 still set"));
       slot2.set(v -> order.add("slot-2 still set"));
       Lifecycle second = root.child("second");
       second.own(() -> order.add("second/resource"));
-      root.own(() -> {
-        order.add("resource-2");
-        // slots are closed before resources: invoking now must not run callbacks
-        slot1.invoke("late");
-        slot2.invoke("late");
-      });
+      root.own(
+          () -> {
+            order.add("resource-2");
+            // slots are closed before resources: invoking now must not run callbacks
+            slot1.invoke("late");
+            slot2.invoke("late");
+          });
 
       root.close();
 
-      assertEquals(List.of("second/resource", "first/resource", "resource-2", "resource-1"),
-          order);
+      assertEquals(List.of("second/resource", "first/resource", "resource-2", "resource-1"), order);
       assertTrue(slot1.isClosed() && slot2.isClosed());
       assertEquals(Lifecycle.State.CLOSED, root.state());
       assertEquals(Lifecycle.State.CLOSED, first.state());
@@ -191,17 +191,20 @@ class LifecycleTest {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> node.own(closed::incrementAndGet));
       assertEquals(1, closed.get());
-      assertContains(e.getMessage(), "lifecycle 'root' is closed: cannot own a lambda from "
-          + "LifecycleTest$Registration; it has been closed");
+      assertContains(
+          e.getMessage(),
+          "lifecycle 'root' is closed: cannot own a lambda from "
+              + "LifecycleTest$Registration; it has been closed");
     }
 
     @Test
     void own_afterClose_namesANamedResourceByItsSimpleName() {
       Lifecycle node = Lifecycle.root("server").child("conn-1");
       node.close();
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> node.own(new java.io.StringReader("x")));
-      assertContains(e.getMessage(), "lifecycle 'server/conn-1' is closed: cannot own StringReader");
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> node.own(new java.io.StringReader("x")));
+      assertContains(
+          e.getMessage(), "lifecycle 'server/conn-1' is closed: cannot own StringReader");
     }
 
     @Test
@@ -209,13 +212,14 @@ class LifecycleTest {
       Lifecycle node = Lifecycle.root("root");
       AtomicReference<Throwable> thrown = new AtomicReference<>();
       AtomicInteger closed = new AtomicInteger();
-      node.own(() -> {
-        try {
-          node.own(closed::incrementAndGet);
-        } catch (IllegalStateException e) {
-          thrown.set(e);
-        }
-      });
+      node.own(
+          () -> {
+            try {
+              node.own(closed::incrementAndGet);
+            } catch (IllegalStateException e) {
+              thrown.set(e);
+            }
+          });
       node.close();
       assertEquals(1, closed.get());
       assertContains(thrown.get().getMessage(), "closing");
@@ -229,20 +233,25 @@ class LifecycleTest {
       Lifecycle root = Lifecycle.root("root");
       AtomicInteger closes = new AtomicInteger();
       CountDownLatch resourceEntered = new CountDownLatch(1);
-      root.child("child").own(() -> {
-        resourceEntered.countDown();
-        closes.incrementAndGet();
-      });
+      root.child("child")
+          .own(
+              () -> {
+                resourceEntered.countDown();
+                closes.incrementAndGet();
+              });
       root.own(closes::incrementAndGet);
       CyclicBarrier start = new CyclicBarrier(8);
       List<Lifecycle.State> seen = Collections.synchronizedList(new ArrayList<>());
       List<TestThread> threads = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        threads.add(TestThread.start("closer-" + i, () -> {
-          start.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-          root.close();
-          seen.add(root.state());
-        }));
+        threads.add(
+            TestThread.start(
+                "closer-" + i,
+                () -> {
+                  start.await(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
+                  root.close();
+                  seen.add(root.state());
+                }));
       }
       for (TestThread thread : threads) {
         thread.joinOrFail();
@@ -259,10 +268,11 @@ class LifecycleTest {
       AtomicInteger resourceClosed = new AtomicInteger();
       root.own(resourceClosed::incrementAndGet);
       AtomicReference<Lifecycle.State> stateInside = new AtomicReference<>();
-      onMessage.set(v -> {
-        root.close();
-        stateInside.set(root.state());
-      });
+      onMessage.set(
+          v -> {
+            root.close();
+            stateInside.set(root.state());
+          });
       TestThread io = TestThread.start("io", () -> onMessage.invoke("bye"));
       io.joinOrFail();
       assertEquals(Lifecycle.State.CLOSED, stateInside.get());
@@ -277,10 +287,11 @@ class LifecycleTest {
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch winnerStarted = new CountDownLatch(1);
         conn.own(winnerStarted::countDown);
-        onMessage.set(v -> {
-          inside.countDown();
-          conn.close(); // may lose to the main thread's close, which waits for this call
-        });
+        onMessage.set(
+            v -> {
+              inside.countDown();
+              conn.close(); // may lose to the main thread's close, which waits for this call
+            });
         TestThread io = TestThread.start("io", () -> onMessage.invoke("x"));
         TestThread.await(inside, "callback");
         conn.close();
@@ -298,14 +309,16 @@ class LifecycleTest {
       CallbackSlot<String> leftClosed = left.slot("onMessage");
       CallbackSlot<String> rightClosed = right.slot("onMessage");
       CyclicBarrier bothInside = new CyclicBarrier(2);
-      leftClosed.set(v -> {
-        TestThread.awaitBarrier(bothInside);
-        right.close();
-      });
-      rightClosed.set(v -> {
-        TestThread.awaitBarrier(bothInside);
-        left.close();
-      });
+      leftClosed.set(
+          v -> {
+            TestThread.awaitBarrier(bothInside);
+            right.close();
+          });
+      rightClosed.set(
+          v -> {
+            TestThread.awaitBarrier(bothInside);
+            left.close();
+          });
       TestThread a = TestThread.start("io-left", () -> leftClosed.invoke("x"));
       TestThread b = TestThread.start("io-right", () -> rightClosed.invoke("x"));
       a.joinOrFail();
@@ -322,18 +335,24 @@ class LifecycleTest {
         Lifecycle parent = Lifecycle.root("parent");
         CountDownLatch go = new CountDownLatch(1);
         AtomicReference<Lifecycle> created = new AtomicReference<>();
-        TestThread creator = TestThread.start("creator", () -> {
-          TestThread.await(go, "go");
-          try {
-            created.set(parent.child("child"));
-          } catch (IllegalStateException refused) {
-            // the parent was closing first: fine
-          }
-        });
-        TestThread closer = TestThread.start("closer", () -> {
-          TestThread.await(go, "go");
-          parent.close();
-        });
+        TestThread creator =
+            TestThread.start(
+                "creator",
+                () -> {
+                  TestThread.await(go, "go");
+                  try {
+                    created.set(parent.child("child"));
+                  } catch (IllegalStateException refused) {
+                    // the parent was closing first: fine
+                  }
+                });
+        TestThread closer =
+            TestThread.start(
+                "closer",
+                () -> {
+                  TestThread.await(go, "go");
+                  parent.close();
+                });
         go.countDown();
         creator.joinOrFail();
         closer.joinOrFail();
@@ -351,12 +370,15 @@ class LifecycleTest {
       Lifecycle root = Lifecycle.root("root");
       AtomicInteger closed = new AtomicInteger();
       root.own(closed::incrementAndGet);
-      root.own(() -> {
-        throw new IllegalStateException("second failure");
-      });
-      root.child("child").own(() -> {
-        throw new IllegalArgumentException("first failure");
-      });
+      root.own(
+          () -> {
+            throw new IllegalStateException("second failure");
+          });
+      root.child("child")
+          .own(
+              () -> {
+                throw new IllegalArgumentException("first failure");
+              });
       root.own(closed::incrementAndGet);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, root::close);
       assertEquals("first failure", e.getMessage());
@@ -372,12 +394,15 @@ class LifecycleTest {
     @Test
     void close_checkedExceptionOfResource_isWrappedNamingThePath() {
       Lifecycle root = Lifecycle.root("root");
-      root.own(() -> {
-        throw new java.io.IOException("socket close failed");
-      });
+      root.own(
+          () -> {
+            throw new java.io.IOException("socket close failed");
+          });
       ResourceCloseException e = assertThrows(ResourceCloseException.class, root::close);
-      assertContains(e.getMessage(), "closing a lambda from LifecycleTest$Failures owned by "
-          + "lifecycle 'root' failed", "socket close failed");
+      assertContains(
+          e.getMessage(),
+          "closing a lambda from LifecycleTest$Failures owned by " + "lifecycle 'root' failed",
+          "socket close failed");
       assertEquals("root", e.path());
       assertEquals("socket close failed", e.getCause().getMessage());
     }
@@ -391,18 +416,22 @@ class LifecycleTest {
         throws Exception {
       Lifecycle root = Lifecycle.root("root");
       Lifecycle child = root.child("child");
-      child.own(() -> {
-        throw new StackOverflowError("simulated");
-      });
+      child.own(
+          () -> {
+            throw new StackOverflowError("simulated");
+          });
       AtomicInteger rootResourceClosed = new AtomicInteger();
       root.own(rootResourceClosed::incrementAndGet);
       assertThrows(StackOverflowError.class, root::close);
       assertEquals(Lifecycle.State.CLOSED, child.state());
       assertEquals(Lifecycle.State.CLOSED, root.state());
       assertEquals(1, rootResourceClosed.get());
-      TestThread again = TestThread.start("second-closer", () -> {
-        assertThrows(StackOverflowError.class, root::close);
-      });
+      TestThread again =
+          TestThread.start(
+              "second-closer",
+              () -> {
+                assertThrows(StackOverflowError.class, root::close);
+              });
       again.joinOrFail();
       assertTrue(root.closeFuture().isCompletedExceptionally());
     }
@@ -421,14 +450,18 @@ class LifecycleTest {
       CountDownLatch entered = new CountDownLatch(1);
       AtomicReference<Thread> closerOfChild = new AtomicReference<>();
       AtomicReference<String> statesAfterRootClose = new AtomicReference<>();
-      slot.set(v -> {
-        entered.countDown();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
-            closerOfChild.get() != null
-                && closerOfChild.get().getState() == Thread.State.TIMED_WAITING);
-        root.close();
-        statesAfterRootClose.set(root.state() + "/" + child.state());
-      });
+      slot.set(
+          v -> {
+            entered.countDown();
+            org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(
+                    () ->
+                        closerOfChild.get() != null
+                            && closerOfChild.get().getState() == Thread.State.TIMED_WAITING);
+            root.close();
+            statesAfterRootClose.set(root.state() + "/" + child.state());
+          });
       TestThread l = TestThread.start("L", () -> slot.invoke("x"));
       TestThread.await(entered, "L inside the child's callback");
       TestThread w = TestThread.start("W", child::close);
@@ -436,7 +469,8 @@ class LifecycleTest {
       l.joinOrFail();
       w.joinOrFail();
       root.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
-      assertFalse(statesAfterRootClose.get().startsWith("CLOSED/")
+      assertFalse(
+          statesAfterRootClose.get().startsWith("CLOSED/")
               && !statesAfterRootClose.get().equals("CLOSED/CLOSED"),
           "root CLOSED before its child: " + statesAfterRootClose.get());
       assertEquals(Lifecycle.State.CLOSED, child.state());
@@ -464,15 +498,17 @@ class LifecycleTest {
       CountDownLatch xMayClose = new CountDownLatch(1);
       CountDownLatch yInside = new CountDownLatch(1);
       CountDownLatch yMayReturn = new CountDownLatch(1);
-      childSlot.set(v -> {
-        xInside.countDown();
-        TestThread.await(xMayClose, "the go-ahead to close the parent");
-        parent.close(); // loses to W; the cycle through it must end, not hand off forever
-      });
-      newerSlot.set(v -> {
-        yInside.countDown();
-        TestThread.await(yMayReturn, "the go-ahead to return");
-      });
+      childSlot.set(
+          v -> {
+            xInside.countDown();
+            TestThread.await(xMayClose, "the go-ahead to close the parent");
+            parent.close(); // loses to W; the cycle through it must end, not hand off forever
+          });
+      newerSlot.set(
+          v -> {
+            yInside.countDown();
+            TestThread.await(yMayReturn, "the go-ahead to return");
+          });
       TestThread x = TestThread.start("X", () -> childSlot.invoke("x"));
       TestThread y = TestThread.start("Y", () -> newerSlot.invoke("y"));
       TestThread.await(xInside, "X inside the child's callback");
@@ -492,19 +528,27 @@ class LifecycleTest {
       parent.closeFuture().get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
       assertEquals(Lifecycle.State.CLOSED, child.state());
       assertEquals(Lifecycle.State.CLOSED, parent.state());
-      assertTrue(liveCloseThreads() <= closeThreadsBefore + 1,
+      assertTrue(
+          liveCloseThreads() <= closeThreadsBefore + 1,
           "close threads left running: " + liveCloseThreads());
     }
 
     private void awaitParkedInTetherWait(Thread thread) {
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
-          java.util.Arrays.stream(thread.getStackTrace()).anyMatch(
-              frame -> frame.getClassName().equals("dev.tether.internal.WaitForGraph")));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .until(
+              () ->
+                  java.util.Arrays.stream(thread.getStackTrace())
+                      .anyMatch(
+                          frame ->
+                              frame.getClassName().equals("dev.tether.internal.WaitForGraph")));
     }
 
     private int liveCloseThreads() {
-      return (int) Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> t.getName().startsWith("tether-close-parent")).count();
+      return (int)
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().startsWith("tether-close-parent"))
+              .count();
     }
   }
 
@@ -589,24 +633,30 @@ class LifecycleTest {
     }
 
     @Test
-    void closeAsync_stuckOnCallback_timesOutAndDumpNamesTheStuckNodeAndThread()
-        throws Exception {
+    void closeAsync_stuckOnCallback_timesOutAndDumpNamesTheStuckNodeAndThread() throws Exception {
       Lifecycle root = Lifecycle.root("app");
       Lifecycle conn = root.child("conn-3");
       CallbackSlot<String> onMessage = conn.slot("onMessage");
       CountDownLatch entered = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      onMessage.set(v -> {
-        entered.countDown();
-        TestThread.await(release, "release");
-      });
+      onMessage.set(
+          v -> {
+            entered.countDown();
+            TestThread.await(release, "release");
+          });
       TestThread io = TestThread.start("stuck-io", () -> onMessage.invoke("x"));
       TestThread.await(entered, "callback");
       CompletableFuture<Void> closing = root.closeAsync();
       assertThrows(TimeoutException.class, () -> closing.get(200, TimeUnit.MILLISECONDS));
       String dump = root.dump();
-      assertContains(dump, "app [CLOSING]", "app/conn-3 [CLOSING]", "onMessage",
-          "slot 'app/conn-3/onMessage'", "stuck-io", "CountDownLatch.await");
+      assertContains(
+          dump,
+          "app [CLOSING]",
+          "app/conn-3 [CLOSING]",
+          "onMessage",
+          "slot 'app/conn-3/onMessage'",
+          "stuck-io",
+          "CountDownLatch.await");
       release.countDown();
       closing.get(TestThread.BOUND.toMillis(), TimeUnit.MILLISECONDS);
       io.joinOrFail();
@@ -617,5 +667,4 @@ class LifecycleTest {
       return node.bindOwner(new Object());
     }
   }
-
 }

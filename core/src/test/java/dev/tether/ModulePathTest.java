@@ -25,13 +25,14 @@ class ModulePathTest {
   @Test
   void serialLaneWorksOnTheModulePathWithOnlyRequiredModulesObservable(@TempDir Path dir)
       throws Exception {
-    assertContains(runOnModulePath(ModulePathProbe.class, dir),
-        "module dev.tether delivered hello");
+    assertContains(
+        runOnModulePath(ModulePathProbe.class, dir), "module dev.tether delivered hello");
   }
 
   @Test
   void jfrEventsAreRecordedOnTheModulePath(@TempDir Path dir) throws Exception {
-    assertContains(runOnModulePath(ModulePathEventsProbe.class, dir),
+    assertContains(
+        runOnModulePath(ModulePathEventsProbe.class, dir),
         "module dev.tether recorded 1 CallbackFailed events");
   }
 
@@ -43,17 +44,24 @@ class ModulePathTest {
   private static String runOnModulePath(Class<?> probe, Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path stderr = dir.resolve("stderr.txt");
-    Process process = new ProcessBuilder(List.of(java,
-        "--module-path", locationOf(CallbackSlot.class),
-        "--limit-modules", "dev.tether",
-        "--add-modules", "dev.tether",
-        "-cp", locationOf(probe),
-        probe.getName()))
-        .redirectError(stderr.toFile())
-        .start();
+    Process process =
+        new ProcessBuilder(
+                List.of(
+                    java,
+                    "--module-path",
+                    locationOf(CallbackSlot.class),
+                    "--limit-modules",
+                    "dev.tether",
+                    "--add-modules",
+                    "dev.tether",
+                    "-cp",
+                    locationOf(probe),
+                    probe.getName()))
+            .redirectError(stderr.toFile())
+            .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(TestThread.BOUND.toSeconds(), TimeUnit.SECONDS),
-        "child JVM did not end");
+    assertTrue(
+        process.waitFor(TestThread.BOUND.toSeconds(), TimeUnit.SECONDS), "child JVM did not end");
     String errors = Files.readString(stderr, StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), output + errors);
     assertEquals("", errors, "the child JVM printed on stderr");

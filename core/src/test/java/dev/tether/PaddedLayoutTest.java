@@ -48,8 +48,9 @@ class PaddedLayoutTest {
         checked++;
       }
     }
-    assertTrue(checked >= 6, "expected RecordFields' six fields, found " + checked + ":\n"
-        + layout.toPrintable());
+    assertTrue(
+        checked >= 6,
+        "expected RecordFields' six fields, found " + checked + ":\n" + layout.toPrintable());
   }
 
   private static FieldLayout field(ClassLayout layout, String name) {
@@ -60,18 +61,39 @@ class PaddedLayoutTest {
   }
 
   private static void assertApart(ClassLayout layout, FieldLayout a, FieldLayout b, int bytes) {
-    long gap = a.offset() < b.offset()
-        ? b.offset() - (a.offset() + a.size())
-        : a.offset() - (b.offset() + b.size());
-    assertTrue(gap >= bytes, a.name() + " and " + b.name() + " are " + gap
-        + " bytes apart; expected at least " + bytes + ":\n" + layout.toPrintable());
+    long gap =
+        a.offset() < b.offset()
+            ? b.offset() - (a.offset() + a.size())
+            : a.offset() - (b.offset() + b.size());
+    assertTrue(
+        gap >= bytes,
+        a.name()
+            + " and "
+            + b.name()
+            + " are "
+            + gap
+            + " bytes apart; expected at least "
+            + bytes
+            + ":\n"
+            + layout.toPrintable());
   }
 
   private static void assertPadded(ClassLayout layout, FieldLayout field, int bytes) {
     long after = layout.instanceSize() - (field.offset() + field.size());
-    assertTrue(field.offset() >= bytes && after >= bytes,
-        field.hostClass() + "." + field.name() + " at offset " + field.offset() + " has "
-            + field.offset() + " bytes before it and " + after + " after; expected at least "
-            + bytes + " on each side:\n" + layout.toPrintable());
+    assertTrue(
+        field.offset() >= bytes && after >= bytes,
+        field.hostClass()
+            + "."
+            + field.name()
+            + " at offset "
+            + field.offset()
+            + " has "
+            + field.offset()
+            + " bytes before it and "
+            + after
+            + " after; expected at least "
+            + bytes
+            + " on each side:\n"
+            + layout.toPrintable());
   }
 }

@@ -37,8 +37,13 @@ final class StallLog extends Handler implements AutoCloseable {
     while (messages.size() < count) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new AssertionError("expected " + count + " stall reports within "
-            + TestThread.BOUND + ", got " + messages);
+        throw new AssertionError(
+            "expected "
+                + count
+                + " stall reports within "
+                + TestThread.BOUND
+                + ", got "
+                + messages);
       }
       TimeUnit.NANOSECONDS.timedWait(this, left);
     }

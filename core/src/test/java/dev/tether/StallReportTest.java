@@ -38,14 +38,17 @@ class StallReportTest {
     held.join();
     String first = reports.get(0);
     assertContains(first, "thread 'resetter' has waited");
-    assertContains(first, "for slot 'server/conn-42/onMessage', still running on thread"
-        + " 'io-thread'; the wait goes on");
+    assertContains(
+        first,
+        "for slot 'server/conn-42/onMessage', still running on thread"
+            + " 'io-thread'; the wait goes on");
     assertContains(first, "thread 'io-thread' (");
     assertContains(first, "dev.tether.HeldCallback.accept(");
     double firstWaited = waited(first);
     double secondWaited = waited(reports.get(1));
     assertTrue(firstWaited >= 0.050, "first report before the threshold: " + first);
-    assertTrue(secondWaited - firstWaited >= 0.100 - 0.001,
+    assertTrue(
+        secondWaited - firstWaited >= 0.100 - 0.001,
         "second report sooner than twice the threshold after the first: " + reports);
   }
 
@@ -55,10 +58,12 @@ class StallReportTest {
     Lifecycle app = Lifecycle.root("app");
     CountDownLatch closing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    app.child("db").own(() -> {
-      closing.countDown();
-      TestThread.await(release, "release of the stuck resource");
-    });
+    app.child("db")
+        .own(
+            () -> {
+              closing.countDown();
+              TestThread.await(release, "release of the stuck resource");
+            });
     TestThread first = TestThread.start("first-closer", app::close);
     TestThread.await(closing, "the first close to reach the resource");
     List<String> reports;
@@ -73,25 +78,29 @@ class StallReportTest {
     first.joinOrFail();
     second.joinOrFail();
     assertContains(reports.get(0), "thread 'second-closer' has waited");
-    assertContains(reports.get(0), "for the close of lifecycle 'app', still running on thread"
-        + " 'first-closer'");
+    assertContains(
+        reports.get(0),
+        "for the close of lifecycle 'app', still running on thread" + " 'first-closer'");
   }
 
   @Test
   void reset_stalled_isRecordedAsWaitStalledEvent() throws Throwable {
     CallbackSlot<String> slot = CallbackSlot.create("conn-7/onData");
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.WaitStalled", () -> {
-      HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-7");
-      TestThread resetter;
-      try (StallLog log = new StallLog(50)) {
-        resetter = TestThread.start("resetter-7", slot::reset);
-        log.await(1);
-      } finally {
-        held.release();
-      }
-      resetter.joinOrFail();
-      held.join();
-    });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.WaitStalled",
+            () -> {
+              HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-7");
+              TestThread resetter;
+              try (StallLog log = new StallLog(50)) {
+                resetter = TestThread.start("resetter-7", slot::reset);
+                log.await(1);
+              } finally {
+                held.release();
+              }
+              resetter.joinOrFail();
+              held.join();
+            });
     assertTrue(!events.isEmpty(), "no WaitStalled event");
     RecordedEvent event = events.get(0);
     assertEquals("conn-7/onData", event.getString("target"));

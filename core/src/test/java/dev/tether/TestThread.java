@@ -48,8 +48,8 @@ final class TestThread extends Thread {
   void joinOrFail() throws InterruptedException {
     join(BOUND.toMillis());
     if (isAlive()) {
-      String stack = Arrays.stream(getStackTrace()).map(e -> "\n\tat " + e)
-          .collect(Collectors.joining());
+      String stack =
+          Arrays.stream(getStackTrace()).map(e -> "\n\tat " + e).collect(Collectors.joining());
       fail("thread '" + getName() + "' did not end within " + BOUND + " (hang):" + stack);
     }
     if (failure != null) {

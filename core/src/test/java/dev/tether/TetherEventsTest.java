@@ -29,13 +29,14 @@ class TetherEventsTest {
 
   @Test
   void invoke_callbackThrows_recordsCallbackFailed() throws Throwable {
-    CallbackSlot<String> slot = CallbackSlot.<String>builder("conn-1/onMessage")
-        .errorHandler((s, error) -> { }).build();
-    slot.set(v -> {
-      throw new IllegalStateException("bad frame " + v);
-    });
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.CallbackFailed",
-        () -> slot.invoke("7"));
+    CallbackSlot<String> slot =
+        CallbackSlot.<String>builder("conn-1/onMessage").errorHandler((s, error) -> {}).build();
+    slot.set(
+        v -> {
+          throw new IllegalStateException("bad frame " + v);
+        });
+    List<RecordedEvent> events =
+        JfrEvents.during("dev.tether.CallbackFailed", () -> slot.invoke("7"));
     assertEquals(1, events.size(), events.toString());
     RecordedEvent event = events.get(0);
     assertEquals("conn-1/onMessage", event.getString("target"));
@@ -49,23 +50,27 @@ class TetherEventsTest {
     ReentrantLock userLock = new ReentrantLock();
     CallbackSlot<String> slot = CallbackSlot.create("conn-2/onData");
     CountDownLatch entered = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      userLock.lock();
-      userLock.unlock();
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          userLock.lock();
+          userLock.unlock();
+        });
     List<TestThread> callbackThread = new ArrayList<>();
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.CallbackDeadlock", () -> {
-      userLock.lock();
-      try {
-        callbackThread.add(TestThread.start("io-2", () -> slot.invoke("x")));
-        TestThread.await(entered, "callback entry");
-        await().atMost(TestThread.BOUND).until(userLock::hasQueuedThreads);
-        assertThrows(CallbackDeadlockException.class, slot::reset);
-      } finally {
-        userLock.unlock();
-      }
-    });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.CallbackDeadlock",
+            () -> {
+              userLock.lock();
+              try {
+                callbackThread.add(TestThread.start("io-2", () -> slot.invoke("x")));
+                TestThread.await(entered, "callback entry");
+                await().atMost(TestThread.BOUND).until(userLock::hasQueuedThreads);
+                assertThrows(CallbackDeadlockException.class, slot::reset);
+              } finally {
+                userLock.unlock();
+              }
+            });
     callbackThread.get(0).joinOrFail();
     assertEquals(1, events.size(), events.toString());
     RecordedEvent event = events.get(0);
@@ -80,20 +85,25 @@ class TetherEventsTest {
     CallbackSlot<String> x = CallbackSlot.create("x");
     CallbackSlot<String> y = CallbackSlot.create("y");
     CyclicBarrier bothInside = new CyclicBarrier(2);
-    x.set(v -> {
-      TestThread.awaitBarrier(bothInside);
-      y.reset();
-    });
-    y.set(v -> {
-      TestThread.awaitBarrier(bothInside);
-      x.reset();
-    });
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.WaitCycleSkipped", () -> {
-      TestThread a = TestThread.start("A", () -> x.invoke("a"));
-      TestThread b = TestThread.start("B", () -> y.invoke("b"));
-      a.joinOrFail();
-      b.joinOrFail();
-    });
+    x.set(
+        v -> {
+          TestThread.awaitBarrier(bothInside);
+          y.reset();
+        });
+    y.set(
+        v -> {
+          TestThread.awaitBarrier(bothInside);
+          x.reset();
+        });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.WaitCycleSkipped",
+            () -> {
+              TestThread a = TestThread.start("A", () -> x.invoke("a"));
+              TestThread b = TestThread.start("B", () -> y.invoke("b"));
+              a.joinOrFail();
+              b.joinOrFail();
+            });
     assertEquals(1, events.size(), "one member of the cycle gives up: " + events);
     RecordedEvent event = events.get(0);
     String skipping = event.getString("skippingThread");
@@ -106,14 +116,19 @@ class TetherEventsTest {
   @Test
   void reset_waitingForARunningCallback_recordsSlotWait() throws Throwable {
     CallbackSlot<String> slot = CallbackSlot.create("conn-3/onMessage");
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.SlotWait", () -> {
-      HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-3");
-      TestThread resetter = TestThread.start("resetter-3", slot::reset);
-      await().atMost(TestThread.BOUND).until(() -> WaitForGraph.describeWait(resetter) != null);
-      held.release();
-      resetter.joinOrFail();
-      held.join();
-    });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.SlotWait",
+            () -> {
+              HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "io-3");
+              TestThread resetter = TestThread.start("resetter-3", slot::reset);
+              await()
+                  .atMost(TestThread.BOUND)
+                  .until(() -> WaitForGraph.describeWait(resetter) != null);
+              held.release();
+              resetter.joinOrFail();
+              held.join();
+            });
     assertEquals(1, events.size(), events.toString());
     RecordedEvent event = events.get(0);
     assertEquals("conn-3/onMessage", event.getString("target"));
@@ -129,11 +144,14 @@ class TetherEventsTest {
     Lifecycle app = Lifecycle.root("app");
     Lifecycle conn = app.child("conn");
     conn.child("stream");
-    conn.own(() -> {
-      throw new IOException("socket close failed");
-    });
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.LifecycleClose",
-        () -> assertThrows(ResourceCloseException.class, app::close));
+    conn.own(
+        () -> {
+          throw new IOException("socket close failed");
+        });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.LifecycleClose",
+            () -> assertThrows(ResourceCloseException.class, app::close));
     assertEquals(1, events.size(), events.toString());
     RecordedEvent event = events.get(0);
     assertEquals("app", event.getString("target"));
@@ -146,12 +164,15 @@ class TetherEventsTest {
   void bindOwner_ownerCollectedWhileOpen_recordsLeak() throws Throwable {
     Lifecycle server = Lifecycle.root("server");
     List<LeakReport> reports = Collections.synchronizedList(new ArrayList<>());
-    List<RecordedEvent> events = JfrEvents.during("dev.tether.Leak", () -> {
-      try (AutoCloseable listener = Lifecycle.addLeakListener(reports::add)) {
-        leak(server);
-        GcFinalization.awaitDone(() -> !reports.isEmpty());
-      }
-    });
+    List<RecordedEvent> events =
+        JfrEvents.during(
+            "dev.tether.Leak",
+            () -> {
+              try (AutoCloseable listener = Lifecycle.addLeakListener(reports::add)) {
+                leak(server);
+                GcFinalization.awaitDone(() -> !reports.isEmpty());
+              }
+            });
     assertEquals(1, events.size(), events.toString());
     assertEquals("server/conn-leaked", events.get(0).getString("target"));
     assertEquals("", events.get(0).getString("creationSite"), "no creation site unless paranoid");

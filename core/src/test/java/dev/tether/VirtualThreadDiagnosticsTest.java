@@ -21,7 +21,8 @@ import org.junit.jupiter.api.condition.JRE;
  * JDK exposes the lock's owner, reported as a stall where it does not, and named by its id.
  * Compiled for Java 17; runs on Java 21+ (CI: Temurin 25), skipped with that reason on 17.
  */
-@EnabledForJreRange(min = JRE.JAVA_21,
+@EnabledForJreRange(
+    min = JRE.JAVA_21,
     disabledReason = "virtual threads need Java 21+; run with JAVA_HOME set to a JDK 21+")
 class VirtualThreadDiagnosticsTest {
 
@@ -31,11 +32,12 @@ class VirtualThreadDiagnosticsTest {
     ReentrantLock userLock = new ReentrantLock();
     CallbackSlot<String> slot = CallbackSlot.create("conn-9/onMessage");
     CountDownLatch entered = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      userLock.lock();
-      userLock.unlock();
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          userLock.lock();
+          userLock.unlock();
+        });
     Thread callbackThread;
     CallbackDeadlockException e;
     userLock.lock();
@@ -56,17 +58,19 @@ class VirtualThreadDiagnosticsTest {
   @Test
   void reset_virtualCallbackBlockedOnMonitorThePlatformResetterHolds_throwsOnJdk25()
       throws Throwable {
-    assumeTrue(Runtime.version().feature() >= 25,
+    assumeTrue(
+        Runtime.version().feature() >= 25,
         "the JSON thread dump names the monitors of virtual threads from JDK 25 on");
     Object userMonitor = new Object();
     CallbackSlot<String> slot = CallbackSlot.create("conn-11/onMessage");
     CountDownLatch entered = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      synchronized (userMonitor) {
-        userMonitor.hashCode();
-      }
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          synchronized (userMonitor) {
+            userMonitor.hashCode();
+          }
+        });
     Thread callbackThread;
     CallbackDeadlockException e;
     synchronized (userMonitor) {
@@ -82,34 +86,38 @@ class VirtualThreadDiagnosticsTest {
   }
 
   @Test
-  void reset_virtualCallbackBlockedOnMonitorAVirtualResetterHolds_throwsOnJdk25()
-      throws Throwable {
-    assumeTrue(Runtime.version().feature() >= 25,
+  void reset_virtualCallbackBlockedOnMonitorAVirtualResetterHolds_throwsOnJdk25() throws Throwable {
+    assumeTrue(
+        Runtime.version().feature() >= 25,
         "the JSON thread dump names the monitors of virtual threads from JDK 25 on");
     Object userMonitor = new Object();
     CallbackSlot<String> slot = CallbackSlot.create("conn-12/onMessage");
     CountDownLatch entered = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      synchronized (userMonitor) {
-        userMonitor.hashCode();
-      }
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          synchronized (userMonitor) {
+            userMonitor.hashCode();
+          }
+        });
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicReference<Thread> callbackThread = new AtomicReference<>();
-    Thread resetter = VirtualThreads.start(() -> {
-      synchronized (userMonitor) {
-        try {
-          callbackThread.set(VirtualThreads.start(() -> slot.invoke("x")));
-          TestThread.await(entered, "callback entry");
-          await().atMost(TestThread.BOUND)
-              .until(() -> callbackThread.get().getState() == Thread.State.BLOCKED);
-          slot.reset();
-        } catch (Throwable t) {
-          thrown.set(t);
-        }
-      }
-    });
+    Thread resetter =
+        VirtualThreads.start(
+            () -> {
+              synchronized (userMonitor) {
+                try {
+                  callbackThread.set(VirtualThreads.start(() -> slot.invoke("x")));
+                  TestThread.await(entered, "callback entry");
+                  await()
+                      .atMost(TestThread.BOUND)
+                      .until(() -> callbackThread.get().getState() == Thread.State.BLOCKED);
+                  slot.reset();
+                } catch (Throwable t) {
+                  thrown.set(t);
+                }
+              }
+            });
     assertTrue(VirtualThreads.joined(resetter), "reset hung");
     assertTrue(VirtualThreads.joined(callbackThread.get()), "the callback did not finish");
     CallbackDeadlockException e = assertInstanceOf(CallbackDeadlockException.class, thrown.get());
@@ -119,7 +127,8 @@ class VirtualThreadDiagnosticsTest {
   @Test
   void reset_virtualCallbackBlockedOnLockAVirtualResetterHolds_isReportedAsAStall()
       throws Throwable {
-    assumeTrue(Runtime.version().feature() < 26,
+    assumeTrue(
+        Runtime.version().feature() < 26,
         "JDK 26's thread dump names the owner: the case becomes detectable there");
     // No JDK before 26 says who holds a lock on a virtual thread's behalf: this stays a wait,
     // and the stall report names the blocked thread and the lock it is parked on.
@@ -127,29 +136,32 @@ class VirtualThreadDiagnosticsTest {
     CallbackSlot<String> slot = CallbackSlot.create("conn-10/onMessage");
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch locked = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      try {
-        userLock.lockInterruptibly();
-        userLock.unlock();
-      } catch (InterruptedException interrupted) {
-        throw new IllegalStateException("the test ends the deadlock", interrupted);
-      }
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          try {
+            userLock.lockInterruptibly();
+            userLock.unlock();
+          } catch (InterruptedException interrupted) {
+            throw new IllegalStateException("the test ends the deadlock", interrupted);
+          }
+        });
     AtomicReference<Thread> callbackThread = new AtomicReference<>();
     List<String> reports;
     Thread resetter;
     try (StallLog log = new StallLog(50)) {
-      resetter = VirtualThreads.start(() -> {
-        userLock.lock();
-        try {
-          locked.countDown();
-          TestThread.await(entered, "callback entry");
-          slot.reset();
-        } finally {
-          userLock.unlock();
-        }
-      });
+      resetter =
+          VirtualThreads.start(
+              () -> {
+                userLock.lock();
+                try {
+                  locked.countDown();
+                  TestThread.await(entered, "callback entry");
+                  slot.reset();
+                } finally {
+                  userLock.unlock();
+                }
+              });
       TestThread.await(locked, "the resetter to take the lock");
       callbackThread.set(VirtualThreads.start(() -> slot.invoke("x")));
       reports = log.await(1);
@@ -157,8 +169,10 @@ class VirtualThreadDiagnosticsTest {
     }
     assertTrue(VirtualThreads.joined(resetter), "reset did not return after the callback ended");
     String report = reports.get(0);
-    assertContains(report, "for slot 'conn-10/onMessage', still running on virtual thread #"
-        + callbackThread.get().getId());
+    assertContains(
+        report,
+        "for slot 'conn-10/onMessage', still running on virtual thread #"
+            + callbackThread.get().getId());
     assertContains(report, "parked on java.util.concurrent.locks.ReentrantLock$NonfairSync@");
     assertContains(report, "VirtualThreadDiagnosticsTest.lambda$");
   }
@@ -169,17 +183,19 @@ class VirtualThreadDiagnosticsTest {
     CallbackSlot<String> slot = app.slot("onMessage");
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    slot.set(v -> {
-      entered.countDown();
-      TestThread.await(release, "release of the callback");
-    });
+    slot.set(
+        v -> {
+          entered.countDown();
+          TestThread.await(release, "release of the callback");
+        });
     Thread callbackThread = VirtualThreads.start(() -> slot.invoke("x"));
     TestThread.await(entered, "callback entry");
     TestThread closer = TestThread.start("closer", app::close);
     String expected = "running on virtual thread #" + callbackThread.getId();
     try {
       await().atMost(TestThread.BOUND).until(() -> app.dump().contains(expected));
-      assertContains(app.dump(), "closing on thread 'closer', which waits for slot 'app/onMessage'");
+      assertContains(
+          app.dump(), "closing on thread 'closer', which waits for slot 'app/onMessage'");
     } finally {
       release.countDown();
     }

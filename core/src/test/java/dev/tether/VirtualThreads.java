@@ -13,8 +13,12 @@ final class VirtualThreads {
 
   /** Starts an unnamed virtual thread running {@code task}. */
   static Thread start(Runnable task) throws Throwable {
-    MethodHandle startVirtualThread = MethodHandles.publicLookup().findStatic(Thread.class,
-        "startVirtualThread", MethodType.methodType(Thread.class, Runnable.class));
+    MethodHandle startVirtualThread =
+        MethodHandles.publicLookup()
+            .findStatic(
+                Thread.class,
+                "startVirtualThread",
+                MethodType.methodType(Thread.class, Runnable.class));
     return (Thread) startVirtualThread.invoke(task);
   }
 

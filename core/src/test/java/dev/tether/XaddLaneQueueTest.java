@@ -83,12 +83,16 @@ class XaddLaneQueueTest {
     TestThread[] producers = new TestThread[2];
     for (int p = 0; p < 2; p++) {
       String name = producerNames[p];
-      producers[p] = TestThread.start("producer-" + name, () -> {
-        TestThread.awaitBarrier(start);
-        for (int i = 0; i < perProducer; i++) {
-          queue.offer(name, numbers[i]); // header: who; value: the producer's sequence number
-        }
-      });
+      producers[p] =
+          TestThread.start(
+              "producer-" + name,
+              () -> {
+                TestThread.awaitBarrier(start);
+                for (int i = 0; i < perProducer; i++) {
+                  queue.offer(
+                      name, numbers[i]); // header: who; value: the producer's sequence number
+                }
+              });
     }
     int[] next = new int[2];
     TestThread.awaitBarrier(start);
@@ -127,7 +131,8 @@ class XaddLaneQueueTest {
     } catch (ClassNotFoundException e) {
       bean = null;
     }
-    assumeTrue(bean != null && bean.isInstance(ManagementFactory.getThreadMXBean()),
+    assumeTrue(
+        bean != null && bean.isInstance(ManagementFactory.getThreadMXBean()),
         "needs per-thread allocation counters");
     Method method = bean.getMethod("getThreadAllocatedBytes", long.class);
     return (long) method.invoke(ManagementFactory.getThreadMXBean(), threadId);

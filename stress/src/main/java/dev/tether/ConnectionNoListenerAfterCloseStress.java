@@ -105,7 +105,7 @@ public class ConnectionNoListenerAfterCloseStress {
     volatile int inCall;
     volatile boolean closeReturned;
     int startedAfterClose; // written and read by the event actor only
-    int calls;             // written by the event actor, read by the arbiter
+    int calls; // written by the event actor, read by the arbiter
 
     final void listener(int message) {
       inCall = 1;
@@ -121,16 +121,25 @@ public class ConnectionNoListenerAfterCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "The listener ran once and had ended when close returned (it ended before close "
-          + "began, or started just after close's first look and close waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "The listener ran once and had ended when close returned (it ended before close "
+              + "began, or started just after close's first look and close waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "close began while the listener was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "close removed the listener before the event thread read it: it never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "close returned while the listener was still running, or the listener started "
-          + "after close returned: the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "close returned while the listener was still running, or the listener started "
+              + "after close returned: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Connection connection = new TetherConnection(this::listener);
@@ -156,17 +165,26 @@ public class ConnectionNoListenerAfterCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "The listener ran once and had ended when close returned (it ended before close "
-          + "began, or started just after close's first look and close waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "The listener ran once and had ended when close returned (it ended before close "
+              + "began, or started just after close's first look and close waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "close began while the listener was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "close removed the listener before the event thread read it: it never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "close returned while the listener was still running, or the listener started "
-          + "after close returned: the guarantee is broken (expected of this canary). A -2 "
-          + "(the model threw) is forbidden too.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "close returned while the listener was still running, or the listener started "
+              + "after close returned: the guarantee is broken (expected of this canary). A -2 "
+              + "(the model threw) is forbidden too.")
   @State
   public static class Broken extends Probe {
     final Connection connection = new NaiveConnection(this::listener);

@@ -38,13 +38,18 @@ public class LaneCloseFromCallbackStress {
   private LaneCloseFromCallbackStress() {}
 
   @JCStressTest
-  @Outcome(id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"}, expect = ACCEPTABLE,
-      desc = "The close from the callback returned with the node CLOSED; each data call ran "
-          + "before it, or was discarded by it (queued behind the closing call) or dropped "
-          + "(invoked after it).")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The close from inside the lane's callback hung (-1), or returned before the node "
-          + "was CLOSED, or a data call was neither run nor counted: the guarantee is broken.")
+  @Outcome(
+      id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"},
+      expect = ACCEPTABLE,
+      desc =
+          "The close from the callback returned with the node CLOSED; each data call ran "
+              + "before it, or was discarded by it (queued behind the closing call) or dropped "
+              + "(invoked after it).")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The close from inside the lane's callback hung (-1), or returned before the node "
+              + "was CLOSED, or a data call was neither run nor counted: the guarantee is broken.")
   @State
   public static class Actual {
     final Lifecycle node = Lifecycle.root("conn", Delivery.serial());
@@ -55,11 +60,12 @@ public class LaneCloseFromCallbackStress {
 
     public Actual() {
       data.set(value -> dataCalls.incrementAndGet());
-      bye.set(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        node.close();
-        closeResult = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
-      });
+      bye.set(
+          value -> {
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            node.close();
+            closeResult = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
+          });
     }
 
     @Actor
@@ -83,11 +89,16 @@ public class LaneCloseFromCallbackStress {
   }
 
   @JCStressTest
-  @Outcome(id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"}, expect = ACCEPTABLE,
+  @Outcome(
+      id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"},
+      expect = ACCEPTABLE,
       desc = "The close from the callback returned with the node closed.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The close from inside the lane's callback joined the lane and waited for itself "
-          + "(-1): the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The close from inside the lane's callback joined the lane and waited for itself "
+              + "(-1): the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenJoin {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
@@ -97,20 +108,22 @@ public class LaneCloseFromCallbackStress {
         new NaiveLanes.Slot<>(lane, value -> dataCalls.incrementAndGet());
     volatile int closeResult;
     volatile boolean closed;
-    final NaiveLanes.Slot<Integer> bye = new NaiveLanes.Slot<>(lane, value -> {
-      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-      try {
-        close();
-        closeResult = 1;
-      } catch (RuntimeException e) {
-        closeResult = NaiveSlots.failure(e);
-      }
-    });
+    final NaiveLanes.Slot<Integer> bye =
+        new NaiveLanes.Slot<>(
+            lane,
+            value -> {
+              NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+              try {
+                close();
+                closeResult = 1;
+              } catch (RuntimeException e) {
+                closeResult = NaiveSlots.failure(e);
+              }
+            });
     // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
     // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
     // theirs in failures, which the arbiter reports.
     final NaiveSlots.Failures failures = new NaiveSlots.Failures();
-
 
     void close() {
       closed = true;

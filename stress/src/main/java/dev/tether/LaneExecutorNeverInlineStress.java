@@ -56,12 +56,17 @@ public class LaneExecutorNeverInlineStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 1", expect = ACCEPTABLE,
-      desc = "Both calls ran on the executor, in the one drain task that the winner of the "
-          + "drain submitted.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A callback ran on an invoking thread (r1 = 1), or a call was lost (r2 < 2), or "
-          + "two drains were started at once (r3 = 2): the guarantee is broken.")
+  @Outcome(
+      id = "0, 2, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "Both calls ran on the executor, in the one drain task that the winner of the "
+              + "drain submitted.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A callback ran on an invoking thread (r1 = 1), or a call was lost (r2 < 2), or "
+              + "two drains were started at once (r3 = 2): the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serialOn(executor);
@@ -94,15 +99,17 @@ public class LaneExecutorNeverInlineStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 1", expect = ACCEPTABLE,
-      desc = "Both calls ran on the executor.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The invoke that found the lane idle ran the callback on its own thread (r1 = 1): "
-          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(id = "0, 2, 1", expect = ACCEPTABLE, desc = "Both calls ran on the executor.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The invoke that found the lane idle ran the callback on its own thread (r1 = 1): "
+              + "the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCallerRuns extends Probe {
-    final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.CALLER_RUNS_WHEN_IDLE,
-        executor);
+    final NaiveLanes.Lane lane =
+        new NaiveLanes.Lane(NaiveLanes.Flaw.CALLER_RUNS_WHEN_IDLE, executor);
     final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, this::callback);
     final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, this::callback);
     // Every actor and the arbiter catch the model's exceptions: a canary fails only by a

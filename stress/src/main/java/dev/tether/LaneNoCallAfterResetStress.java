@@ -58,13 +58,18 @@ public class LaneNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"}, expect = ACCEPTABLE,
-      desc = "Each target call ran before reset returned, or was discarded (or dropped) without "
-          + "running.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A target call started after reset returned (r1 = 1), or was still running when it "
-          + "returned (r2 = 1), or a queued call was neither run nor counted (r3 + r4 != 2): the "
-          + "guarantee is broken.")
+  @Outcome(
+      id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"},
+      expect = ACCEPTABLE,
+      desc =
+          "Each target call ran before reset returned, or was discarded (or dropped) without "
+              + "running.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A target call started after reset returned (r1 = 1), or was still running when it "
+              + "returned (r2 = 1), or a queued call was neither run nor counted (r3 + r4 != 2): the "
+              + "guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -75,11 +80,12 @@ public class LaneNoCallAfterResetStress {
 
     public Actual() {
       target.set(this::target);
-      keeper.set(value -> {
-        target.invoke(1);
-        target.invoke(2);
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-      });
+      keeper.set(
+          value -> {
+            target.invoke(1);
+            target.invoke(2);
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+          });
     }
 
     @Actor
@@ -103,24 +109,32 @@ public class LaneNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"}, expect = ACCEPTABLE,
+  @Outcome(
+      id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"},
+      expect = ACCEPTABLE,
       desc = "Each target call ran before reset returned, or never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A queued target call ran after reset returned (r1 = 1): the queued call kept the "
-          + "callback it captured (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A queued target call ran after reset returned (r1 = 1): the queued call kept the "
+              + "callback it captured (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCapturing extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
     final NaiveLanes.Slot<Integer> target = new NaiveLanes.Slot<>(lane, this::target);
     final AtomicInteger notRun = new AtomicInteger();
-    final NaiveLanes.Slot<Integer> keeper = new NaiveLanes.Slot<>(lane, value -> {
-      for (int i = 1; i <= 2; i++) {
-        if (!target.invoke(i)) {
-          notRun.incrementAndGet();
-        }
-      }
-      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-    });
+    final NaiveLanes.Slot<Integer> keeper =
+        new NaiveLanes.Slot<>(
+            lane,
+            value -> {
+              for (int i = 1; i <= 2; i++) {
+                if (!target.invoke(i)) {
+                  notRun.incrementAndGet();
+                }
+              }
+              NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            });
     // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
     // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
     // theirs in failures, which the arbiter reports.

@@ -54,11 +54,15 @@ public class LaneNoOverlapStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2",
+      expect = ACCEPTABLE,
       desc = "The two calls ran one after the other, whichever thread ran them.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "Two calls of one serial lane overlapped (r1 = 1), or a call was lost though both "
-          + "invokes returned (r2 < 2): the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "Two calls of one serial lane overlapped (r1 = 1), or a call was lost though both "
+              + "invokes returned (r2 < 2): the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -87,11 +91,16 @@ public class LaneNoOverlapStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2",
+      expect = ACCEPTABLE,
       desc = "The two calls ran one after the other, whichever thread ran them.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "Two calls of one serial lane overlapped (r1 = 1): both invokers claimed the drain "
-          + "(expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "Two calls of one serial lane overlapped (r1 = 1): both invokers claimed the drain "
+              + "(expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenRacyClaim extends Probe {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.RACY_CLAIM);

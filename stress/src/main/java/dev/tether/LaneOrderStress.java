@@ -113,11 +113,15 @@ public class LaneOrderStress {
   // collects them from the class's own declared methods (getEnclosedElements), not inherited ones.
 
   @JCStressTest
-  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 6",
+      expect = ACCEPTABLE,
       desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A slot's calls ran out of the order its invokes returned (r1 or r2 = 1), or a call "
-          + "was lost (r3 < 6): the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A slot's calls ran out of the order its invokes returned (r1 or r2 = 1), or a call "
+              + "was lost (r3 < 6): the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -151,11 +155,16 @@ public class LaneOrderStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 6",
+      expect = ACCEPTABLE,
       desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
-          + "them (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
+              + "them (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLifo extends NaiveProbe {
     public BrokenLifo() {
@@ -179,12 +188,16 @@ public class LaneOrderStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 6", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 6",
+      expect = ACCEPTABLE,
       desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A call that found the lane idle ran ahead of a call its own producer had queued "
-          + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary)."
-          + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A call that found the lane idle ran ahead of a call its own producer had queued "
+              + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenJumpWhenIdle extends NaiveProbe {
     public BrokenJumpWhenIdle() {

@@ -80,13 +80,18 @@ public class LaneQueuePairStress {
   }
 
   @JCStressTest
-  @Outcome(id = "4, 0", expect = ACCEPTABLE,
-      desc = "Every call came out with its own value, each producer's two calls in order; the "
-          + "producers interleaved in some way across the chunk boundary.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A header came out with another call's value, a producer's calls came out of order "
-          + "(r1 < 4), or a claimed call was never stored (r2 > 0): the lane would run a call "
-          + "with the wrong value, out of order, or never.")
+  @Outcome(
+      id = "4, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "Every call came out with its own value, each producer's two calls in order; the "
+              + "producers interleaved in some way across the chunk boundary.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A header came out with another call's value, a producer's calls came out of order "
+              + "(r1 < 4), or a claimed call was never stored (r2 > 0): the lane would run a call "
+              + "with the wrong value, out of order, or never.")
   @State
   public static class Actual extends Probe {
     final XaddLaneQueue queue = new XaddLaneQueue();
@@ -122,11 +127,16 @@ public class LaneQueuePairStress {
   }
 
   @JCStressTest
-  @Outcome(id = "4, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "4, 0",
+      expect = ACCEPTABLE,
       desc = "The producers did not interleave inside a call: every pair stayed together.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A header came out with the other producer's header as its value (r1 < 4): the two "
-          + "claims of a call were split (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A header came out with the other producer's header as its value (r1 < 4): the two "
+              + "claims of a call were split (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenSplitClaim extends Probe {
     final SplitClaimQueue queue = new SplitClaimQueue();

@@ -47,19 +47,30 @@ public class LifecycleChildRaceStress {
   static final int NO_CHILD = 3;
 
   @JCStressTest
-  @Outcome(id = "0, 3, 3, 2", expect = ACCEPTABLE_INTERESTING,
-      desc = "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
-          + "was refused.")
-  @Outcome(id = "1, 2, 2, 2", expect = ACCEPTABLE,
-      desc = "The child was created first, and the parent's close closed it before returning "
-          + "(actor 2 saw it CLOSED).")
-  @Outcome(id = "1, 3, 2, 2", expect = ACCEPTABLE,
-      desc = "The child was created first and closed by the parent's close; actor 1 published it "
-          + "only after actor 2's look.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A child was created but not CLOSED when the parent's close returned (registered "
-          + "after the closing parent's snapshot of children: orphaned), or the parent's close "
-          + "returned before the parent was CLOSED: the guarantee is broken.")
+  @Outcome(
+      id = "0, 3, 3, 2",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
+              + "was refused.")
+  @Outcome(
+      id = "1, 2, 2, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The child was created first, and the parent's close closed it before returning "
+              + "(actor 2 saw it CLOSED).")
+  @Outcome(
+      id = "1, 3, 2, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The child was created first and closed by the parent's close; actor 1 published it "
+              + "only after actor 2's look.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A child was created but not CLOSED when the parent's close returned (registered "
+              + "after the closing parent's snapshot of children: orphaned), or the parent's close "
+              + "returned before the parent was CLOSED: the guarantee is broken.")
   @State
   public static class Actual {
     final Lifecycle parent = Lifecycle.root("child-race");
@@ -91,20 +102,32 @@ public class LifecycleChildRaceStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 3, 3, 2", expect = ACCEPTABLE_INTERESTING,
-      desc = "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
-          + "was refused.")
-  @Outcome(id = "1, 2, 2, 2", expect = ACCEPTABLE,
-      desc = "The child was created first, and the parent's close closed it before returning "
-          + "(actor 2 saw it CLOSED).")
-  @Outcome(id = "1, 3, 2, 2", expect = ACCEPTABLE,
-      desc = "The child was created first and closed by the parent's close; actor 1 published it "
-          + "only after actor 2's look.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A child was created but not CLOSED when the parent's close returned (child() "
-          + "checked OPEN outside the lock and added the child after the closing parent's "
-          + "snapshot: orphaned), or the parent's close returned before the parent was CLOSED: "
-          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "0, 3, 3, 2",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
+              + "was refused.")
+  @Outcome(
+      id = "1, 2, 2, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The child was created first, and the parent's close closed it before returning "
+              + "(actor 2 saw it CLOSED).")
+  @Outcome(
+      id = "1, 3, 2, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The child was created first and closed by the parent's close; actor 1 published it "
+              + "only after actor 2's look.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A child was created but not CLOSED when the parent's close returned (child() "
+              + "checked OPEN outside the lock and added the child after the closing parent's "
+              + "snapshot: orphaned), or the parent's close returned before the parent was CLOSED: "
+              + "the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveLifecycles.Node parent =

@@ -49,39 +49,50 @@ public class LifecycleCloseFromCallbackStress {
   private LifecycleCloseFromCallbackStress() {}
 
   @JCStressTest
-  @Outcome(id = "0, 2, 2, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2, 2, 0",
+      expect = ACCEPTABLE,
       desc = "actor 2's close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(id = "1, 2, 2, 0", expect = ACCEPTABLE,
-      desc = "The callback's close found the node OPEN and won (it closed its own slot without "
-          + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
-  @Outcome(id = {"2, 2, 2, 1", "2, 2, 2, 0"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's close won while the callback ran; the callback's close lost, and the "
-          + "wait-for cycle was broken at the callback (rule B1, in either arrival order): it "
-          + "returned with the node CLOSING; actor 2 waited for the call and returned CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A close hung, or threw CallbackDeadlockException (3) though no user lock is held, "
-          + "or actor 2's close returned before the node was CLOSED, or the node became CLOSED "
-          + "while the callback ran before the callback itself closed it (1, 2, 2, 1: actor 2, "
-          + "outside every callback, gave up its wait for the callback), or the node was not "
-          + "CLOSED at the end: the guarantee is broken.")
+  @Outcome(
+      id = "1, 2, 2, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "The callback's close found the node OPEN and won (it closed its own slot without "
+              + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
+  @Outcome(
+      id = {"2, 2, 2, 1", "2, 2, 2, 0"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's close won while the callback ran; the callback's close lost, and the "
+              + "wait-for cycle was broken at the callback (rule B1, in either arrival order): it "
+              + "returned with the node CLOSING; actor 2 waited for the call and returned CLOSED.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A close hung, or threw CallbackDeadlockException (3) though no user lock is held, "
+              + "or actor 2's close returned before the node was CLOSED, or the node became CLOSED "
+              + "while the callback ran before the callback itself closed it (1, 2, 2, 1: actor 2, "
+              + "outside every callback, gave up its wait for the callback), or the node was not "
+              + "CLOSED at the end: the guarantee is broken.")
   @State
   public static class Actual {
     final Lifecycle node = Lifecycle.root("close-from-callback");
     final CallbackSlot<Integer> slot = node.slot("s");
-    int result;      // invoking actor only
+    int result; // invoking actor only
     int stateBefore; // invoking actor only
 
     public Actual() {
-      slot.set(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        stateBefore = node.state().ordinal();
-        try {
-          node.close();
-          result = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
-        } catch (CallbackDeadlockException falseLockCycle) {
-          result = 3;
-        }
-      });
+      slot.set(
+          value -> {
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            stateBefore = node.state().ordinal();
+            try {
+              node.close();
+              result = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
+            } catch (CallbackDeadlockException falseLockCycle) {
+              result = 3;
+            }
+          });
     }
 
     @Actor
@@ -108,23 +119,37 @@ public class LifecycleCloseFromCallbackStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 2, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2, 2, 0",
+      expect = ACCEPTABLE,
       desc = "actor 2's close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(id = "1, 2, 2, 0", expect = ACCEPTABLE,
-      desc = "The callback's close found the node OPEN and won (it closed its own slot without "
-          + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
-  @Outcome(id = "1, 2, 2, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2 was closing the node during the call; the callback's close waited, and "
-          + "actor 2's wait for the callback was the one skipped to break the wait-for cycle.")
-  @Outcome(id = {"2, 2, 2, 1", "2, 2, 2, 0"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's close won while the callback ran; the callback's close lost and returned "
-          + "at once with the node CLOSING, since its wait would have closed the cycle; actor 2 "
-          + "then waited for the call and returned CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A close hung (-1: the callback's close waited for its own call, or the two closes "
-          + "waited for each other), or actor 2's close returned before the node was CLOSED, or "
-          + "the node was not CLOSED at the end: the guarantee is broken (expected of this "
-          + "canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "1, 2, 2, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "The callback's close found the node OPEN and won (it closed its own slot without "
+              + "waiting for its own call; actor 2 waited for it), or the two closes did not overlap.")
+  @Outcome(
+      id = "1, 2, 2, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2 was closing the node during the call; the callback's close waited, and "
+              + "actor 2's wait for the callback was the one skipped to break the wait-for cycle.")
+  @Outcome(
+      id = {"2, 2, 2, 1", "2, 2, 2, 0"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's close won while the callback ran; the callback's close lost and returned "
+              + "at once with the node CLOSING, since its wait would have closed the cycle; actor 2 "
+              + "then waited for the call and returned CLOSED.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A close hung (-1: the callback's close waited for its own call, or the two closes "
+              + "waited for each other), or actor 2's close returned before the node was CLOSED, or "
+              + "the node was not CLOSED at the end: the guarantee is broken (expected of this "
+              + "canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
@@ -133,12 +158,14 @@ public class LifecycleCloseFromCallbackStress {
     int stateBefore;
 
     public Broken() {
-      slot = new NaiveSlots.CountingSlot<>(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        stateBefore = node.state();
-        node.close();
-        result = node.state() == NaiveLifecycles.CLOSED ? 1 : 2;
-      });
+      slot =
+          new NaiveSlots.CountingSlot<>(
+              value -> {
+                NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+                stateBefore = node.state();
+                node.close();
+                result = node.state() == NaiveLifecycles.CLOSED ? 1 : 2;
+              });
       node.slot(slot::reset);
     }
 

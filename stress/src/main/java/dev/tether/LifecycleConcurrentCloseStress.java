@@ -52,18 +52,28 @@ public class LifecycleConcurrentCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 0, 2, 1", expect = ACCEPTABLE,
-      desc = "Both closes began while the node was OPEN: one won and closed the resource once, "
-          + "the other lost and returned only when the node was CLOSED.")
-  @Outcome(id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "One close began while the other was closing the node (CLOSING): it waited for the "
-          + "winner and returned CLOSED; the resource was closed once.")
-  @Outcome(id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"}, expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2, 0, 2, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "Both closes began while the node was OPEN: one won and closed the resource once, "
+              + "the other lost and returned only when the node was CLOSED.")
+  @Outcome(
+      id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "One close began while the other was closing the node (CLOSING): it waited for the "
+              + "winner and returned CLOSED; the resource was closed once.")
+  @Outcome(
+      id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"},
+      expect = ACCEPTABLE,
       desc = "One close began after the other had finished: it did nothing and returned CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A close returned while the node was not yet CLOSED (the loser did not wait for the "
-          + "winner), or threw CallbackDeadlockException (3) though no user lock is held, or the "
-          + "resource was closed twice or never: the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A close returned while the node was not yet CLOSED (the loser did not wait for the "
+              + "winner), or threw CallbackDeadlockException (3) though no user lock is held, or the "
+              + "resource was closed twice or never: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Lifecycle node = Lifecycle.root("concurrent-close");
@@ -149,18 +159,29 @@ public class LifecycleConcurrentCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 0, 2, 1", expect = ACCEPTABLE,
-      desc = "Both closes began while the node was OPEN: one won and closed the resource once, "
-          + "the other lost and returned only when the node was CLOSED.")
-  @Outcome(id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "One close began while the other was closing the node (CLOSING): it waited for the "
-          + "winner and returned CLOSED; the resource was closed once.")
-  @Outcome(id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"}, expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2, 0, 2, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "Both closes began while the node was OPEN: one won and closed the resource once, "
+              + "the other lost and returned only when the node was CLOSED.")
+  @Outcome(
+      id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "One close began while the other was closing the node (CLOSING): it waited for the "
+              + "winner and returned CLOSED; the resource was closed once.")
+  @Outcome(
+      id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"},
+      expect = ACCEPTABLE,
       desc = "One close began after the other had finished: it did nothing and returned CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A close returned while the node was still CLOSING (the losing close returned at "
-          + "once, before the winner finished): the guarantee is broken (expected of this "
-          + "canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A close returned while the node was still CLOSING (the losing close returned at "
+              + "once, before the winner finished): the guarantee is broken (expected of this "
+              + "canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLoserReturns extends NaiveProbe {
     public BrokenLoserReturns() {
@@ -184,18 +205,29 @@ public class LifecycleConcurrentCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 0, 2, 1", expect = ACCEPTABLE,
-      desc = "Both closes began while the node was OPEN: one won and closed the resource once, "
-          + "the other lost and returned only when the node was CLOSED.")
-  @Outcome(id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "One close began while the other was closing the node (CLOSING): it waited for the "
-          + "winner and returned CLOSED; the resource was closed once.")
-  @Outcome(id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"}, expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 2, 0, 2, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "Both closes began while the node was OPEN: one won and closed the resource once, "
+              + "the other lost and returned only when the node was CLOSED.")
+  @Outcome(
+      id = {"1, 2, 0, 2, 1", "0, 2, 1, 2, 1"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "One close began while the other was closing the node (CLOSING): it waited for the "
+              + "winner and returned CLOSED; the resource was closed once.")
+  @Outcome(
+      id = {"2, 2, 0, 2, 1", "0, 2, 2, 2, 1"},
+      expect = ACCEPTABLE,
       desc = "One close began after the other had finished: it did nothing and returned CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "Both closes saw the node OPEN and both closed the resource (check-then-act instead "
-          + "of one CAS), or a close returned before the node was CLOSED: the guarantee is "
-          + "broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "Both closes saw the node OPEN and both closed the resource (check-then-act instead "
+              + "of one CAS), or a close returned before the node was CLOSED: the guarantee is "
+              + "broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenCheckThenAct extends NaiveProbe {
     public BrokenCheckThenAct() {

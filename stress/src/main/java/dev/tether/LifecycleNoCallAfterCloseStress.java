@@ -46,7 +46,7 @@ public class LifecycleNoCallAfterCloseStress {
     volatile int inCall;
     volatile boolean closeReturned;
     int startedAfterClose; // written and read by the invoking actor only
-    int calls;             // written by the invoking actor, read by the arbiter
+    int calls; // written by the invoking actor, read by the arbiter
 
     final void callback(Integer value) {
       inCall = 1;
@@ -60,18 +60,28 @@ public class LifecycleNoCallAfterCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1, 2", expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when the close returned (it ended before the close "
-          + "began, or started just after the close's first look and the close waited for it).")
-  @Outcome(id = "1, 0, 0, 1, 2", expect = ACCEPTABLE_INTERESTING,
-      desc = "The close began while the call was running and waited for it to end before "
-          + "returning CLOSED.")
-  @Outcome(id = "0, 0, 0, 0, 2", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 1, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The call ran once and had ended when the close returned (it ended before the close "
+              + "began, or started just after the close's first look and the close waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1, 2",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "The close began while the call was running and waited for it to end before "
+              + "returning CLOSED.")
+  @Outcome(
+      id = "0, 0, 0, 0, 2",
+      expect = ACCEPTABLE,
       desc = "The close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "close() returned while the slot's callback was still running, or the callback "
-          + "started after close() returned, or close() returned before the node was CLOSED: "
-          + "the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "close() returned while the slot's callback was still running, or the callback "
+              + "started after close() returned, or close() returned before the node was CLOSED: "
+              + "the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Lifecycle node = Lifecycle.root("no-call-after-close");
@@ -103,19 +113,30 @@ public class LifecycleNoCallAfterCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1, 2", expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when the close returned (it ended before the close "
-          + "began, or started just after the close's first look and the close waited for it).")
-  @Outcome(id = "1, 0, 0, 1, 2", expect = ACCEPTABLE_INTERESTING,
-      desc = "The close began while the call was running and waited for it to end before "
-          + "returning CLOSED.")
-  @Outcome(id = "0, 0, 0, 0, 2", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 1, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The call ran once and had ended when the close returned (it ended before the close "
+              + "began, or started just after the close's first look and the close waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1, 2",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "The close began while the call was running and waited for it to end before "
+              + "returning CLOSED.")
+  @Outcome(
+      id = "0, 0, 0, 0, 2",
+      expect = ACCEPTABLE,
       desc = "The close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "close() returned while the slot's callback was still running (the naive close "
-          + "reset the slot without waiting), or the callback started after close() returned, "
-          + "or close() returned before the node was CLOSED: the guarantee is broken (expected "
-          + "of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "close() returned while the slot's callback was still running (the naive close "
+              + "reset the slot without waiting), or the callback started after close() returned, "
+              + "or close() returned before the node was CLOSED: the guarantee is broken (expected "
+              + "of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);

@@ -45,19 +45,29 @@ public class LifecycleOutsideCloserStress {
   /** Spin-wait hints in the child's resource close: delays the outsider's arrival at the slot. */
   static final int GATE_SPIN = 400;
 
-  @Outcome(id = "0, 0, 2", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 2",
+      expect = ACCEPTABLE,
       desc = "The outsider closed the slot before the invoke read it: the listener never ran.")
-  @Outcome(id = "1, 0, 2", expect = ACCEPTABLE,
-      desc = "The listener's close won the claim and did not wait for its own call; the outsider "
-          + "waited for the close and then for the listener's call to end.")
-  @Outcome(id = "2, 0, 2", expect = ACCEPTABLE_INTERESTING,
-      desc = "The outsider won the claim while the listener ran; the two waits formed a cycle, "
-          + "broken at the listener, whose close returned with the node CLOSING; the outsider "
-          + "waited for the listener's call.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The outsider's close returned while the listener still ran (r2 = 1), or before "
-          + "the node was CLOSED: the headline promise is broken; or a canary's model threw "
-          + "(-2).")
+  @Outcome(
+      id = "1, 0, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "The listener's close won the claim and did not wait for its own call; the outsider "
+              + "waited for the close and then for the listener's call to end.")
+  @Outcome(
+      id = "2, 0, 2",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "The outsider won the claim while the listener ran; the two waits formed a cycle, "
+              + "broken at the listener, whose close returned with the node CLOSING; the outsider "
+              + "waited for the listener's call.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The outsider's close returned while the listener still ran (r2 = 1), or before "
+              + "the node was CLOSED: the headline promise is broken; or a canary's model threw "
+              + "(-2).")
   public static class Outcomes {}
 
   /** The node, its listener and its closer's view; shared by the variants. */
@@ -70,16 +80,17 @@ public class LifecycleOutsideCloserStress {
     Subject() {
       conn.child("gate").own(() -> NaiveSlots.spin(GATE_SPIN));
       onMessage = conn.slot("onMessage");
-      onMessage.set(value -> {
-        listenerRunning = true;
-        try {
-          NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-          conn.close();
-          listenerResult = conn.state() == Lifecycle.State.CLOSED ? 1 : 2;
-        } finally {
-          listenerRunning = false;
-        }
-      });
+      onMessage.set(
+          value -> {
+            listenerRunning = true;
+            try {
+              NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+              conn.close();
+              listenerResult = conn.state() == Lifecycle.State.CLOSED ? 1 : 2;
+            } finally {
+              listenerRunning = false;
+            }
+          });
     }
 
     void deliver(III_Result r) {

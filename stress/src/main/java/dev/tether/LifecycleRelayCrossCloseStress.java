@@ -54,7 +54,7 @@ public class LifecycleRelayCrossCloseStress {
   abstract static class Probe {
     volatile int inLeft;
     volatile int inRight;
-    int resultLeft;  // actor 1 only
+    int resultLeft; // actor 1 only
     int resultRight; // actor 2 only
 
     abstract void closeLeft();
@@ -87,20 +87,31 @@ public class LifecycleRelayCrossCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 0, 0, 2", expect = ACCEPTABLE,
-      desc = "left's callback closed right before actor 2 invoked right's slot: right's callback "
-          + "never ran, and left, which nobody closed, stayed OPEN.")
-  @Outcome(id = "0, 1, 2, 0", expect = ACCEPTABLE,
-      desc = "right's callback closed left before actor 1 invoked left's slot: left's callback "
-          + "never ran, and right, which nobody closed, stayed OPEN.")
-  @Outcome(id = {"2, 1, 2, 2", "1, 2, 2, 2"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "Both callbacks ran at once and each closed the other's node: the waits formed a "
-          + "cycle, the thread closing it returned without waiting, the other waited; both "
-          + "nodes ended CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A cross close hung (deadlock), or threw CallbackDeadlockException (3) though no "
-          + "user lock is held, or both or neither skipped a wait while both callbacks ran, or a node that was closed was not CLOSED once both actors returned, "
-          + "or neither callback ran: the guarantee is broken.")
+  @Outcome(
+      id = "1, 0, 0, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "left's callback closed right before actor 2 invoked right's slot: right's callback "
+              + "never ran, and left, which nobody closed, stayed OPEN.")
+  @Outcome(
+      id = "0, 1, 2, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "right's callback closed left before actor 1 invoked left's slot: left's callback "
+              + "never ran, and right, which nobody closed, stayed OPEN.")
+  @Outcome(
+      id = {"2, 1, 2, 2", "1, 2, 2, 2"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both callbacks ran at once and each closed the other's node: the waits formed a "
+              + "cycle, the thread closing it returned without waiting, the other waited; both "
+              + "nodes ended CLOSED.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A cross close hung (deadlock), or threw CallbackDeadlockException (3) though no "
+              + "user lock is held, or both or neither skipped a wait while both callbacks ran, or a node that was closed was not CLOSED once both actors returned, "
+              + "or neither callback ran: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final Lifecycle left = Lifecycle.root("relay-left");
@@ -143,20 +154,32 @@ public class LifecycleRelayCrossCloseStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 0, 0, 2", expect = ACCEPTABLE,
-      desc = "left's callback closed right before actor 2 invoked right's slot: right's callback "
-          + "never ran, and left, which nobody closed, stayed OPEN.")
-  @Outcome(id = "0, 1, 2, 0", expect = ACCEPTABLE,
-      desc = "right's callback closed left before actor 1 invoked left's slot: left's callback "
-          + "never ran, and right, which nobody closed, stayed OPEN.")
-  @Outcome(id = {"2, 1, 2, 2", "1, 2, 2, 2"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "Both callbacks ran at once and each closed the other's node: the waits formed a "
-          + "cycle, the thread closing it returned without waiting, the other waited; both "
-          + "nodes ended CLOSED.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A cross close hung (-1: each thread held its slot's lock while calling and the "
-          + "other's close waited for it), or a node was left CLOSING, or neither callback ran: "
-          + "the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "1, 0, 0, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "left's callback closed right before actor 2 invoked right's slot: right's callback "
+              + "never ran, and left, which nobody closed, stayed OPEN.")
+  @Outcome(
+      id = "0, 1, 2, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "right's callback closed left before actor 1 invoked left's slot: left's callback "
+              + "never ran, and right, which nobody closed, stayed OPEN.")
+  @Outcome(
+      id = {"2, 1, 2, 2", "1, 2, 2, 2"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both callbacks ran at once and each closed the other's node: the waits formed a "
+              + "cycle, the thread closing it returned without waiting, the other waited; both "
+              + "nodes ended CLOSED.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A cross close hung (-1: each thread held its slot's lock while calling and the "
+              + "other's close waited for it), or a node was left CLOSING, or neither callback ran: "
+              + "the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveLifecycles.Node left = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);

@@ -109,7 +109,7 @@ final class NaiveLanes {
     }
 
     private void drain() {
-      for (;;) {
+      for (; ; ) {
         Runnable call;
         while ((call = calls.pollFirst()) != null) {
           call.run();
@@ -159,16 +159,17 @@ final class NaiveLanes {
       if (captured == null) {
         return false;
       }
-      lane.submit(() -> {
-        inFlight.incrementAndGet();
-        ownCalls.get()[0]++;
-        try {
-          captured.accept(value);
-        } finally {
-          ownCalls.get()[0]--;
-          inFlight.decrementAndGet();
-        }
-      });
+      lane.submit(
+          () -> {
+            inFlight.incrementAndGet();
+            ownCalls.get()[0]++;
+            try {
+              captured.accept(value);
+            } finally {
+              ownCalls.get()[0]--;
+              inFlight.decrementAndGet();
+            }
+          });
       return true;
     }
 
@@ -200,7 +201,7 @@ final class NaiveLanes {
 
     /** Runs every task, including ones submitted meanwhile; returns how many were submitted. */
     int runAll() {
-      for (;;) {
+      for (; ; ) {
         Runnable task;
         lock.lock();
         try {

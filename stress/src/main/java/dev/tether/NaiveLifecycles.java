@@ -22,6 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class NaiveLifecycles {
   /** {@link Lifecycle.State} ordinals, which the harnesses report. */
   static final int OPEN = 0;
+
   static final int CLOSING = 1;
   static final int CLOSED = 2;
 

@@ -264,10 +264,11 @@ final class NaiveSlots {
         return false; // the bug: the loser does not wait for the winner's removal
       }
       Thread self = Thread.currentThread();
-      awaitBounded(() -> {
-        Thread running = runner;
-        return running == null || running == self;
-      });
+      awaitBounded(
+          () -> {
+            Thread running = runner;
+            return running == null || running == self;
+          });
       return true;
     }
   }

@@ -41,7 +41,7 @@ public class SlotConcurrentResetStress {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // invoking actor only
-    int ownReset;          // invoking actor only
+    int ownReset; // invoking actor only
 
     abstract boolean ownReset();
 
@@ -58,24 +58,41 @@ public class SlotConcurrentResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 1, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "actor 2's reset removed the callback before invoke read the slot: the callback "
-          + "never ran.")
-  @Outcome(id = "1, 2, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "The callback removed itself; actor 2's reset lost and returned false after the "
-          + "call had ended.")
-  @Outcome(id = "1, 2, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's reset began during the call, lost to the callback's own reset, and "
-          + "waited for the call to end before returning false.")
-  @Outcome(id = "2, 1, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "actor 2's reset removed the callback while the call ran (its own reset then "
-          + "returned false), and waited for the call to end.")
-  @Outcome(id = "2, 1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's reset began during the call, won, and waited for the call to end; the "
-          + "callback's own reset returned false.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A reset returned while the call was still running, or the call started after a "
-          + "reset returned, or both or neither reset returned true: the guarantee is broken.")
+  @Outcome(
+      id = "0, 1, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "actor 2's reset removed the callback before invoke read the slot: the callback "
+              + "never ran.")
+  @Outcome(
+      id = "1, 2, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "The callback removed itself; actor 2's reset lost and returned false after the "
+              + "call had ended.")
+  @Outcome(
+      id = "1, 2, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's reset began during the call, lost to the callback's own reset, and "
+              + "waited for the call to end before returning false.")
+  @Outcome(
+      id = "2, 1, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "actor 2's reset removed the callback while the call ran (its own reset then "
+              + "returned false), and waited for the call to end.")
+  @Outcome(
+      id = "2, 1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's reset began during the call, won, and waited for the call to end; the "
+              + "callback's own reset returned false.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A reset returned while the call was still running, or the call started after a "
+              + "reset returned, or both or neither reset returned true: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("concurrent-reset");
@@ -106,28 +123,47 @@ public class SlotConcurrentResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 1, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "actor 2's reset removed the callback before invoke read the slot: the callback "
-          + "never ran.")
-  @Outcome(id = "1, 2, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "The callback removed itself; actor 2's reset lost and returned false after the "
-          + "call had ended.")
-  @Outcome(id = "1, 2, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's reset began during the call, lost to the callback's own reset, and "
-          + "waited for the call to end before returning false.")
-  @Outcome(id = "2, 1, 0, 0, 0", expect = ACCEPTABLE,
-      desc = "actor 2's reset removed the callback while the call ran (its own reset then "
-          + "returned false), and waited for the call to end.")
-  @Outcome(id = "2, 1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "actor 2's reset began during the call, won, and waited for the call to end; the "
-          + "callback's own reset returned false.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A reset returned while the call was still running (the losing reset did not wait), "
-          + "or the call started after a reset returned, or both or neither reset returned "
-          + "true: the guarantee is broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "0, 1, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "actor 2's reset removed the callback before invoke read the slot: the callback "
+              + "never ran.")
+  @Outcome(
+      id = "1, 2, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "The callback removed itself; actor 2's reset lost and returned false after the "
+              + "call had ended.")
+  @Outcome(
+      id = "1, 2, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's reset began during the call, lost to the callback's own reset, and "
+              + "waited for the call to end before returning false.")
+  @Outcome(
+      id = "2, 1, 0, 0, 0",
+      expect = ACCEPTABLE,
+      desc =
+          "actor 2's reset removed the callback while the call ran (its own reset then "
+              + "returned false), and waited for the call to end.")
+  @Outcome(
+      id = "2, 1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "actor 2's reset began during the call, won, and waited for the call to end; the "
+              + "callback's own reset returned false.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A reset returned while the call was still running (the losing reset did not wait), "
+              + "or the call started after a reset returned, or both or neither reset returned "
+              + "true: the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
-    final NaiveSlots.LoserNoWaitSlot<Integer> slot = new NaiveSlots.LoserNoWaitSlot<>(this::callback);
+    final NaiveSlots.LoserNoWaitSlot<Integer> slot =
+        new NaiveSlots.LoserNoWaitSlot<>(this::callback);
 
     @Override
     boolean ownReset() {

@@ -37,16 +37,25 @@ public class SlotCrossResetStress {
   private SlotCrossResetStress() {}
 
   @JCStressTest
-  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "1, 0",
+      expect = ACCEPTABLE,
       desc = "X's callback ran and reset Y before actor 2 invoked Y: Y's callback never ran.")
-  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 1",
+      expect = ACCEPTABLE,
       desc = "Y's callback ran and reset X before actor 1 invoked X: X's callback never ran.")
-  @Outcome(id = "1, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "Both callbacks ran at once and each reset the other's slot: the waits formed a "
-          + "cycle, and the thread closing it returned without waiting.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A cross reset hung (deadlock), or a reset of a slot that only it resets returned "
-          + "false, or neither callback ran: the guarantee is broken.")
+  @Outcome(
+      id = "1, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both callbacks ran at once and each reset the other's slot: the waits formed a "
+              + "cycle, and the thread closing it returned without waiting.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A cross reset hung (deadlock), or a reset of a slot that only it resets returned "
+              + "false, or neither callback ran: the guarantee is broken.")
   @State
   public static class Actual {
     final CallbackSlot<Integer> x = CallbackSlot.create("cross-x");
@@ -55,14 +64,16 @@ public class SlotCrossResetStress {
     int resultY; // actor 2 only
 
     public Actual() {
-      x.set(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        resultX = y.reset() ? 1 : 2;
-      });
-      y.set(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        resultY = x.reset() ? 1 : 2;
-      });
+      x.set(
+          value -> {
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            resultX = y.reset() ? 1 : 2;
+          });
+      y.set(
+          value -> {
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            resultY = x.reset() ? 1 : 2;
+          });
     }
 
     @Actor
@@ -79,17 +90,27 @@ public class SlotCrossResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "1, 0",
+      expect = ACCEPTABLE,
       desc = "X's callback ran and reset Y before actor 2 invoked Y: Y's callback never ran.")
-  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 1",
+      expect = ACCEPTABLE,
       desc = "Y's callback ran and reset X before actor 1 invoked X: X's callback never ran.")
-  @Outcome(id = "1, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "Both callbacks ran at once and each reset the other's slot: the waits formed a "
-          + "cycle, and the thread closing it returned without waiting.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A cross reset hung (-1: each thread held its slot's lock and waited for the "
-          + "other's), or a reset returned false, or neither callback ran: the guarantee is "
-          + "broken (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "1, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both callbacks ran at once and each reset the other's slot: the waits formed a "
+              + "cycle, and the thread closing it returned without waiting.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A cross reset hung (-1: each thread held its slot's lock and waited for the "
+              + "other's), or a reset returned false, or neither callback ran: the guarantee is "
+              + "broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveSlots.LockHeldSlot<Integer> x;
@@ -98,14 +119,18 @@ public class SlotCrossResetStress {
     int resultY;
 
     public Broken() {
-      x = new NaiveSlots.LockHeldSlot<>(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        resultX = resetY() ? 1 : 2;
-      });
-      y = new NaiveSlots.LockHeldSlot<>(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        resultY = resetX() ? 1 : 2;
-      });
+      x =
+          new NaiveSlots.LockHeldSlot<>(
+              value -> {
+                NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+                resultX = resetY() ? 1 : 2;
+              });
+      y =
+          new NaiveSlots.LockHeldSlot<>(
+              value -> {
+                NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+                resultY = resetX() ? 1 : 2;
+              });
     }
 
     private boolean resetX() {

@@ -5,7 +5,6 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
-import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -39,7 +38,7 @@ public class SlotNoCallAfterReplaceStress {
     volatile int inCall;
     volatile boolean setReturned;
     int startedAfterSet; // invoking actor only
-    int called;          // invoking actor only: bit 1 = old, bit 2 = new
+    int called; // invoking actor only: bit 1 = old, bit 2 = new
 
     final void oldCallback(Integer value) {
       inCall = 1;
@@ -57,17 +56,27 @@ public class SlotNoCallAfterReplaceStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "invoke called the old callback, and that call had ended when set returned (it ended "
-          + "before set began, or started just after set's first look and set waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "invoke called the old callback, and that call had ended when set returned (it ended "
+              + "before set began, or started just after set's first look and set waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "set began while the old callback was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 2", expect = ACCEPTABLE,
-      desc = "set installed the new callback before invoke read the slot: invoke called the new "
-          + "callback only.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "set returned while the old callback was still running, or the old callback started "
-          + "after set returned, or invoke called both or neither: the guarantee is broken.")
+  @Outcome(
+      id = "0, 0, 0, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "set installed the new callback before invoke read the slot: invoke called the new "
+              + "callback only.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "set returned while the old callback was still running, or the old callback started "
+              + "after set returned, or invoke called both or neither: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("no-call-after-replace");
@@ -93,18 +102,29 @@ public class SlotNoCallAfterReplaceStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "invoke called the old callback, and that call had ended when set returned (it ended "
-          + "before set began, or started just after set's first look and set waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "invoke called the old callback, and that call had ended when set returned (it ended "
+              + "before set began, or started just after set's first look and set waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "set began while the old callback was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 2", expect = ACCEPTABLE,
-      desc = "set installed the new callback before invoke read the slot: invoke called the new "
-          + "callback only.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "set returned while the old callback was still running, or the old callback started "
-          + "after set returned, or invoke called both or neither: the guarantee is broken "
-          + "(expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "0, 0, 0, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "set installed the new callback before invoke read the slot: invoke called the new "
+              + "callback only.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "set returned while the old callback was still running, or the old callback started "
+              + "after set returned, or invoke called both or neither: the guarantee is broken "
+              + "(expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::oldCallback);

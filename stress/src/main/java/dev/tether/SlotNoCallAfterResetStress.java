@@ -43,7 +43,7 @@ public class SlotNoCallAfterResetStress {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // written and read by the invoking actor only
-    int calls;             // written by the invoking actor, read by the arbiter
+    int calls; // written by the invoking actor, read by the arbiter
 
     final void callback(Integer value) {
       inCall = 1;
@@ -57,16 +57,25 @@ public class SlotNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when reset returned (it ended before reset began, "
-          + "or started just after reset's first look and reset waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "The call ran once and had ended when reset returned (it ended before reset began, "
+              + "or started just after reset's first look and reset waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "reset began while the call was running and waited for it to end before returning.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "reset returned while the old callback was still running, or the old callback "
-          + "started after reset returned: the guarantee is broken.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "reset returned while the old callback was still running, or the old callback "
+              + "started after reset returned: the guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("no-call-after-reset");
@@ -96,17 +105,26 @@ public class SlotNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when reset returned (it ended before reset began, "
-          + "or started just after reset's first look and reset waited for it).")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
+      desc =
+          "The call ran once and had ended when reset returned (it ended before reset began, "
+              + "or started just after reset's first look and reset waited for it).")
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "reset began while the call was running and waited for it to end before returning.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "reset returned while the old callback was still running, or the old callback "
-          + "started after reset returned: the guarantee is broken (expected of this canary)."
-          + NaiveSlots.SENTINELS)
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "reset returned while the old callback was still running, or the old callback "
+              + "started after reset returned: the guarantee is broken (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken extends Probe {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::callback);

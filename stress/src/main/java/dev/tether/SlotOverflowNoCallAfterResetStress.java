@@ -41,11 +41,14 @@ public class SlotOverflowNoCallAfterResetStress {
 
   static {
     for (int i = 0; i < OCCUPIERS.length; i++) {
-      Thread occupier = new Thread(() -> {
-        for (;;) {
-          LockSupport.park();
-        }
-      }, "inline-record-occupier-" + i);
+      Thread occupier =
+          new Thread(
+              () -> {
+                for (; ; ) {
+                  LockSupport.park();
+                }
+              },
+              "inline-record-occupier-" + i);
       occupier.setDaemon(true);
       occupier.start();
       OCCUPIERS[i] = occupier;
@@ -57,7 +60,7 @@ public class SlotOverflowNoCallAfterResetStress {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // written and read by the invoking actor only
-    int calls;             // written by the invoking actor, read by the arbiter
+    int calls; // written by the invoking actor, read by the arbiter
     boolean overflow = true;
 
     final void callback(Integer value) {
@@ -72,15 +75,23 @@ public class SlotOverflowNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
       desc = "The call ran once and had ended when reset returned.")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "reset began while the overflow call was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "reset returned while the old callback was still running, or the old callback "
-          + "started after reset returned, or the invoker was not on the overflow path.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "reset returned while the old callback was still running, or the old callback "
+              + "started after reset returned, or the invoker was not on the overflow path.")
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("overflow-no-call-after-reset");
@@ -114,17 +125,25 @@ public class SlotOverflowNoCallAfterResetStress {
   }
 
   @JCStressTest
-  @Outcome(id = "0, 0, 0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 1",
+      expect = ACCEPTABLE,
       desc = "The call ran once and had ended when reset returned.")
-  @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE_INTERESTING,
+  @Outcome(
+      id = "1, 0, 0, 1",
+      expect = ACCEPTABLE_INTERESTING,
       desc = "reset began while the overflow call was running and waited for it to end.")
-  @Outcome(id = "0, 0, 0, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 0, 0, 0",
+      expect = ACCEPTABLE,
       desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "reset returned while the old callback was still running, or the old callback "
-          + "started after reset returned: the overflow call was not waited for (expected of "
-          + "this canary); or its model threw (-1: a bounded wait timed out, -2: another "
-          + "exception).")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "reset returned while the old callback was still running, or the old callback "
+              + "started after reset returned: the overflow call was not waited for (expected of "
+              + "this canary); or its model threw (-1: a bounded wait timed out, -2: another "
+              + "exception).")
   @State
   public static class BrokenUnscannedOverflow extends Probe {
     final NaiveSlots.UnscannedOverflowSlot<Integer> slot =

@@ -51,15 +51,23 @@ public class SlotReplayLatestStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 1, 2", expect = ACCEPTABLE,
-      desc = "invoke delivered the value itself, exactly once: the callback was already set, or "
-          + "invoke kept the value and then saw the new callback.")
-  @Outcome(id = "1, 1, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "invoke kept the value with no callback set; set then replayed it to the new "
-          + "callback, exactly once.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The value was lost (never delivered), delivered twice, or refused by invoke: the "
-          + "guarantee is broken.")
+  @Outcome(
+      id = "1, 1, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "invoke delivered the value itself, exactly once: the callback was already set, or "
+              + "invoke kept the value and then saw the new callback.")
+  @Outcome(
+      id = "1, 1, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "invoke kept the value with no callback set; set then replayed it to the new "
+              + "callback, exactly once.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The value was lost (never delivered), delivered twice, or refused by invoke: the "
+              + "guarantee is broken.")
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot =
@@ -84,15 +92,24 @@ public class SlotReplayLatestStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 1, 2", expect = ACCEPTABLE,
-      desc = "invoke delivered the value itself, exactly once: the callback was already set, or "
-          + "invoke kept the value and then saw the new callback.")
-  @Outcome(id = "1, 1, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "invoke kept the value with no callback set; set then replayed it to the new "
-          + "callback, exactly once.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The value was lost: invoke found no callback and stored it after set had drained "
-          + "the empty store (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "1, 1, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "invoke delivered the value itself, exactly once: the callback was already set, or "
+              + "invoke kept the value and then saw the new callback.")
+  @Outcome(
+      id = "1, 1, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "invoke kept the value with no callback set; set then replayed it to the new "
+              + "callback, exactly once.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The value was lost: invoke found no callback and stored it after set had drained "
+              + "the empty store (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenLost extends Probe {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(false);
@@ -132,15 +149,24 @@ public class SlotReplayLatestStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 1, 2", expect = ACCEPTABLE,
-      desc = "invoke delivered the value itself, exactly once: the callback was already set, or "
-          + "invoke kept the value and then saw the new callback.")
-  @Outcome(id = "1, 1, 1", expect = ACCEPTABLE_INTERESTING,
-      desc = "invoke kept the value with no callback set; set then replayed it to the new "
-          + "callback, exactly once.")
-  @Outcome(expect = FORBIDDEN,
-      desc = "The value was delivered twice: invoke and set both read the kept value before "
-          + "either cleared it (expected of this canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = "1, 1, 2",
+      expect = ACCEPTABLE,
+      desc =
+          "invoke delivered the value itself, exactly once: the callback was already set, or "
+              + "invoke kept the value and then saw the new callback.")
+  @Outcome(
+      id = "1, 1, 1",
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "invoke kept the value with no callback set; set then replayed it to the new "
+              + "callback, exactly once.")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "The value was delivered twice: invoke and set both read the kept value before "
+              + "either cleared it (expected of this canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class BrokenTwice extends Probe {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(true);

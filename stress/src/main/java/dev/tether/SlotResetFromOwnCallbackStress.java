@@ -37,17 +37,26 @@ public class SlotResetFromOwnCallbackStress {
   private SlotResetFromOwnCallbackStress() {}
 
   @JCStressTest
-  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "1, 0",
+      expect = ACCEPTABLE,
       desc = "actor 1's callback reset its own slot and returned; actor 2 then found no callback.")
-  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 1",
+      expect = ACCEPTABLE,
       desc = "actor 2's callback reset its own slot and returned; actor 1 then found no callback.")
-  @Outcome(id = {"1, 2", "2, 1"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "Both calls ran at once and both reset the slot: one removed the callback, the other "
-          + "found it removed, and neither waited forever (one call ended first, or the wait "
-          + "cycle was broken).")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A reset from inside the callback hung, or both or neither reset removed the "
-          + "callback: the guarantee is broken.")
+  @Outcome(
+      id = {"1, 2", "2, 1"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both calls ran at once and both reset the slot: one removed the callback, the other "
+              + "found it removed, and neither waited forever (one call ended first, or the wait "
+              + "cycle was broken).")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A reset from inside the callback hung, or both or neither reset removed the "
+              + "callback: the guarantee is broken.")
   @State
   public static class Actual {
     final CallbackSlot<Integer> slot = CallbackSlot.create("reset-from-own-callback");
@@ -55,15 +64,16 @@ public class SlotResetFromOwnCallbackStress {
     int result2; // actor 2 only
 
     public Actual() {
-      slot.set(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        int outcome = slot.reset() ? 1 : 2;
-        if (value == 1) {
-          result1 = outcome;
-        } else {
-          result2 = outcome;
-        }
-      });
+      slot.set(
+          value -> {
+            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+            int outcome = slot.reset() ? 1 : 2;
+            if (value == 1) {
+              result1 = outcome;
+            } else {
+              result2 = outcome;
+            }
+          });
     }
 
     @Actor
@@ -80,18 +90,28 @@ public class SlotResetFromOwnCallbackStress {
   }
 
   @JCStressTest
-  @Outcome(id = "1, 0", expect = ACCEPTABLE,
+  @Outcome(
+      id = "1, 0",
+      expect = ACCEPTABLE,
       desc = "actor 1's callback reset its own slot and returned; actor 2 then found no callback.")
-  @Outcome(id = "0, 1", expect = ACCEPTABLE,
+  @Outcome(
+      id = "0, 1",
+      expect = ACCEPTABLE,
       desc = "actor 2's callback reset its own slot and returned; actor 1 then found no callback.")
-  @Outcome(id = {"1, 2", "2, 1"}, expect = ACCEPTABLE_INTERESTING,
-      desc = "Both calls ran at once and both reset the slot: one removed the callback, the other "
-          + "found it removed, and neither waited forever (one call ended first, or the wait "
-          + "cycle was broken).")
-  @Outcome(expect = FORBIDDEN,
-      desc = "A reset from inside the callback hung (-1: it waited for its own call), or both or "
-          + "neither reset removed the callback: the guarantee is broken (expected of this "
-          + "canary)." + NaiveSlots.SENTINELS)
+  @Outcome(
+      id = {"1, 2", "2, 1"},
+      expect = ACCEPTABLE_INTERESTING,
+      desc =
+          "Both calls ran at once and both reset the slot: one removed the callback, the other "
+              + "found it removed, and neither waited forever (one call ended first, or the wait "
+              + "cycle was broken).")
+  @Outcome(
+      expect = FORBIDDEN,
+      desc =
+          "A reset from inside the callback hung (-1: it waited for its own call), or both or "
+              + "neither reset removed the callback: the guarantee is broken (expected of this "
+              + "canary)."
+              + NaiveSlots.SENTINELS)
   @State
   public static class Broken {
     final NaiveSlots.CountingSlot<Integer> slot;
@@ -99,15 +119,17 @@ public class SlotResetFromOwnCallbackStress {
     int result2;
 
     public Broken() {
-      slot = new NaiveSlots.CountingSlot<>(value -> {
-        NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-        int outcome = reset() ? 1 : 2;
-        if (value == 1) {
-          result1 = outcome;
-        } else {
-          result2 = outcome;
-        }
-      });
+      slot =
+          new NaiveSlots.CountingSlot<>(
+              value -> {
+                NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+                int outcome = reset() ? 1 : 2;
+                if (value == 1) {
+                  result1 = outcome;
+                } else {
+                  result2 = outcome;
+                }
+              });
     }
 
     private boolean reset() {

@@ -2,7 +2,6 @@ package dev.tether.bench;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -69,6 +68,7 @@ final class Baselines {
     }
 
     private volatile Consumer<? super T> callback;
+
     @SuppressWarnings("unused") // accessed through MARK
     private volatile Object mark;
 

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -52,54 +51,75 @@ public final class FootprintReport {
   private FootprintReport() {}
 
   public static void main(String[] args) throws Exception {
-    System.out.println("# CallbackSlot footprint (" + System.getProperty("java.vm.name") + " "
-        + System.getProperty("java.version") + ", " + VM.current().details().split("\n")[0]
-        + ")");
+    System.out.println(
+        "# CallbackSlot footprint ("
+            + System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.version")
+            + ", "
+            + VM.current().details().split("\n")[0]
+            + ")");
     System.out.println();
     System.out.println("## Object graph (exclusive to one slot; JOL sizes)");
     long callbackSize = VM.current().sizeOf(new OwnCallback());
     long empty = graph("empty slot", slot -> {});
-    long withCallback = graph("slot with a callback, never invoked",
-        slot -> slot.set(new OwnCallback()));
-    long invoked = graph("slot with a callback, invoked once by one thread", slot -> {
-      slot.set(new OwnCallback());
-      slot.invoke(new Counter());
-    });
-    long invokedTwo = graph("slot with a callback, invoked by two threads", slot -> {
-      slot.set(new OwnCallback());
-      slot.invoke(new Counter());
-      runOnSecondThread(() -> slot.invoke(new Counter()));
-    });
+    long withCallback =
+        graph("slot with a callback, never invoked", slot -> slot.set(new OwnCallback()));
+    long invoked =
+        graph(
+            "slot with a callback, invoked once by one thread",
+            slot -> {
+              slot.set(new OwnCallback());
+              slot.invoke(new Counter());
+            });
+    long invokedTwo =
+        graph(
+            "slot with a callback, invoked by two threads",
+            slot -> {
+              slot.set(new OwnCallback());
+              slot.invoke(new Counter());
+              runOnSecondThread(() -> slot.invoke(new Counter()));
+            });
     System.out.println();
     System.out.printf("graph: callback object itself           %4d B%n", callbackSize);
     System.out.printf("graph: empty slot                       %4d B%n", empty);
     System.out.printf("graph: with callback (incl. callback)   %4d B%n", withCallback);
-    System.out.printf("graph: with callback, beyond callback   %4d B   (target <= 48)%n",
+    System.out.printf(
+        "graph: with callback, beyond callback   %4d B   (target <= 48)%n",
         withCallback - callbackSize);
-    System.out.printf("graph: + first invoke, beyond callback  %4d B   (adds an inline record)%n",
+    System.out.printf(
+        "graph: + first invoke, beyond callback  %4d B   (adds an inline record)%n",
         invoked - callbackSize);
     System.out.printf("graph: + 2nd thread, beyond callback    %4d B%n", invokedTwo - callbackSize);
 
     System.out.println();
     System.out.println("## Lifecycle node: (root holding the node) minus (empty root)");
     long emptyRoot = graphOf("empty root", () -> Lifecycle.root("footprint"));
-    long node = graphOf("root with one child node, no slots", () -> {
-      Lifecycle root = Lifecycle.root("footprint");
-      root.child("conn");
-      return root;
-    }) - emptyRoot;
-    long nodeWith4 = graphOf("root with one child node with 4 empty slots", () -> {
-      Lifecycle root = Lifecycle.root("footprint");
-      Lifecycle child = root.child("conn");
-      child.slot("onOpen");
-      child.slot("onMessage");
-      child.slot("onClosed");
-      child.slot("onError");
-      return root;
-    }) - emptyRoot;
+    long node =
+        graphOf(
+                "root with one child node, no slots",
+                () -> {
+                  Lifecycle root = Lifecycle.root("footprint");
+                  root.child("conn");
+                  return root;
+                })
+            - emptyRoot;
+    long nodeWith4 =
+        graphOf(
+                "root with one child node with 4 empty slots",
+                () -> {
+                  Lifecycle root = Lifecycle.root("footprint");
+                  Lifecycle child = root.child("conn");
+                  child.slot("onOpen");
+                  child.slot("onMessage");
+                  child.slot("onClosed");
+                  child.slot("onError");
+                  return root;
+                })
+            - emptyRoot;
     System.out.printf("graph: node, no slots                   %4d B%n", node);
-    System.out.printf("graph: node with 4 empty slots          %4d B   (target <= 400)%n",
-        nodeWith4);
+    System.out.printf(
+        "graph: node with 4 empty slots          %4d B   (target <= 400)%n", nodeWith4);
 
     System.out.println();
     System.out.println("## Heap delta over " + COUNT + " slots (bytes per slot)");
@@ -107,11 +127,13 @@ public final class FootprintReport {
   }
 
   /** One long-lived second thread, so the twin slot shares that Thread object too. */
-  private static final ExecutorService SECOND_THREAD = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "second-invoker");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService SECOND_THREAD =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "second-invoker");
+            t.setDaemon(true);
+            return t;
+          });
 
   private static void runOnSecondThread(Runnable action) {
     try {
@@ -122,11 +144,13 @@ public final class FootprintReport {
   }
 
   private static long graph(String label, Consumer<CallbackSlot<Counter>> prepare) {
-    return graphOf(label, () -> {
-      CallbackSlot<Counter> slot = CallbackSlot.create(NAME);
-      prepare.accept(slot);
-      return slot;
-    });
+    return graphOf(
+        label,
+        () -> {
+          CallbackSlot<Counter> slot = CallbackSlot.create(NAME);
+          prepare.accept(slot);
+          return slot;
+        });
   }
 
   /**
@@ -216,7 +240,9 @@ public final class FootprintReport {
 
   private static boolean isJdk(Class<?> c) {
     String n = c.getName();
-    return n.startsWith("java.") || n.startsWith("javax.") || n.startsWith("jdk.")
+    return n.startsWith("java.")
+        || n.startsWith("javax.")
+        || n.startsWith("jdk.")
         || n.startsWith("sun.");
   }
 
@@ -249,12 +275,13 @@ public final class FootprintReport {
       slots[i].invoke(value);
     }
     long afterInvoke = used();
-    runOnSecondThread(() -> {
-      Counter v = new Counter();
-      for (int i = 0; i < COUNT; i++) {
-        slots[i].invoke(v);
-      }
-    });
+    runOnSecondThread(
+        () -> {
+          Counter v = new Counter();
+          for (int i = 0; i < COUNT; i++) {
+            slots[i].invoke(v);
+          }
+        });
     long afterSecond = used();
     double n = COUNT;
     double emptySlot = (afterCreate - base) / n;
@@ -265,11 +292,12 @@ public final class FootprintReport {
     System.out.printf("heap: empty slot                       %6.1f B%n", emptySlot);
     System.out.printf("heap: callback object itself           %6.1f B%n", callback);
     System.out.printf("heap: set() adds                       %6.1f B%n", registration);
-    System.out.printf("heap: with callback, beyond callback   %6.1f B   (target <= 48)%n",
+    System.out.printf(
+        "heap: with callback, beyond callback   %6.1f B   (target <= 48)%n",
         emptySlot + registration);
     System.out.printf("heap: first invoke adds                %6.1f B%n", record);
-    System.out.printf("heap: + first invoke, beyond callback  %6.1f B%n",
-        emptySlot + registration + record);
+    System.out.printf(
+        "heap: + first invoke, beyond callback  %6.1f B%n", emptySlot + registration + record);
     System.out.printf("heap: a second invoking thread adds    %6.1f B%n", secondRecord);
     // keep everything reachable until the last measurement
     if (slots[COUNT - 1].isClosed() || callbacks[0] == null) {

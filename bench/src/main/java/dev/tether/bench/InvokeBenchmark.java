@@ -36,11 +36,13 @@ import org.openjdk.jmh.annotations.Warmup;
 public class InvokeBenchmark extends Designs {
 
   private final Baselines.FenceFloor<Counter> fenceFloor = new Baselines.FenceFloor<>();
+
   /** Threads that own the overflow slot's inline records (InFlight.INLINE_RECORDS). */
   static final int OCCUPIERS = 4;
 
   /** A slot whose inline records belong to other live threads: this thread takes the overflow. */
   private final CallbackSlot<Counter> overflowSlot = CallbackSlot.create("bench-overflow");
+
   private final CountDownLatch occupiersRelease = new CountDownLatch(1);
   private final List<Thread> occupiers = new ArrayList<>();
 
@@ -51,15 +53,18 @@ public class InvokeBenchmark extends Designs {
     overflowSlot.set(Counter.CALLBACK);
     CountDownLatch invoked = new CountDownLatch(OCCUPIERS);
     for (int i = 0; i < OCCUPIERS; i++) {
-      Thread occupier = new Thread(() -> {
-        overflowSlot.invoke(new Counter());
-        invoked.countDown();
-        try {
-          occupiersRelease.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "inline-record-occupier-" + i);
+      Thread occupier =
+          new Thread(
+              () -> {
+                overflowSlot.invoke(new Counter());
+                invoked.countDown();
+                try {
+                  occupiersRelease.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "inline-record-occupier-" + i);
       occupier.setDaemon(true);
       occupier.start();
       occupiers.add(occupier);

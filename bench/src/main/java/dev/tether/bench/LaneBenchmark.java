@@ -64,8 +64,8 @@ public class LaneBenchmark {
     final CallbackSlot<Counter> tether =
         CallbackSlot.<Counter>builder("bench").delivery(Delivery.serial()).build();
     final Lanes.ClqLane<Counter> clqLane = new Lanes.ClqLane<>(Counter.CALLBACK);
-    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK,
-        Lanes.LINGER_SPINS);
+    final Lanes.ClqLane<Counter> clqLinger =
+        new Lanes.ClqLane<>(Counter.CALLBACK, Lanes.LINGER_SPINS);
     final Executor guavaSequential =
         MoreExecutors.newSequentialExecutor(MoreExecutors.directExecutor());
 

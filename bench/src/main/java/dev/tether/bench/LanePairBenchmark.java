@@ -75,13 +75,17 @@ public class LanePairBenchmark {
     final CallbackSlot<Counter> tether =
         CallbackSlot.<Counter>builder("bench").delivery(Delivery.serial()).build();
     final Lanes.ClqLane<Counter> clqLane = new Lanes.ClqLane<>(Counter.CALLBACK);
+
     /** The ping-pong ball, on cache lines of its own. */
     final Ball ball = new Ball();
+
     /** The CLQ lane with tether's linger (LINGER_SPINS). */
-    final Lanes.ClqLane<Counter> clqLinger = new Lanes.ClqLane<>(Counter.CALLBACK,
-        Lanes.LINGER_SPINS);
+    final Lanes.ClqLane<Counter> clqLinger =
+        new Lanes.ClqLane<>(Counter.CALLBACK, Lanes.LINGER_SPINS);
+
     /** The arm, TETHER to CLQ_LINGER; written before an iteration starts (JMH's barrier). */
     int turn;
+
     private int iterations;
 
     @Setup(Level.Trial)
@@ -105,6 +109,7 @@ public class LanePairBenchmark {
   static final int PING_PONG = 2;
   static final int CLQ_LINGER = 3;
   static final int ARMS = 4;
+
   /** The arms' counters in {@link Calls}, in arm order. */
   private static final String[] COUNTERS = {"tether", "clqLane", "handoffs", "clqLinger"};
 
@@ -143,8 +148,8 @@ public class LanePairBenchmark {
   @Benchmark
   @Group("alternating2p")
   @GroupThreads(2)
-  public void alternating2p(Alternating lanes, Lanes.Producer p, Calls calls, ThreadParams thread,
-      Control control) {
+  public void alternating2p(
+      Alternating lanes, Lanes.Producer p, Calls calls, ThreadParams thread, Control control) {
     switch (lanes.turn) {
       case TETHER:
         tether(lanes, p);
@@ -233,16 +238,26 @@ public class LanePairBenchmark {
       }
     }
     if (rounds.isEmpty()) {
-      throw new IllegalStateException("no complete round (tether, clqLane, ping-pong, clqLinger):"
-          + " at least " + ARMS + " measurement iterations, starting on tether, are needed");
+      throw new IllegalStateException(
+          "no complete round (tether, clqLane, ping-pong, clqLinger):"
+              + " at least "
+              + ARMS
+              + " measurement iterations, starting on tether, are needed");
     }
     System.out.println();
-    System.out.println("# adjacent 1 s iterations: hand-offs/us (the host); tether2p, clqLane2p and"
-        + " clqLinger2p (calls/us); tether over the better CLQ lane of the round");
+    System.out.println(
+        "# adjacent 1 s iterations: hand-offs/us (the host); tether2p, clqLane2p and"
+            + " clqLinger2p (calls/us); tether over the better CLQ lane of the round");
     for (double[] round : rounds) {
-      System.out.printf(Locale.ROOT, "handoffs %6.2f  tether %6.2f  clqLane %6.2f  clqLinger %6.2f"
-              + "  tether/better %5.2f%n", round[PING_PONG], round[TETHER], round[CLQ_LANE],
-          round[CLQ_LINGER], round[TETHER] / betterClq(round));
+      System.out.printf(
+          Locale.ROOT,
+          "handoffs %6.2f  tether %6.2f  clqLane %6.2f  clqLinger %6.2f"
+              + "  tether/better %5.2f%n",
+          round[PING_PONG],
+          round[TETHER],
+          round[CLQ_LANE],
+          round[CLQ_LINGER],
+          round[TETHER] / betterClq(round));
     }
     summarize("all rounds", rounds);
     rounds.sort((a, b) -> Double.compare(a[PING_PONG], b[PING_PONG]));
@@ -264,10 +279,21 @@ public class LanePairBenchmark {
       }
     }
     if (split > 0 && split < rounds.size()) {
-      summarize(slower + " (hand-offs " + fmt(rounds.get(0)[PING_PONG]) + "-"
-          + fmt(rounds.get(split - 1)[PING_PONG]) + ")", rounds.subList(0, split));
-      summarize(faster + " (hand-offs " + fmt(rounds.get(split)[PING_PONG]) + "-"
-          + fmt(rounds.get(rounds.size() - 1)[PING_PONG]) + ")",
+      summarize(
+          slower
+              + " (hand-offs "
+              + fmt(rounds.get(0)[PING_PONG])
+              + "-"
+              + fmt(rounds.get(split - 1)[PING_PONG])
+              + ")",
+          rounds.subList(0, split));
+      summarize(
+          faster
+              + " (hand-offs "
+              + fmt(rounds.get(split)[PING_PONG])
+              + "-"
+              + fmt(rounds.get(rounds.size() - 1)[PING_PONG])
+              + ")",
           rounds.subList(split, rounds.size()));
     }
   }
@@ -309,9 +335,14 @@ public class LanePairBenchmark {
     for (double ratio : sorted) {
       logSum += Math.log(ratio);
     }
-    System.out.printf(Locale.ROOT, "%s: median %.2f, geometric mean %.2f, range %.2f-%.2f%n",
-        label, median(sorted),
-        Math.exp(logSum / sorted.size()), sorted.get(0), sorted.get(sorted.size() - 1));
+    System.out.printf(
+        Locale.ROOT,
+        "%s: median %.2f, geometric mean %.2f, range %.2f-%.2f%n",
+        label,
+        median(sorted),
+        Math.exp(logSum / sorted.size()),
+        sorted.get(0),
+        sorted.get(sorted.size() - 1));
   }
 
   private static String fmt(double value) {

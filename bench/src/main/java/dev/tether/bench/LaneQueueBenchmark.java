@@ -51,14 +51,15 @@ public class LaneQueueBenchmark {
   /** One lane per queue, shared by the threads of a group. */
   @State(Scope.Group)
   public static class Queues {
-    final Lanes.JctoolsLane xadd = new Lanes.JctoolsLane(
-        new MpscUnboundedXaddArrayQueue<>(CHUNK, 2), false, Counter.CALLBACK);
-    final Lanes.JctoolsLane unbounded = new Lanes.JctoolsLane(
-        new MpscUnboundedArrayQueue<>(CHUNK), false, Counter.CALLBACK);
-    final Lanes.JctoolsLane growable = new Lanes.JctoolsLane(
-        new MpscGrowableArrayQueue<>(CHUNK, 1 << 16), false, Counter.CALLBACK);
-    final Lanes.JctoolsLane xaddPair = new Lanes.JctoolsLane(
-        new MpscUnboundedXaddArrayQueue<>(CHUNK, 2), true, Counter.CALLBACK);
+    final Lanes.JctoolsLane xadd =
+        new Lanes.JctoolsLane(new MpscUnboundedXaddArrayQueue<>(CHUNK, 2), false, Counter.CALLBACK);
+    final Lanes.JctoolsLane unbounded =
+        new Lanes.JctoolsLane(new MpscUnboundedArrayQueue<>(CHUNK), false, Counter.CALLBACK);
+    final Lanes.JctoolsLane growable =
+        new Lanes.JctoolsLane(
+            new MpscGrowableArrayQueue<>(CHUNK, 1 << 16), false, Counter.CALLBACK);
+    final Lanes.JctoolsLane xaddPair =
+        new Lanes.JctoolsLane(new MpscUnboundedXaddArrayQueue<>(CHUNK, 2), true, Counter.CALLBACK);
     final Lanes.CoreQueueLane core = new Lanes.CoreQueueLane(Counter.CALLBACK);
   }
 

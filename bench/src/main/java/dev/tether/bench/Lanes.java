@@ -28,6 +28,7 @@ public final class Lanes {
 
   /** Delivery's LINGER_SPINS (package-private in core), for the lingering CLQ lane. */
   static final int LINGER_SPINS = 64;
+
   static final int IDLE = 0;
   static final int DRAINING = 1;
   private static final VarHandle CLAIM;
@@ -92,7 +93,7 @@ public final class Lanes {
       do {
         T value;
         boolean ranAny = false;
-        for (;;) {
+        for (; ; ) {
           while ((value = queue.poll()) != null) {
             ranAny = true;
             consumer.accept(value);
@@ -265,6 +266,7 @@ public final class Lanes {
 
     /** What this thread passes to the lane; the callback counts its runs in it. */
     Counter value;
+
     private long queued;
     private long known;
 
@@ -291,8 +293,13 @@ public final class Lanes {
     public void checkAllRun(BenchmarkParams params) {
       long run = (long) RUN.getVolatile(value);
       if (run != queued) {
-        throw new IllegalStateException(params.getBenchmark() + ": " + queued
-            + " calls queued by this thread, " + run + " run");
+        throw new IllegalStateException(
+            params.getBenchmark()
+                + ": "
+                + queued
+                + " calls queued by this thread, "
+                + run
+                + " run");
       }
     }
   }

@@ -84,7 +84,7 @@ public class LifecycleBenchmark {
         for (Lifecycle node : level) {
           for (int i = 0; i < 10 && nodes < size; i++, nodes++) {
             Lifecycle child = node.child("n" + i);
-            child.slot("onMessage").set(v -> { });
+            child.slot("onMessage").set(v -> {});
             next.add(child);
           }
         }

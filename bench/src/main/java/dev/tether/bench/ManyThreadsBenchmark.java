@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * -rf json -rff bench/target/many-threads.json}, then {@code python3 bench/plot_many_threads.py
  * bench/target/many-threads.json}.
  */
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Threads(1)
@@ -60,21 +62,24 @@ public class ManyThreadsBenchmark {
 
   static Design design(String name) {
     switch (name) {
-      case "tether": {
-        CallbackSlot<Counter> slot = CallbackSlot.create("many-threads");
-        slot.set(Counter.CALLBACK);
-        return slot::invoke;
-      }
-      case "lockHeld": {
-        Baselines.ReentrantLockHeld<Counter> held = new Baselines.ReentrantLockHeld<>();
-        held.set(Counter.CALLBACK);
-        return held::invoke;
-      }
-      case "sharedCounter": {
-        Baselines.SharedCounter<Counter> counter = new Baselines.SharedCounter<>();
-        counter.set(Counter.CALLBACK);
-        return counter::invoke;
-      }
+      case "tether":
+        {
+          CallbackSlot<Counter> slot = CallbackSlot.create("many-threads");
+          slot.set(Counter.CALLBACK);
+          return slot::invoke;
+        }
+      case "lockHeld":
+        {
+          Baselines.ReentrantLockHeld<Counter> held = new Baselines.ReentrantLockHeld<>();
+          held.set(Counter.CALLBACK);
+          return held::invoke;
+        }
+      case "sharedCounter":
+        {
+          Baselines.SharedCounter<Counter> counter = new Baselines.SharedCounter<>();
+          counter.set(Counter.CALLBACK);
+          return counter::invoke;
+        }
       default:
         throw new IllegalArgumentException("unknown design " + name);
     }
@@ -83,8 +88,10 @@ public class ManyThreadsBenchmark {
   /** {@code Executors.newVirtualThreadPerTaskExecutor()}, called reflectively (Java 21+). */
   static ExecutorService virtualThreads() {
     try {
-      return (ExecutorService) java.util.concurrent.Executors.class
-          .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+      return (ExecutorService)
+          java.util.concurrent.Executors.class
+              .getMethod("newVirtualThreadPerTaskExecutor")
+              .invoke(null);
     } catch (ReflectiveOperationException e) {
       throw new UnsupportedOperationException(
           "virtual threads need Java 21+; run this benchmark on the Temurin 25 JDK", e);
@@ -152,10 +159,13 @@ public class ManyThreadsBenchmark {
 
     /** The design the connections invoke. */
     volatile Design target;
+
     volatile boolean running = true;
     CountDownLatch firstInvokes;
+
     /** Opened once every connection has invoked once; then all of them loop. */
     final CountDownLatch go = new CountDownLatch(1);
+
     private ExecutorService executor;
     private final List<Connection> connections = new ArrayList<>();
 

@@ -36,16 +36,19 @@ public class SetResetBenchmark extends Designs {
   @Setup
   public void setUp() throws InterruptedException {
     installCallback();
-    Thread ioThread = new Thread(() -> {
-      Counter value = new Counter();
-      callbackSlot.invoke(value);
-      volatileField.invoke(value);
-      synchronizedHeld.invoke(value);
-      reentrantLockHeld.invoke(value);
-      readWriteLock.invoke(value);
-      stampedLock.invoke(value);
-      atomicSwap.invoke(value);
-    }, "io-thread");
+    Thread ioThread =
+        new Thread(
+            () -> {
+              Counter value = new Counter();
+              callbackSlot.invoke(value);
+              volatileField.invoke(value);
+              synchronizedHeld.invoke(value);
+              reentrantLockHeld.invoke(value);
+              readWriteLock.invoke(value);
+              stampedLock.invoke(value);
+              atomicSwap.invoke(value);
+            },
+            "io-thread");
     ioThread.start();
     ioThread.join();
   }

@@ -14,6 +14,10 @@ import java.util.List;
  * @param chain the steps from the callback thread back to the waiter, in words
  * @param callbackThreadStack the callback thread's stack at detection
  */
-public record LockCycle(long callbackThreadId, String callbackThreadName,
-    String callbackThreadDescription, String lockName, List<String> chain,
+public record LockCycle(
+    long callbackThreadId,
+    String callbackThreadName,
+    String callbackThreadDescription,
+    String lockName,
+    List<String> chain,
     StackTraceElement[] callbackThreadStack) {}

@@ -60,8 +60,11 @@ final class LockOwnerProbe {
    * @param waitEdges for every waiting thread, the threads it waits for (a snapshot)
    * @param threads every thread named above, by id (to probe virtual threads and to name threads)
    */
-  static @Nullable LockCycle find(long waiterId, List<Long> blockerIds,
-      Map<Long, List<Long>> waitEdges, Map<Long, Thread> threads) {
+  static @Nullable LockCycle find(
+      long waiterId,
+      List<Long> blockerIds,
+      Map<Long, List<Long>> waitEdges,
+      Map<Long, Thread> threads) {
     Map<Long, Step> reachedBy = new HashMap<>();
     ArrayDeque<Long> frontier = new ArrayDeque<>();
     for (long blocker : blockerIds) {
@@ -100,8 +103,8 @@ final class LockOwnerProbe {
   }
 
   /** The lock {@code id} is blocked on and that lock's owner, or null if none is known. */
-  private static @Nullable LockEdge lockEdge(long id, Map<Long, Thread> threads,
-      Map<Long, @Nullable ThreadInfo> infos, DumpOnce dump) {
+  private static @Nullable LockEdge lockEdge(
+      long id, Map<Long, Thread> threads, Map<Long, @Nullable ThreadInfo> infos, DumpOnce dump) {
     ThreadInfo info = infos.computeIfAbsent(id, LockOwnerProbe::info);
     if (info != null) {
       return info.getLockOwnerId() >= 0 && !isGraphLock(info)
@@ -113,8 +116,10 @@ final class LockOwnerProbe {
       return null;
     }
     LockEdge edge = synchronizerEdge(thread, threads.keySet());
-    if (edge == null && ThreadDumpLocks.canExplain(thread.getState(),
-        LockSupport.getBlocker(thread) instanceof AbstractOwnableSynchronizer)) {
+    if (edge == null
+        && ThreadDumpLocks.canExplain(
+            thread.getState(),
+            LockSupport.getBlocker(thread) instanceof AbstractOwnableSynchronizer)) {
       ThreadDumpLocks locks = dump.get();
       edge = locks == null ? null : locks.edgeOf(id);
     }
@@ -127,7 +132,8 @@ final class LockOwnerProbe {
    */
   private static @Nullable LockEdge synchronizerEdge(Thread thread, Set<Long> candidates) {
     Object blocker = LockSupport.getBlocker(thread);
-    if (!(blocker instanceof AbstractOwnableSynchronizer) || blocker instanceof GraphMutex
+    if (!(blocker instanceof AbstractOwnableSynchronizer)
+        || blocker instanceof GraphMutex
         || !THREADS.isSynchronizerUsageSupported()) {
       return null;
     }
@@ -154,7 +160,8 @@ final class LockOwnerProbe {
   }
 
   private static boolean pathHasLock(long thread, Map<Long, Step> reachedBy) {
-    for (Step step = reachedBy.get(thread); step != Step.START && step != null;
+    for (Step step = reachedBy.get(thread);
+        step != Step.START && step != null;
         step = reachedBy.get(step.from)) {
       if (step.lock) {
         return true;
@@ -163,12 +170,17 @@ final class LockOwnerProbe {
     return false;
   }
 
-  private static LockCycle describe(long waiterId, long last, Step lastStep,
-      Map<Long, Step> reachedBy, Map<Long, @Nullable ThreadInfo> infos,
+  private static LockCycle describe(
+      long waiterId,
+      long last,
+      Step lastStep,
+      Map<Long, Step> reachedBy,
+      Map<Long, @Nullable ThreadInfo> infos,
       Map<Long, Thread> threads) {
     List<Step> steps = new ArrayList<>();
     steps.add(lastStep);
-    for (Step step = reachedBy.get(lastStep.from); step != Step.START && step != null;
+    for (Step step = reachedBy.get(lastStep.from);
+        step != Step.START && step != null;
         step = reachedBy.get(step.from)) {
       steps.add(0, step);
     }
@@ -183,11 +195,17 @@ final class LockOwnerProbe {
         if (chain.stream().noneMatch(s -> s.contains(" is blocked on "))) {
           firstLock = String.valueOf(step.lockName);
         }
-        chain.add(describe(step.from, infos, threads) + " is blocked on " + step.lockName
-            + " owned by " + describe(next, infos, threads));
+        chain.add(
+            describe(step.from, infos, threads)
+                + " is blocked on "
+                + step.lockName
+                + " owned by "
+                + describe(next, infos, threads));
       } else {
-        chain.add(describe(step.from, infos, threads) + " waits in reset for a callback running on "
-            + describe(next, infos, threads));
+        chain.add(
+            describe(step.from, infos, threads)
+                + " waits in reset for a callback running on "
+                + describe(next, infos, threads));
       }
     }
     Thread callback = threads.get(callbackThread);
@@ -198,24 +216,30 @@ final class LockOwnerProbe {
       ThreadInfo callbackInfo = THREADS.getThreadInfo(callbackThread, Integer.MAX_VALUE);
       stack = callbackInfo == null ? new StackTraceElement[0] : callbackInfo.getStackTrace();
     }
-    return new LockCycle(callbackThread, threadName(callbackThread, infos, threads),
-        describe(callbackThread, infos, threads), firstLock, List.copyOf(chain), stack);
+    return new LockCycle(
+        callbackThread,
+        threadName(callbackThread, infos, threads),
+        describe(callbackThread, infos, threads),
+        firstLock,
+        List.copyOf(chain),
+        stack);
   }
 
   /** The thread as diagnostics name it ({@link ThreadNames#describe}). */
-  private static String describe(long id, Map<Long, @Nullable ThreadInfo> infos,
-      Map<Long, Thread> threads) {
+  private static String describe(
+      long id, Map<Long, @Nullable ThreadInfo> infos, Map<Long, Thread> threads) {
     Thread thread = threads.get(id);
     if (thread != null) {
       return ThreadNames.describe(thread);
     }
     ThreadInfo info = infos.computeIfAbsent(id, LockOwnerProbe::info);
-    return info == null || info.getThreadName().isEmpty() ? "thread #" + id
+    return info == null || info.getThreadName().isEmpty()
+        ? "thread #" + id
         : "thread '" + info.getThreadName() + "'";
   }
 
-  private static String threadName(long id, Map<Long, @Nullable ThreadInfo> infos,
-      Map<Long, Thread> threads) {
+  private static String threadName(
+      long id, Map<Long, @Nullable ThreadInfo> infos, Map<Long, Thread> threads) {
     Thread thread = threads.get(id);
     if (thread != null) {
       return thread.getName();

@@ -71,7 +71,7 @@ final class MiniJson {
       at++;
       return map;
     }
-    for (;;) {
+    for (; ; ) {
       skipSpace();
       if (peek() != '"') {
         throw error("expected a key");
@@ -98,7 +98,7 @@ final class MiniJson {
       at++;
       return list;
     }
-    for (;;) {
+    for (; ; ) {
       list.add(value());
       skipSpace();
       if (peek() == ',') {
@@ -113,7 +113,7 @@ final class MiniJson {
   private String string() {
     at++; // opening quote
     StringBuilder out = new StringBuilder();
-    for (;;) {
+    for (; ; ) {
       if (at >= text.length()) {
         throw error("unterminated string");
       }
@@ -130,7 +130,9 @@ final class MiniJson {
       }
       char e = text.charAt(at++);
       switch (e) {
-        case '"': case '\\': case '/':
+        case '"':
+        case '\\':
+        case '/':
           out.append(e);
           break;
         case 'b':

@@ -24,6 +24,7 @@ package dev.tether.internal;
 final class StackExcerpt {
   /** Frames shown even when the first of them is already the user's. */
   static final int MIN_FRAMES = 5;
+
   /** Frames shown at most, however deep the user's first frame is. */
   static final int MAX_FRAMES = 24;
 
@@ -43,8 +44,7 @@ final class StackExcerpt {
       text.append('\n').append(indent).append("at ").append(stack[i]);
     }
     if (shown < stack.length) {
-      text.append('\n').append(indent).append("... ").append(stack.length - shown)
-          .append(" more");
+      text.append('\n').append(indent).append("... ").append(stack.length - shown).append(" more");
     }
   }
 

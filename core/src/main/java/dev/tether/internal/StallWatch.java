@@ -29,12 +29,15 @@ import java.util.concurrent.locks.LockSupport;
 final class StallWatch {
   /** The system property that sets the threshold in milliseconds. */
   static final String THRESHOLD_PROPERTY = "dev.tether.stallReportMillis";
+
   static final long DEFAULT_THRESHOLD_MILLIS = 10_000;
   static final String LOGGER = "dev.tether.Stall";
 
   private final long started;
+
   /** Nanoseconds from the last report to the next; 0 when reports are off. */
   private long interval;
+
   private long nextReport;
 
   StallWatch(long now) {
@@ -62,8 +65,7 @@ final class StallWatch {
     nextReport = now + interval;
   }
 
-  private static void report(long waited, Thread waiter, Quiescible target,
-      List<Thread> blockers) {
+  private static void report(long waited, Thread waiter, Quiescible target, List<Thread> blockers) {
     StringBuilder names = new StringBuilder();
     StringBuilder stacks = new StringBuilder();
     for (Thread blocker : blockers) {
@@ -75,15 +77,24 @@ final class StallWatch {
       stacks.append(ThreadNames.describe(blocker)).append(" (").append(blocker.getState());
       Object parkedOn = LockSupport.getBlocker(blocker);
       if (parkedOn != null) {
-        stacks.append(", parked on ").append(parkedOn.getClass().getName()).append('@')
+        stacks
+            .append(", parked on ")
+            .append(parkedOn.getClass().getName())
+            .append('@')
             .append(Integer.toHexString(System.identityHashCode(parkedOn)));
       }
       stacks.append(')');
       StackExcerpt.appendTo(stacks, blocker.getStackTrace(), "  ");
     }
-    String message = String.format(Locale.ROOT,
-        "%s has waited %.3f s for %s, still running on %s; the wait goes on%n%s",
-        ThreadNames.describe(waiter), waited / 1e9, target.describe(), names, stacks);
+    String message =
+        String.format(
+            Locale.ROOT,
+            "%s has waited %.3f s for %s, still running on %s; the wait goes on%n%s",
+            ThreadNames.describe(waiter),
+            waited / 1e9,
+            target.describe(),
+            names,
+            stacks);
     System.getLogger(LOGGER).log(Level.WARNING, message);
     WaitStalledEvent event = new WaitStalledEvent();
     if (event.shouldCommit()) {

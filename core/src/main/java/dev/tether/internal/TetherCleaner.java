@@ -4,11 +4,13 @@ import java.lang.ref.Cleaner;
 
 /** The one {@link Cleaner} Tether uses, with a single daemon thread named {@code tether-cleaner}. */
 public final class TetherCleaner {
-  private static final Cleaner CLEANER = Cleaner.create(task -> {
-    Thread thread = new Thread(task, "tether-cleaner");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private static final Cleaner CLEANER =
+      Cleaner.create(
+          task -> {
+            Thread thread = new Thread(task, "tether-cleaner");
+            thread.setDaemon(true);
+            return thread;
+          });
 
   private TetherCleaner() {}
 

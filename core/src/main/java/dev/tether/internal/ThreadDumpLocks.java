@@ -37,6 +37,7 @@ import org.jspecify.annotations.Nullable;
 final class ThreadDumpLocks {
   /** The first feature release whose JSON dump names monitors. */
   static final int MONITORS_SINCE = 25;
+
   /** The first feature release whose JSON dump names a park blocker's owner. */
   static final int PARK_BLOCKER_OWNERS_SINCE = 26;
 
@@ -49,7 +50,8 @@ final class ThreadDumpLocks {
   /** Whether this JDK's dump can name the lock a virtual thread in {@code state} waits for. */
   static boolean canExplain(Thread.State state, boolean parkedOnSynchronizer) {
     int feature = Runtime.version().feature();
-    return state == Thread.State.BLOCKED ? feature >= MONITORS_SINCE
+    return state == Thread.State.BLOCKED
+        ? feature >= MONITORS_SINCE
         : parkedOnSynchronizer && feature >= PARK_BLOCKER_OWNERS_SINCE;
   }
 
@@ -92,8 +94,8 @@ final class ThreadDumpLocks {
     Class<?> beanType = Class.forName("com.sun.management.HotSpotDiagnosticMXBean");
     Class<?> formatType =
         Class.forName("com.sun.management.HotSpotDiagnosticMXBean$ThreadDumpFormat");
-    Object bean = ManagementFactory.getPlatformMXBean(
-        (Class<? extends PlatformManagedObject>) beanType);
+    Object bean =
+        ManagementFactory.getPlatformMXBean((Class<? extends PlatformManagedObject>) beanType);
     Object json = Enum.valueOf((Class) formatType, "JSON");
     Method dump = beanType.getMethod("dumpThreads", String.class, formatType);
     dump.invoke(bean, file.toAbsolutePath().toString(), json);
@@ -123,8 +125,8 @@ final class ThreadDumpLocks {
         Object object = field(blocker, "object");
         Object owner = field(blocker, "owner");
         if (object instanceof String && owner instanceof String) {
-          parkBlockerOwners.put(id,
-              new LockOwnerProbe.LockEdge(Long.parseLong((String) owner), (String) object));
+          parkBlockerOwners.put(
+              id, new LockOwnerProbe.LockEdge(Long.parseLong((String) owner), (String) object));
         }
       }
     }

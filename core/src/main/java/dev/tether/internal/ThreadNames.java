@@ -54,8 +54,8 @@ public final class ThreadNames {
 
   private static @Nullable MethodHandle findIsVirtual() {
     try {
-      return MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
-          MethodType.methodType(boolean.class));
+      return MethodHandles.publicLookup()
+          .findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
     } catch (NoSuchMethodException | IllegalAccessException e) {
       return null; // Java 17 to 20: no virtual threads
     }

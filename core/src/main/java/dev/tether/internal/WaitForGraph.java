@@ -114,15 +114,19 @@ public final class WaitForGraph {
   private static final AtomicLong SKIPPED_CYCLES = new AtomicLong();
 
   private final GraphMutex lock = new GraphMutex();
+
   /** Guarded by lock: every thread parked in await, and what it waits for. */
   private final Map<Thread, Waiter> waiting = new HashMap<>();
+
   /**
    * Guarded by lock: waiters whose wait was given up by another member of their cycle (rules B1
    * and B3); each returns on its next wake-up and removes itself.
    */
   private final Set<Thread> released = new HashSet<>();
+
   /** Canaries only: the pre-0.1 rule, where the thread whose wait closes a cycle gives up. */
   private volatile boolean breakAtArrival;
+
   /** Guarded by lock: pending asynchronous waits. */
   private final List<AsyncWait> asyncWaits = new ArrayList<>();
 
@@ -196,7 +200,7 @@ public final class WaitForGraph {
     @Nullable String firstBlockers = null;
     @Nullable LockCycle suspected = null;
     try {
-      for (;;) {
+      for (; ; ) {
         lock.lock();
         try {
           if (released.remove(self)) {
@@ -233,9 +237,10 @@ public final class WaitForGraph {
             return found; // seen twice; probeLocks has unregistered us
           }
           suspected = found;
-          probeInterval = found != null
-              ? MIN_PARK_NANOS // confirm quickly
-              : Math.min(probeInterval * 2, MAX_PROBE_INTERVAL_NANOS);
+          probeInterval =
+              found != null
+                  ? MIN_PARK_NANOS // confirm quickly
+                  : Math.min(probeInterval * 2, MAX_PROBE_INTERVAL_NANOS);
           nextProbe = now + probeInterval;
         }
       }
@@ -282,14 +287,15 @@ public final class WaitForGraph {
   private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
     Map<Thread, Waiter> chosen = new HashMap<>(); // tentatively released: edges out of the graph
     Map<Thread, List<Thread>> cycleOf = new HashMap<>(); // the cycle each was chosen to break
-    for (;;) {
+    for (; ; ) {
       List<Thread> cycle = cycleThrough(self, blockers);
       if (cycle == null) {
-        chosen.forEach((member, memberWait) -> {
-          released.add(member);
-          LockSupport.unpark(member);
-          recordSkip(memberWait.target, member, cycleOf.get(member));
-        });
+        chosen.forEach(
+            (member, memberWait) -> {
+              released.add(member);
+              LockSupport.unpark(member);
+              recordSkip(memberWait.target, member, cycleOf.get(member));
+            });
         SKIPPED_CYCLES.addAndGet(chosen.size());
         return false;
       }
@@ -376,9 +382,11 @@ public final class WaitForGraph {
     for (int i = 0; i < size; i++) {
       Thread member = cycle.get(i);
       Waiter waiter = i == 0 ? me : waiting.get(member);
-      Waiter waitedForBy = i == 0 ? waiting.get(cycle.get(size - 1))
-          : i == 1 ? me : waiting.get(cycle.get(i - 1));
-      if (waiter == null || waitedForBy == null || !waiter.mayBreakCycles
+      Waiter waitedForBy =
+          i == 0 ? waiting.get(cycle.get(size - 1)) : i == 1 ? me : waiting.get(cycle.get(i - 1));
+      if (waiter == null
+          || waitedForBy == null
+          || !waiter.mayBreakCycles
           || !waitedForBy.target.waitsForCallbacks()) {
         continue; // not waited for as a callback's runner, or never gives up
       }
@@ -421,11 +429,12 @@ public final class WaitForGraph {
     List<AsyncWait> toCheck = new ArrayList<>();
     lock.lock();
     try {
-      waiting.forEach((thread, waiter) -> {
-        if (waiter.target.identity() == identity) {
-          LockSupport.unpark(thread);
-        }
-      });
+      waiting.forEach(
+          (thread, waiter) -> {
+            if (waiter.target.identity() == identity) {
+              LockSupport.unpark(thread);
+            }
+          });
       for (AsyncWait wait : asyncWaits) {
         if (wait.target.identity() == identity) {
           toCheck.add(wait);
@@ -481,8 +490,8 @@ public final class WaitForGraph {
    * {@code suspected} is confirmed, {@code self} unregisters in the same critical section, and
    * the others' confirmations no longer find a path through it.
    */
-  private @Nullable LockCycle probeLocks(Thread self, Quiescible target,
-      @Nullable LockCycle suspected) {
+  private @Nullable LockCycle probeLocks(
+      Thread self, Quiescible target, @Nullable LockCycle suspected) {
     lock.lock();
     try {
       if (released.contains(self)) {
@@ -492,17 +501,19 @@ public final class WaitForGraph {
       Map<Long, Thread> threads = new HashMap<>();
       threads.put(ThreadNames.id(self), self);
       List<Thread> next = new ArrayList<>();
-      waiting.forEach((thread, waiter) -> {
-        next.clear();
-        waiter.target.collectBlockers(thread, next, false);
-        edges.put(ThreadNames.id(thread), ids(next, threads));
-        threads.put(ThreadNames.id(thread), thread);
-      });
+      waiting.forEach(
+          (thread, waiter) -> {
+            next.clear();
+            waiter.target.collectBlockers(thread, next, false);
+            edges.put(ThreadNames.id(thread), ids(next, threads));
+            threads.put(ThreadNames.id(thread), thread);
+          });
       next.clear();
       target.collectBlockers(self, next, false);
       List<Long> blockerIds = ids(next, threads);
       LockCycle found = LockOwnerProbe.find(ThreadNames.id(self), blockerIds, edges, threads);
-      if (found != null && suspected != null
+      if (found != null
+          && suspected != null
           && found.callbackThreadId() == suspected.callbackThreadId()
           && found.lockName().equals(suspected.lockName())) {
         waiting.remove(self);
@@ -528,6 +539,7 @@ public final class WaitForGraph {
   /** A registered wait: what the thread waits on, and whether it may give the wait up. */
   private static final class Waiter {
     final Quiescible target;
+
     /** False for a thread inside no callback that must never give up (awaitOutsideCallbacks). */
     final boolean mayBreakCycles;
 
@@ -545,8 +557,10 @@ public final class WaitForGraph {
     final Quiescible target;
     final CompletableFuture<Void> future = new CompletableFuture<>();
     private final List<Thread> blockers = new ArrayList<>();
+
     /** Guarded by lock. */
     private boolean registered;
+
     /** Guarded by lock. */
     private long pollNanos = MIN_PARK_NANOS;
 

@@ -24,8 +24,9 @@ class LockOwnerProbeTest {
     Thread blocked = startBlockedOn(userLock::lock, userLock::unlock);
     try {
       await().atMost(Duration.ofSeconds(10)).until(userLock::hasQueuedThreads);
-      LockCycle cycle = LockOwnerProbe.find(Thread.currentThread().getId(),
-          List.of(blocked.getId()), Map.of(), Map.of());
+      LockCycle cycle =
+          LockOwnerProbe.find(
+              Thread.currentThread().getId(), List.of(blocked.getId()), Map.of(), Map.of());
       assertNotNull(cycle);
       assertEquals("blocked", cycle.callbackThreadName());
     } finally {
@@ -48,8 +49,9 @@ class LockOwnerProbeTest {
     Thread blocked = startBlockedOn(graphLock::lock, graphLock::unlock);
     try {
       await().atMost(Duration.ofSeconds(10)).until(graphLock::hasQueuedThreads);
-      assertNull(LockOwnerProbe.find(Thread.currentThread().getId(), List.of(blocked.getId()),
-          Map.of(), Map.of()));
+      assertNull(
+          LockOwnerProbe.find(
+              Thread.currentThread().getId(), List.of(blocked.getId()), Map.of(), Map.of()));
     } finally {
       graphLock.unlock();
       blocked.join(10_000);
@@ -58,10 +60,13 @@ class LockOwnerProbeTest {
   }
 
   private static Thread startBlockedOn(Runnable lock, Runnable unlock) {
-    Thread thread = new Thread(() -> {
-      lock.run();
-      unlock.run();
-    }, "blocked");
+    Thread thread =
+        new Thread(
+            () -> {
+              lock.run();
+              unlock.run();
+            },
+            "blocked");
     thread.setDaemon(true);
     thread.start();
     return thread;

@@ -47,7 +47,8 @@ class StackExcerptTest {
 
   @Test
   void userFrameOnTop_showsTheMinimum() {
-    assertEquals(StackExcerpt.MIN_FRAMES,
+    assertEquals(
+        StackExcerpt.MIN_FRAMES,
         StackExcerpt.framesToShow(stack(List.of(user("com.example.Stuck")), 20)));
   }
 
@@ -78,7 +79,8 @@ class StackExcerptTest {
     StringBuilder text = new StringBuilder();
     StackExcerpt.appendTo(text, stack, "  ");
     assertEquals(StackExcerpt.MAX_FRAMES, text.toString().split("\n  at ", -1).length - 1);
-    assertTrue(text.toString().endsWith("\n  ... " + (32 - StackExcerpt.MAX_FRAMES) + " more"),
+    assertTrue(
+        text.toString().endsWith("\n  ... " + (32 - StackExcerpt.MAX_FRAMES) + " more"),
         text.toString());
   }
 
@@ -96,21 +98,31 @@ class StackExcerptTest {
   void realThreadParkedInAFuture_excerptReachesTheWaitingFrame() throws Exception {
     CompletableFuture<Void> never = new CompletableFuture<>();
     CountDownLatch started = new CountDownLatch(1);
-    Thread waiter = new Thread(() -> {
-      started.countDown();
-      ParkedCaller.waitFor(never);
-    }, "waiter");
+    Thread waiter =
+        new Thread(
+            () -> {
+              started.countDown();
+              ParkedCaller.waitFor(never);
+            },
+            "waiter");
     waiter.start();
     try {
       assertTrue(started.await(10, TimeUnit.SECONDS));
-      Awaitility.await().atMost(Duration.ofSeconds(10))
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> waiter.getState() == Thread.State.TIMED_WAITING);
       StackTraceElement[] frames = waiter.getStackTrace();
       int shown = StackExcerpt.framesToShow(frames);
-      assertEquals(ParkedCaller.class.getName(), frames[shown - 1].getClassName(),
+      assertEquals(
+          ParkedCaller.class.getName(),
+          frames[shown - 1].getClassName(),
           "the last frame shown should be the parked caller's");
-      assertTrue(shown > StackExcerpt.MIN_FRAMES, "expected the JDK to take more than "
-          + StackExcerpt.MIN_FRAMES + " frames; shown " + shown);
+      assertTrue(
+          shown > StackExcerpt.MIN_FRAMES,
+          "expected the JDK to take more than "
+              + StackExcerpt.MIN_FRAMES
+              + " frames; shown "
+              + shown);
     } finally {
       never.cancel(false);
       waiter.join(10_000);

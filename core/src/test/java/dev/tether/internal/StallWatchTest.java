@@ -25,18 +25,19 @@ class StallWatchTest {
 
   private final Logger logger = Logger.getLogger(StallWatch.LOGGER);
   private final List<String> reports = new ArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      reports.add(record.getMessage());
-    }
+  private final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          reports.add(record.getMessage());
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
   private @Nullable String previous;
 
   @BeforeEach
@@ -73,8 +74,8 @@ class StallWatchTest {
   void check_thresholdZero_neverReports() {
     System.setProperty(StallWatch.THRESHOLD_PROPERTY, "0");
     StallWatch watch = new StallWatch(0);
-    watch.check(TimeUnit.DAYS.toNanos(1), Thread.currentThread(), TARGET,
-        List.of(Thread.currentThread()));
+    watch.check(
+        TimeUnit.DAYS.toNanos(1), Thread.currentThread(), TARGET, List.of(Thread.currentThread()));
     assertEquals(List.of(), reports);
   }
 
@@ -86,29 +87,30 @@ class StallWatchTest {
     assertEquals(List.of(), reports);
   }
 
-  private static final Quiescible TARGET = new Quiescible() {
-    @Override
-    public void collectBlockers(@Nullable Thread excluded, Collection<Thread> out,
-        boolean requestWake) {}
+  private static final Quiescible TARGET =
+      new Quiescible() {
+        @Override
+        public void collectBlockers(
+            @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {}
 
-    @Override
-    public boolean waitsForCallbacks() {
-      return true;
-    }
+        @Override
+        public boolean waitsForCallbacks() {
+          return true;
+        }
 
-    @Override
-    public String describe() {
-      return "slot 'probe'";
-    }
+        @Override
+        public String describe() {
+          return "slot 'probe'";
+        }
 
-    @Override
-    public String targetName() {
-      return "probe";
-    }
+        @Override
+        public String targetName() {
+          return "probe";
+        }
 
-    @Override
-    public Object identity() {
-      return this;
-    }
-  };
+        @Override
+        public Object identity() {
+          return this;
+        }
+      };
 }

@@ -17,11 +17,12 @@ public final class ModulePathEventsProbe {
   private ModulePathEventsProbe() {}
 
   public static void main(String[] args) throws Exception {
-    CallbackSlot<String> slot = CallbackSlot.<String>builder("probe/onMessage")
-        .errorHandler((s, error) -> { }).build();
-    slot.set(value -> {
-      throw new IllegalStateException("probe " + value);
-    });
+    CallbackSlot<String> slot =
+        CallbackSlot.<String>builder("probe/onMessage").errorHandler((s, error) -> {}).build();
+    slot.set(
+        value -> {
+          throw new IllegalStateException("probe " + value);
+        });
     Path file = Files.createTempFile("tether-module-path", ".jfr");
     try (Recording recording = new Recording()) {
       recording.enable("dev.tether.CallbackFailed");
@@ -36,8 +37,12 @@ public final class ModulePathEventsProbe {
           events++;
         }
       }
-      System.out.println("module " + CallbackSlot.class.getModule().getName() + " recorded "
-          + events + " CallbackFailed events");
+      System.out.println(
+          "module "
+              + CallbackSlot.class.getModule().getName()
+              + " recorded "
+              + events
+              + " CallbackFailed events");
     } finally {
       Files.deleteIfExists(file);
     }

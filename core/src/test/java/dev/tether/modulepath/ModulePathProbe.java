@@ -18,7 +18,7 @@ public final class ModulePathProbe {
     StringBuilder received = new StringBuilder();
     slot.set(received::append);
     slot.invoke("hello");
-    System.out.println("module " + CallbackSlot.class.getModule().getName() + " delivered "
-        + received);
+    System.out.println(
+        "module " + CallbackSlot.class.getModule().getName() + " delivered " + received);
   }
 }

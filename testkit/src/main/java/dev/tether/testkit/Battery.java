@@ -32,10 +32,13 @@ import org.jspecify.annotations.Nullable;
 public final class Battery {
   /** How long the first listener call of a round holds on at least once close() was called. */
   static final long HOLD_NANOS = Duration.ofMillis(2).toNanos();
+
   /** The most it holds on while a closing thread is still running (not parked, not done). */
   static final long MAX_HOLD_NANOS = Duration.ofMillis(50).toNanos();
+
   /** How long every other listener call works: wide enough for a race to show. */
   static final long WORK_NANOS = Duration.ofMillis(50).toNanos() / 1000;
+
   /** The most a round waits for a listener that might start after close() returned. */
   static final long GRACE_NANOS = Duration.ofMillis(50).toNanos();
 
@@ -64,8 +67,14 @@ public final class Battery {
       }
     } while (round < budget.rounds() && System.nanoTime() - deadline < 0);
     StringBuilder verdict = new StringBuilder();
-    verdicts.forEach((text, rounds) -> verdict.append(verdict.length() == 0 ? "" : "; ")
-        .append(text).append(" (").append(rounds).append(rounds == 1 ? " round)" : " rounds)"));
+    verdicts.forEach(
+        (text, rounds) ->
+            verdict
+                .append(verdict.length() == 0 ? "" : "; ")
+                .append(text)
+                .append(" (")
+                .append(rounds)
+                .append(rounds == 1 ? " round)" : " rounds)"));
     return new CheckResult(check, true, verdict.toString(), round, notes);
   }
 
@@ -113,8 +122,13 @@ public final class Battery {
     try {
       return Objects.requireNonNull(factory.open(name, recorder), "open() returned null");
     } catch (Exception | Error e) {
-      throw new AdapterException("the adapter's open() failed for subject '" + name
-          + "' in round " + recorder.round + ": fix the adapter before reading other verdicts", e);
+      throw new AdapterException(
+          "the adapter's open() failed for subject '"
+              + name
+              + "' in round "
+              + recorder.round
+              + ": fix the adapter before reading other verdicts",
+          e);
     }
   }
 
@@ -123,8 +137,13 @@ public final class Battery {
     try {
       subject.fire(event);
     } catch (Exception | Error e) {
-      throw new AdapterException("the adapter's fire() failed on subject '" + recorder.subject
-          + "' in round " + recorder.round + ", before any close", e);
+      throw new AdapterException(
+          "the adapter's fire() failed on subject '"
+              + recorder.subject
+              + "' in round "
+              + recorder.round
+              + ", before any close",
+          e);
     }
   }
 
@@ -133,11 +152,17 @@ public final class Battery {
       throws InterruptedException {
     if (!recorder.firstEvent.await(boundNanos, java.util.concurrent.TimeUnit.NANOSECONDS)) {
       Exception failure = flood == null ? null : flood.failure();
-      throw new AdapterException("no event reached the listener of subject '" + recorder.subject
-          + "' within " + millis(boundNanos) + " in round " + recorder.round
-          + (flood == null ? "" : " (" + flood.fired() + " fired)")
-          + ": check that the adapter registers the kit's listener and that fire() makes an "
-          + "event happen", failure);
+      throw new AdapterException(
+          "no event reached the listener of subject '"
+              + recorder.subject
+              + "' within "
+              + millis(boundNanos)
+              + " in round "
+              + recorder.round
+              + (flood == null ? "" : " (" + flood.fired() + " fired)")
+              + ": check that the adapter registers the kit's listener and that fire() makes an "
+              + "event happen",
+          failure);
     }
   }
 
@@ -156,8 +181,8 @@ public final class Battery {
    * Evidence of calls that were running when a close returned at {@code returnedAt}, or started
    * after it; {@code exempt} (the call that made the close, if any) is allowed to run on.
    */
-  static List<String> afterReturn(Recorder recorder, long returnedAt, String closeCall,
-      @Nullable Invocation exempt) {
+  static List<String> afterReturn(
+      Recorder recorder, long returnedAt, String closeCall, @Nullable Invocation exempt) {
     List<String> evidence = new ArrayList<>();
     for (Invocation call : recorder.snapshot()) {
       if (call == exempt) {
@@ -165,14 +190,30 @@ public final class Battery {
       }
       long end = call.endNanos();
       if (call.start - returnedAt > 0) {
-        evidence.add(call.describe() + " started " + millis(call.start - returnedAt) + " after "
-            + closeCall + " returned");
+        evidence.add(
+            call.describe()
+                + " started "
+                + millis(call.start - returnedAt)
+                + " after "
+                + closeCall
+                + " returned");
       } else if (end == 0) {
-        evidence.add(call.describe() + " was still running when " + closeCall + " returned, and "
-            + "had not ended " + millis(System.nanoTime() - returnedAt) + " later");
+        evidence.add(
+            call.describe()
+                + " was still running when "
+                + closeCall
+                + " returned, and "
+                + "had not ended "
+                + millis(System.nanoTime() - returnedAt)
+                + " later");
       } else if (end - returnedAt > 0) {
-        evidence.add(call.describe() + " was still running when " + closeCall + " returned, and "
-            + "ran on for " + millis(end - returnedAt));
+        evidence.add(
+            call.describe()
+                + " was still running when "
+                + closeCall
+                + " returned, and "
+                + "ran on for "
+                + millis(end - returnedAt));
       }
     }
     return evidence;
@@ -191,17 +232,18 @@ public final class Battery {
    * call works for {@link #WORK_NANOS}. Checks a and d: a close that does not wait returns while
    * the held call still runs.
    */
-  static void holdFirstCallWhileClosing(Recorder recorder, CountDownLatch closeStarted,
-      Iterable<Thread> closers, long bound) {
+  static void holdFirstCallWhileClosing(
+      Recorder recorder, CountDownLatch closeStarted, Iterable<Thread> closers, long bound) {
     AtomicBoolean held = new AtomicBoolean();
-    recorder.behave(call -> {
-      if (held.compareAndSet(false, true)) {
-        await(closeStarted, bound);
-        holdWhileClosing(closers);
-      } else {
-        spin(WORK_NANOS);
-      }
-    });
+    recorder.behave(
+        call -> {
+          if (held.compareAndSet(false, true)) {
+            await(closeStarted, bound);
+            holdWhileClosing(closers);
+          } else {
+            spin(WORK_NANOS);
+          }
+        });
   }
 
   static void holdWhileClosing(Iterable<Thread> closers) {
@@ -255,16 +297,22 @@ public final class Battery {
    * the test's): where it hangs, without the lock internals.
    */
   static String stack(Thread thread) {
-    StringBuilder text = new StringBuilder("thread '").append(thread.getName()).append("' (")
-        .append(thread.getState()).append(')');
+    StringBuilder text =
+        new StringBuilder("thread '")
+            .append(thread.getName())
+            .append("' (")
+            .append(thread.getState())
+            .append(')');
     StackTraceElement[] frames = thread.getStackTrace();
     int shown = 0;
     for (int i = 0; i < frames.length && shown < 6; i++) {
       String type = frames[i].getClassName();
       boolean jdk = type.startsWith("java.") || type.startsWith("jdk.") || type.startsWith("sun.");
       if (i == 0 || !jdk) {
-        text.append(shown == 0 ? " at " : " <- ").append(type.substring(type.lastIndexOf('.') + 1))
-            .append('.').append(frames[i].getMethodName());
+        text.append(shown == 0 ? " at " : " <- ")
+            .append(type.substring(type.lastIndexOf('.') + 1))
+            .append('.')
+            .append(frames[i].getMethodName());
         if (frames[i].getLineNumber() >= 0) {
           text.append(':').append(frames[i].getLineNumber());
         }

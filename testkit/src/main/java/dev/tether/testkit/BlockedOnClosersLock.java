@@ -40,42 +40,53 @@ final class BlockedOnClosersLock {
     Subject subject = Battery.open(factory, name, recorder);
     CloseCall call = null;
     try {
-      recorder.behave(invocation -> {
-        if (!armed.compareAndSet(false, true)) {
-          return;
-        }
-        blocked[0] = invocation;
-        entered.countDown();
-        try {
-          lock.lockInterruptibly();
-          lock.unlock();
-        } catch (InterruptedException kitRecovery) {
-          // The kit ended a hang (see the notes): not restored.
-        }
-      });
-      call = CloseCall.start(subject, "testkit-closer-" + name, new CloseCall.Hooks() {
-        @Override
-        public void before() throws InterruptedException {
-          lock.lock();
-          holding.countDown();
-          if (!go.await(3 * bound, TimeUnit.NANOSECONDS)) {
-            lock.unlock();
-            throw new InterruptedException("the kit gave up before close()");
-          }
-        }
+      recorder.behave(
+          invocation -> {
+            if (!armed.compareAndSet(false, true)) {
+              return;
+            }
+            blocked[0] = invocation;
+            entered.countDown();
+            try {
+              lock.lockInterruptibly();
+              lock.unlock();
+            } catch (InterruptedException kitRecovery) {
+              // The kit ended a hang (see the notes): not restored.
+            }
+          });
+      call =
+          CloseCall.start(
+              subject,
+              "testkit-closer-" + name,
+              new CloseCall.Hooks() {
+                @Override
+                public void before() throws InterruptedException {
+                  lock.lock();
+                  holding.countDown();
+                  if (!go.await(3 * bound, TimeUnit.NANOSECONDS)) {
+                    lock.unlock();
+                    throw new InterruptedException("the kit gave up before close()");
+                  }
+                }
 
-        @Override
-        public void after() {
-          lock.unlock();
-        }
-      });
+                @Override
+                public void after() {
+                  lock.unlock();
+                }
+              });
       if (!holding.await(bound, TimeUnit.NANOSECONDS)) {
         throw new Battery.AdapterException("the kit's closer thread did not start", null);
       }
       Battery.fire(subject, recorder, "r" + round + "-e1");
       if (!entered.await(bound, TimeUnit.NANOSECONDS)) {
-        throw new Battery.AdapterException("no event reached the listener of subject '" + name
-            + "' within " + Battery.millis(bound) + " of fire() in round " + round, null);
+        throw new Battery.AdapterException(
+            "no event reached the listener of subject '"
+                + name
+                + "' within "
+                + Battery.millis(bound)
+                + " of fire() in round "
+                + round,
+            null);
       }
       Thread listener = blocked[0].thread;
       long parkDeadline = System.nanoTime() + bound;
@@ -86,19 +97,32 @@ final class BlockedOnClosersLock {
       CloseCall.Outcome outcome = call.await(bound);
       String verdict = outcome.verdict(bound);
       if (outcome.kind != CloseCall.Outcome.Kind.HUNG) {
-        return RoundResult.pass(verdict.startsWith("failed loudly")
-            ? "failed loudly with " + Battery.describe(outcome.thrown).split(":")[0] : verdict);
+        return RoundResult.pass(
+            verdict.startsWith("failed loudly")
+                ? "failed loudly with " + Battery.describe(outcome.thrown).split(":")[0]
+                : verdict);
       }
       String listenerStack = Battery.stack(listener);
       String closerStack = Battery.stack(call.thread());
       listener.interrupt();
       CloseCall.Outcome after = call.await(bound);
-      return RoundResult.fail(verdict + ": close() on thread '" + call.thread().getName()
-          + "', holding the lock that " + blocked[0].describe() + " was blocked on, neither "
-          + "returned nor threw in round " + round, List.of(closerStack, listenerStack,
+      return RoundResult.fail(
+          verdict
+              + ": close() on thread '"
+              + call.thread().getName()
+              + "', holding the lock that "
+              + blocked[0].describe()
+              + " was blocked on, neither "
+              + "returned nor threw in round "
+              + round,
+          List.of(
+              closerStack,
+              listenerStack,
               after.kind == CloseCall.Outcome.Kind.HUNG
                   ? "still hung after the kit interrupted the listener's thread"
-                  : "it " + after.verdict(bound) + " once the kit interrupted the listener's "
+                  : "it "
+                      + after.verdict(bound)
+                      + " once the kit interrupted the listener's "
                       + "thread"));
     } finally {
       go.countDown();

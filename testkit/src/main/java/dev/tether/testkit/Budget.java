@@ -28,8 +28,13 @@ public record Budget(int rounds, Duration time, Duration bound) {
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(bound, "bound");
     if (rounds < 1 || time.isNegative() || time.isZero() || bound.isNegative() || bound.isZero()) {
-      throw new IllegalArgumentException("budget needs rounds >= 1 and positive durations, was "
-          + rounds + ", " + time + ", " + bound);
+      throw new IllegalArgumentException(
+          "budget needs rounds >= 1 and positive durations, was "
+              + rounds
+              + ", "
+              + time
+              + ", "
+              + bound);
     }
   }
 

@@ -29,14 +29,18 @@ public enum Check {
    * no listener runs, and the closed notification fires as {@link SubjectFactory#closedNotification}
    * says (exactly once, or never).
    */
-  CONCURRENT_CLOSE("d", "concurrent close() callers each return only when no listener runs, "
-      + "and the closed notification fires as declared"),
+  CONCURRENT_CLOSE(
+      "d",
+      "concurrent close() callers each return only when no listener runs, "
+          + "and the closed notification fires as declared"),
   /**
    * e. A listener is blocked on a lock that the closing thread holds: {@code close()} returns or
    * fails loudly within the bound, never hangs. The verdict says which.
    */
-  LISTENER_BLOCKED_ON_CLOSERS_LOCK("e", "close() with a listener blocked on the closer's lock "
-      + "returns or fails loudly, never hangs"),
+  LISTENER_BLOCKED_ON_CLOSERS_LOCK(
+      "e",
+      "close() with a listener blocked on the closer's lock "
+          + "returns or fails loudly, never hangs"),
   /**
    * f. A listener throws: later events are still delivered, and {@code close()} still returns.
    */

@@ -57,10 +57,16 @@ public final class CheckResult {
 
   /** The full report: check, outcome, verdict, evidence. */
   public String message() {
-    StringBuilder text = new StringBuilder()
-        .append("check ").append(check).append(": ")
-        .append(passed ? "passed" : "FAILED").append(" after ").append(rounds)
-        .append(rounds == 1 ? " round: " : " rounds: ").append(verdict);
+    StringBuilder text =
+        new StringBuilder()
+            .append("check ")
+            .append(check)
+            .append(": ")
+            .append(passed ? "passed" : "FAILED")
+            .append(" after ")
+            .append(rounds)
+            .append(rounds == 1 ? " round: " : " rounds: ")
+            .append(verdict);
     for (String line : evidence) {
       text.append("\n  - ").append(line);
     }

@@ -28,23 +28,26 @@ final class CloseCall {
   private volatile @Nullable Outcome outcome;
 
   private CloseCall(Subject subject, String threadName, Hooks hooks) {
-    thread = new Thread(() -> {
-      try {
-        hooks.before();
-        try {
-          subject.close();
-          outcome = Outcome.returned(System.nanoTime(), Thread.currentThread());
-        } catch (Throwable t) {
-          outcome = Outcome.threw(System.nanoTime(), Thread.currentThread(), t);
-        } finally {
-          hooks.after();
-        }
-      } catch (InterruptedException e) {
-        outcome = Outcome.threw(System.nanoTime(), Thread.currentThread(), e);
-      } finally {
-        done.countDown();
-      }
-    }, threadName);
+    thread =
+        new Thread(
+            () -> {
+              try {
+                hooks.before();
+                try {
+                  subject.close();
+                  outcome = Outcome.returned(System.nanoTime(), Thread.currentThread());
+                } catch (Throwable t) {
+                  outcome = Outcome.threw(System.nanoTime(), Thread.currentThread(), t);
+                } finally {
+                  hooks.after();
+                }
+              } catch (InterruptedException e) {
+                outcome = Outcome.threw(System.nanoTime(), Thread.currentThread(), e);
+              } finally {
+                done.countDown();
+              }
+            },
+            threadName);
     thread.setDaemon(true);
   }
 
@@ -80,7 +83,11 @@ final class CloseCall {
 
   /** How a close call ended: returned, threw, or hung past the bound. */
   static final class Outcome {
-    enum Kind { RETURNED, THREW, HUNG }
+    enum Kind {
+      RETURNED,
+      THREW,
+      HUNG
+    }
 
     final Kind kind;
     final long at;

@@ -30,35 +30,44 @@ final class CloseFromListener {
     boolean closed = false;
     try {
       Battery.awaitFirstEvent(recorder, flood, bound);
-      recorder.behave(call -> {
-        if (!armed.compareAndSet(false, true)) {
-          Battery.spin(Battery.WORK_NANOS);
-          return;
-        }
-        closer[0] = call;
-        flood.closing();
-        try {
-          subject.close();
-        } catch (Throwable t) {
-          thrown[0] = t;
-        } finally {
-          returnedAt[0] = System.nanoTime();
-          returned.countDown(); // publishes closer, thrown and returnedAt
-        }
-      });
+      recorder.behave(
+          call -> {
+            if (!armed.compareAndSet(false, true)) {
+              Battery.spin(Battery.WORK_NANOS);
+              return;
+            }
+            closer[0] = call;
+            flood.closing();
+            try {
+              subject.close();
+            } catch (Throwable t) {
+              thrown[0] = t;
+            } finally {
+              returnedAt[0] = System.nanoTime();
+              returned.countDown(); // publishes closer, thrown and returnedAt
+            }
+          });
       if (!returned.await(bound, TimeUnit.NANOSECONDS)) {
         Invocation call = closer[0];
-        return RoundResult.fail("close() called from inside a listener did not return within "
-            + Battery.millis(bound) + " in round " + round + " (hung: it waits for the listener "
-            + "that called it, or for something that listener holds)", call == null
+        return RoundResult.fail(
+            "close() called from inside a listener did not return within "
+                + Battery.millis(bound)
+                + " in round "
+                + round
+                + " (hung: it waits for the listener "
+                + "that called it, or for something that listener holds)",
+            call == null
                 ? List.of("no listener call was armed: events stopped arriving")
                 : List.of(call.describe() + " called close()", Battery.stack(call.thread)));
       }
       closed = thrown[0] == null;
       if (thrown[0] != null) {
-        return RoundResult.fail("close() called from inside a listener failed loudly with "
-            + Battery.describe(thrown[0]) + " in round " + round, List.of(closer[0].describe()
-            + " called close()"));
+        return RoundResult.fail(
+            "close() called from inside a listener failed loudly with "
+                + Battery.describe(thrown[0])
+                + " in round "
+                + round,
+            List.of(closer[0].describe() + " called close()"));
       }
       recorder.fence(returnedAt[0]);
       recorder.startedAfterFence.await(Battery.GRACE_NANOS, TimeUnit.NANOSECONDS);
@@ -67,8 +76,11 @@ final class CloseFromListener {
       String closeCall = "the close() called by " + closer[0].describe();
       List<String> evidence = Battery.afterReturn(recorder, returnedAt[0], closeCall, closer[0]);
       if (!evidence.isEmpty()) {
-        return RoundResult.fail("a listener ran after close() called from inside a listener "
-            + "returned, in round " + round, evidence);
+        return RoundResult.fail(
+            "a listener ran after close() called from inside a listener "
+                + "returned, in round "
+                + round,
+            evidence);
       }
       return RoundResult.pass("close() from inside a listener returned, and nothing ran after it");
     } finally {

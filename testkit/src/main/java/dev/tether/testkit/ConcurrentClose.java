@@ -33,12 +33,16 @@ final class ConcurrentClose {
       Battery.awaitFirstEvent(recorder, flood, bound);
       List<CloseCall> calls = new ArrayList<>();
       for (int i = 1; i <= CLOSERS; i++) {
-        calls.add(CloseCall.start(subject, "testkit-closer-" + name + "-" + i, () -> {
-          gate.await();
-          flood.closing();
-          closers.add(Thread.currentThread());
-          closeStarted.countDown();
-        }));
+        calls.add(
+            CloseCall.start(
+                subject,
+                "testkit-closer-" + name + "-" + i,
+                () -> {
+                  gate.await();
+                  flood.closing();
+                  closers.add(Thread.currentThread());
+                  closeStarted.countDown();
+                }));
       }
       gate.countDown();
       List<String> evidence = new ArrayList<>();
@@ -48,16 +52,24 @@ final class ConcurrentClose {
         CloseCall.Outcome outcome = call.await(Math.max(0, deadline - System.nanoTime()));
         outcomes.add(outcome);
         if (outcome.kind == CloseCall.Outcome.Kind.HUNG) {
-          evidence.add("close() on thread '" + call.thread().getName() + "' did not return within "
-              + Battery.millis(bound) + " (hung); " + Battery.stack(call.thread()));
+          evidence.add(
+              "close() on thread '"
+                  + call.thread().getName()
+                  + "' did not return within "
+                  + Battery.millis(bound)
+                  + " (hung); "
+                  + Battery.stack(call.thread()));
         } else if (outcome.kind == CloseCall.Outcome.Kind.THREW) {
-          evidence.add("close() on thread '" + call.thread().getName() + "' threw "
-              + Battery.describe(outcome.thrown));
+          evidence.add(
+              "close() on thread '"
+                  + call.thread().getName()
+                  + "' threw "
+                  + Battery.describe(outcome.thrown));
         }
       }
       if (!evidence.isEmpty()) {
-        return RoundResult.fail("a concurrent close() did not return normally, in round " + round,
-            evidence);
+        return RoundResult.fail(
+            "a concurrent close() did not return normally, in round " + round, evidence);
       }
       // The earliest return is the fence: a call starting after it is late for that caller.
       recorder.fence(outcomes.stream().mapToLong(o -> o.at).min().orElseThrow());
@@ -65,8 +77,12 @@ final class ConcurrentClose {
       flood.stop(bound);
       Battery.awaitQuiet(recorder, bound);
       for (int i = 0; i < calls.size(); i++) {
-        evidence.addAll(Battery.afterReturn(recorder, outcomes.get(i).at,
-            "close() on thread '" + calls.get(i).thread().getName() + "'", null));
+        evidence.addAll(
+            Battery.afterReturn(
+                recorder,
+                outcomes.get(i).at,
+                "close() on thread '" + calls.get(i).thread().getName() + "'",
+                null));
       }
       if (factory.closedNotification() == ClosedNotification.EXACTLY_ONCE) {
         recorder.closedOnce.await(bound, TimeUnit.NANOSECONDS);
@@ -76,16 +92,28 @@ final class ConcurrentClose {
           .await(Battery.GRACE_NANOS, TimeUnit.NANOSECONDS);
       int closedCount = recorder.closedThreads.size();
       if (closedCount != expected(factory)) {
-        evidence.add("the closed notification fired " + closedCount + " times (declared: "
-            + (expected(factory) == 1 ? "exactly once" : "never") + " on a local close), on "
-            + (closedCount == 0 ? "no thread" : "threads " + recorder.closedThreads));
+        evidence.add(
+            "the closed notification fired "
+                + closedCount
+                + " times (declared: "
+                + (expected(factory) == 1 ? "exactly once" : "never")
+                + " on a local close), on "
+                + (closedCount == 0 ? "no thread" : "threads " + recorder.closedThreads));
       }
       if (!evidence.isEmpty()) {
-        return RoundResult.fail(CLOSERS + " threads called close() at once in round " + round
-            + ", and the guarantee broke", evidence);
+        return RoundResult.fail(
+            CLOSERS
+                + " threads called close() at once in round "
+                + round
+                + ", and the guarantee broke",
+            evidence);
       }
-      return RoundResult.pass(CLOSERS + " concurrent close() calls each returned only once no "
-          + "listener ran; the closed notification fired " + closedCount + " times as declared");
+      return RoundResult.pass(
+          CLOSERS
+              + " concurrent close() calls each returned only once no "
+              + "listener ran; the closed notification fired "
+              + closedCount
+              + " times as declared");
     } finally {
       flood.stop(bound);
     }

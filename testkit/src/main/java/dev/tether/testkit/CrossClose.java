@@ -50,36 +50,41 @@ final class CrossClose {
       for (Side[] pair : new Side[][] {{a, b}, {b, a}}) {
         Side self = pair[0];
         Side other = pair[1];
-        self.recorder.behave(call -> {
-          if (!self.armed.compareAndSet(false, true)) {
-            return;
-          }
-          self.call = call;
-          self.entered.countDown();
-          try {
-            bothRunning.await(overlapWait, TimeUnit.NANOSECONDS);
-            self.overlapped = true;
-          } catch (TimeoutException | BrokenBarrierException e) {
-            // the other listener is not running: close it anyway, the round is then a weak one
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          try {
-            other.subject.close();
-          } catch (Throwable t) {
-            self.thrown = t;
-          } finally {
-            self.returned.countDown();
-          }
-        });
+        self.recorder.behave(
+            call -> {
+              if (!self.armed.compareAndSet(false, true)) {
+                return;
+              }
+              self.call = call;
+              self.entered.countDown();
+              try {
+                bothRunning.await(overlapWait, TimeUnit.NANOSECONDS);
+                self.overlapped = true;
+              } catch (TimeoutException | BrokenBarrierException e) {
+                // the other listener is not running: close it anyway, the round is then a weak one
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              try {
+                other.subject.close();
+              } catch (Throwable t) {
+                self.thrown = t;
+              } finally {
+                self.returned.countDown();
+              }
+            });
       }
       Battery.fire(a.subject, a.recorder, "r" + round + "-A");
       Battery.fire(b.subject, b.recorder, "r" + round + "-B");
       // Each side that ran must return; a side that never ran is not a hang.
       if (!a.entered.await(bound, TimeUnit.NANOSECONDS)
           & !b.entered.await(bound, TimeUnit.NANOSECONDS)) {
-        throw new Battery.AdapterException("neither subject's listener ran within "
-            + Battery.millis(bound) + " of fire() in round " + round, null);
+        throw new Battery.AdapterException(
+            "neither subject's listener ran within "
+                + Battery.millis(bound)
+                + " of fire() in round "
+                + round,
+            null);
       }
       long deadline = System.nanoTime() + bound + overlapWait;
       List<String> evidence = new ArrayList<>();
@@ -91,26 +96,43 @@ final class CrossClose {
           continue;
         }
         if (!self.returned.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-          evidence.add(call.describe() + " called close() on subject '" + other.name
-              + "' and it did not return within " + Battery.millis(bound) + " (hung); "
-              + Battery.stack(call.thread));
+          evidence.add(
+              call.describe()
+                  + " called close() on subject '"
+                  + other.name
+                  + "' and it did not return within "
+                  + Battery.millis(bound)
+                  + " (hung); "
+                  + Battery.stack(call.thread));
         } else if (self.thrown != null) {
-          evidence.add(call.describe() + " called close() on subject '" + other.name
-              + "', which failed loudly with " + Battery.describe(self.thrown));
+          evidence.add(
+              call.describe()
+                  + " called close() on subject '"
+                  + other.name
+                  + "', which failed loudly with "
+                  + Battery.describe(self.thrown));
         }
       }
       if (!evidence.isEmpty()) {
         boolean both = a.overlapped && b.overlapped;
-        return RoundResult.fail("cross-close in round " + round + ": "
-            + (both ? "with both listeners running at the same moment, " : "")
-            + "a close() called from one subject's listener on the other did not return", evidence);
+        return RoundResult.fail(
+            "cross-close in round "
+                + round
+                + ": "
+                + (both ? "with both listeners running at the same moment, " : "")
+                + "a close() called from one subject's listener on the other did not return",
+            evidence);
       }
       if (a.overlapped && b.overlapped) {
         return RoundResult.pass("both cross-closes returned with both listeners running");
       }
-      return RoundResult.pass("the listeners did not run at the same moment (no cross-close)",
-          List.of("in round " + round + " one listener ran alone: the library delivered the two "
-              + "subjects' events one at a time, or one close came first"));
+      return RoundResult.pass(
+          "the listeners did not run at the same moment (no cross-close)",
+          List.of(
+              "in round "
+                  + round
+                  + " one listener ran alone: the library delivered the two "
+                  + "subjects' events one at a time, or one close came first"));
     } finally {
       CloseCall.closeQuietly(a.subject, "testkit-cleanup-" + a.name, bound);
       Subject bSubject = b.subject;

@@ -49,7 +49,16 @@ final class Invocation {
 
   /** E.g. {@code round 3, event #17 'r3-e17' of subject 'a-3' on thread 'HttpClient-1-Worker-0'}. */
   String describe() {
-    return "round " + round + ", event #" + index + " '" + event + "' of subject '" + subject
-        + "' on thread '" + thread.getName() + "'";
+    return "round "
+        + round
+        + ", event #"
+        + index
+        + " '"
+        + event
+        + "' of subject '"
+        + subject
+        + "' on thread '"
+        + thread.getName()
+        + "'";
   }
 }

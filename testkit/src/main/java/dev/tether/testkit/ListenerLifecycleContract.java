@@ -56,7 +56,8 @@ public interface ListenerLifecycleContract {
 
   /** Check d. */
   @Test
-  @DisplayName("d. concurrent close() callers return only when no listener runs; closed as declared")
+  @DisplayName(
+      "d. concurrent close() callers return only when no listener runs; closed as declared")
   default void close_fromSeveralThreads_eachReturnsWhenQuietAndClosedFiresAsDeclared() {
     Battery.run(Check.CONCURRENT_CLOSE, subjects(), budget()).assertPassed();
   }

@@ -37,8 +37,13 @@ final class NoLeaks {
       flood.stop(bound);
     }
     if (outcome.kind != CloseCall.Outcome.Kind.RETURNED) {
-      return RoundResult.fail("close() " + outcome.verdict(bound) + " in round " + round
-          + ", so leaks cannot be judged", List.of(Battery.stack(call.thread())));
+      return RoundResult.fail(
+          "close() "
+              + outcome.verdict(bound)
+              + " in round "
+              + round
+              + ", so leaks cannot be judged",
+          List.of(Battery.stack(call.thread())));
     }
     List<String> evidence = new ArrayList<>();
     long deadline = outcome.at + bound;
@@ -51,9 +56,15 @@ final class NoLeaks {
         TimeUnit.NANOSECONDS.timedJoin(thread, left);
       }
       if (thread.isAlive()) {
-        evidence.add("thread '" + thread.getName() + "', started while subject '" + name
-            + "' was open, was still alive " + Battery.millis(System.nanoTime() - outcome.at)
-            + " after close() returned: " + Battery.stack(thread));
+        evidence.add(
+            "thread '"
+                + thread.getName()
+                + "', started while subject '"
+                + name
+                + "' was open, was still alive "
+                + Battery.millis(System.nanoTime() - outcome.at)
+                + " after close() returned: "
+                + Battery.stack(thread));
       }
     }
     Optional<Lifecycle> node = subject.lifecycle();
@@ -61,42 +72,65 @@ final class NoLeaks {
       evidence.addAll(lifecycleLeaks(node.get(), outcome.at, bound));
     }
     if (!evidence.isEmpty()) {
-      return RoundResult.fail("subject '" + name + "' left resources behind after close() "
-          + "returned, in round " + round, evidence);
+      return RoundResult.fail(
+          "subject '"
+              + name
+              + "' left resources behind after close() "
+              + "returned, in round "
+              + round,
+          evidence);
     }
-    return RoundResult.pass("no thread or lifecycle node outlived close()"
-        + (node.isPresent() ? "" : " (no lifecycle node to check)"));
+    return RoundResult.pass(
+        "no thread or lifecycle node outlived close()"
+            + (node.isPresent() ? "" : " (no lifecycle node to check)"));
   }
 
   /** The kit's threads, and threads one per JVM that any code may start first. */
   private static boolean isJvmWide(Thread thread) {
     String name = thread.getName();
-    return name.startsWith("testkit-") || name.startsWith("ForkJoinPool.commonPool-")
-        || name.equals("Common-Cleaner") || name.equals("tether-cleaner");
+    return name.startsWith("testkit-")
+        || name.startsWith("ForkJoinPool.commonPool-")
+        || name.equals("Common-Cleaner")
+        || name.equals("tether-cleaner");
   }
 
   private static List<String> lifecycleLeaks(Lifecycle node, long closedAt, long bound)
       throws InterruptedException {
     List<String> evidence = new ArrayList<>();
     try {
-      node.closeFuture().get(Math.max(0, closedAt + bound - System.nanoTime()),
-          TimeUnit.NANOSECONDS);
+      node.closeFuture()
+          .get(Math.max(0, closedAt + bound - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      evidence.add("lifecycle node '" + node.path() + "' was " + node.state() + ", not CLOSED, "
-          + Battery.millis(System.nanoTime() - closedAt) + " after close() returned");
+      evidence.add(
+          "lifecycle node '"
+              + node.path()
+              + "' was "
+              + node.state()
+              + ", not CLOSED, "
+              + Battery.millis(System.nanoTime() - closedAt)
+              + " after close() returned");
     } catch (ExecutionException e) {
       // closed with a failure: still closed, which is what this check asks
     }
     for (Lifecycle child : node.children()) {
-      evidence.add("lifecycle node '" + child.path() + "' under the closed subject's node is "
-          + child.state());
+      evidence.add(
+          "lifecycle node '"
+              + child.path()
+              + "' under the closed subject's node is "
+              + child.state());
     }
-    node.parent().ifPresent(parent -> {
-      if (parent.children().contains(node)) {
-        evidence.add("lifecycle node '" + node.path() + "' is still a child of '" + parent.path()
-            + "' after close() returned");
-      }
-    });
+    node.parent()
+        .ifPresent(
+            parent -> {
+              if (parent.children().contains(node)) {
+                evidence.add(
+                    "lifecycle node '"
+                        + node.path()
+                        + "' is still a child of '"
+                        + parent.path()
+                        + "' after close() returned");
+              }
+            });
     return evidence;
   }
 }

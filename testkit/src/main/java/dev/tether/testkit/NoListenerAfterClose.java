@@ -28,30 +28,44 @@ final class NoListenerAfterClose {
     try {
       Battery.holdFirstCallWhileClosing(recorder, closeStarted, closers, bound);
       Battery.awaitFirstEvent(recorder, flood, bound);
-      CloseCall call = CloseCall.start(subject, "testkit-closer-" + name, () -> {
-        flood.closing();
-        closers.add(Thread.currentThread());
-        closeStarted.countDown();
-      });
+      CloseCall call =
+          CloseCall.start(
+              subject,
+              "testkit-closer-" + name,
+              () -> {
+                flood.closing();
+                closers.add(Thread.currentThread());
+                closeStarted.countDown();
+              });
       CloseCall.Outcome outcome = call.await(bound + Battery.MAX_HOLD_NANOS);
       if (outcome.kind == CloseCall.Outcome.Kind.HUNG) {
-        return RoundResult.fail("close() did not return within " + Battery.millis(bound)
-            + " in round " + round + " (hung)", List.of(Battery.stack(call.thread())));
+        return RoundResult.fail(
+            "close() did not return within "
+                + Battery.millis(bound)
+                + " in round "
+                + round
+                + " (hung)",
+            List.of(Battery.stack(call.thread())));
       }
       if (outcome.kind == CloseCall.Outcome.Kind.THREW) {
-        return RoundResult.fail("close() threw in round " + round + ": "
-            + Battery.describe(outcome.thrown), List.of());
+        return RoundResult.fail(
+            "close() threw in round " + round + ": " + Battery.describe(outcome.thrown), List.of());
       }
       recorder.fence(outcome.at);
       recorder.startedAfterFence.await(Battery.GRACE_NANOS, TimeUnit.NANOSECONDS);
       flood.stop(bound);
       Battery.awaitQuiet(recorder, bound);
       String closeCall = "close() on thread '" + call.thread().getName() + "'";
-      List<String> evidence = new ArrayList<>(
-          Battery.afterReturn(recorder, outcome.at, closeCall, null));
+      List<String> evidence =
+          new ArrayList<>(Battery.afterReturn(recorder, outcome.at, closeCall, null));
       if (!evidence.isEmpty()) {
-        return RoundResult.fail("a listener ran after close() returned, in round " + round
-            + " (" + flood.fired() + " events fired)", evidence);
+        return RoundResult.fail(
+            "a listener ran after close() returned, in round "
+                + round
+                + " ("
+                + flood.fired()
+                + " events fired)",
+            evidence);
       }
       return RoundResult.pass("no listener ran after close() returned");
     } finally {

@@ -67,8 +67,14 @@ final class Recorder implements Listener {
   @Override
   public void onEvent(@Nullable Object event) {
     long start = System.nanoTime();
-    Invocation call = new Invocation(subject, round, index.incrementAndGet(), describe(event),
-        Thread.currentThread(), start);
+    Invocation call =
+        new Invocation(
+            subject,
+            round,
+            index.incrementAndGet(),
+            describe(event),
+            Thread.currentThread(),
+            start);
     calls.add(call);
     long closedAt = fence;
     if (closedAt != 0 && start - closedAt > 0) {

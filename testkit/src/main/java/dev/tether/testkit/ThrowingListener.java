@@ -28,32 +28,47 @@ final class ThrowingListener {
     boolean closed = false;
     try {
       Battery.awaitFirstEvent(recorder, flood, bound);
-      recorder.behave(call -> {
-        if (armed.compareAndSet(false, true)) {
-          thrower[0] = call;
-          throw new ListenerFailure("thrown on purpose by the testkit's check f: "
-              + call.describe());
-        }
-        if (thrower[0] != null) {
-          later.countDown();
-        }
-      });
+      recorder.behave(
+          call -> {
+            if (armed.compareAndSet(false, true)) {
+              thrower[0] = call;
+              throw new ListenerFailure(
+                  "thrown on purpose by the testkit's check f: " + call.describe());
+            }
+            if (thrower[0] != null) {
+              later.countDown();
+            }
+          });
       if (!later.await(bound, TimeUnit.NANOSECONDS)) {
         Invocation call = thrower[0];
-        return RoundResult.fail("after a listener threw, later events stopped arriving, in round "
-            + round, List.of(call == null ? "no listener call was armed: events stopped arriving"
-                : call.describe() + " threw " + ListenerFailure.class.getSimpleName() + "; then "
-                    + (LATER_EVENTS - later.getCount()) + " of " + LATER_EVENTS + " later events "
-                    + "arrived within " + Battery.millis(bound) + " (" + flood.fired()
-                    + " events fired in all)"));
+        return RoundResult.fail(
+            "after a listener threw, later events stopped arriving, in round " + round,
+            List.of(
+                call == null
+                    ? "no listener call was armed: events stopped arriving"
+                    : call.describe()
+                        + " threw "
+                        + ListenerFailure.class.getSimpleName()
+                        + "; then "
+                        + (LATER_EVENTS - later.getCount())
+                        + " of "
+                        + LATER_EVENTS
+                        + " later events "
+                        + "arrived within "
+                        + Battery.millis(bound)
+                        + " ("
+                        + flood.fired()
+                        + " events fired in all)"));
       }
       CloseCall call = CloseCall.start(subject, "testkit-closer-" + name, flood::closing);
       CloseCall.Outcome outcome = call.await(bound);
       closed = true;
       if (outcome.kind != CloseCall.Outcome.Kind.RETURNED) {
-        return RoundResult.fail("after a listener threw, close() " + outcome.verdict(bound)
-            + ", in round " + round, List.of(thrower[0].describe() + " threw "
-                + ListenerFailure.class.getSimpleName(), Battery.stack(call.thread())));
+        return RoundResult.fail(
+            "after a listener threw, close() " + outcome.verdict(bound) + ", in round " + round,
+            List.of(
+                thrower[0].describe() + " threw " + ListenerFailure.class.getSimpleName(),
+                Battery.stack(call.thread())));
       }
       return RoundResult.pass("later events arrived after a listener threw, and close() returned");
     } finally {

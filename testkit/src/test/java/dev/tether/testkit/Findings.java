@@ -17,12 +17,22 @@ final class Findings {
   /** Runs {@code check}; asserts it failed and its report mentions every one of {@code words}. */
   static CheckResult assertDetected(Check check, SubjectFactory library, String... words) {
     CheckResult result = Battery.run(check, library, DETECT);
-    assertFalse(result.passed(), () -> "the kit no longer detects what " + library
-        + " violates; if the library changed, update docs/testing-your-library.md:\n"
-        + result.message());
+    assertFalse(
+        result.passed(),
+        () ->
+            "the kit no longer detects what "
+                + library
+                + " violates; if the library changed, update docs/testing-your-library.md:\n"
+                + result.message());
     String message = result.message();
-    assertAll(Arrays.stream(words).map(word -> () -> assertTrue(message.contains(word),
-        () -> "the report should mention '" + word + "':\n" + message)));
+    assertAll(
+        Arrays.stream(words)
+            .map(
+                word ->
+                    () ->
+                        assertTrue(
+                            message.contains(word),
+                            () -> "the report should mention '" + word + "':\n" + message)));
     return result;
   }
 

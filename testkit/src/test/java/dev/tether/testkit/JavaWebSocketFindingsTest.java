@@ -31,30 +31,44 @@ class JavaWebSocketFindingsTest {
 
   @Test
   void closeBlocking_fromInsideListener_detectedAsHung() {
-    Findings.assertDetected(Check.CLOSE_FROM_LISTENER, javaWebSocket,
+    Findings.assertDetected(
+        Check.CLOSE_FROM_LISTENER,
+        javaWebSocket,
         "close() called from inside a listener did not return within 1000.00 ms",
-        "on thread 'WebSocketConnectReadThread-", "WebSocketClient.closeBlocking");
+        "on thread 'WebSocketConnectReadThread-",
+        "WebSocketClient.closeBlocking");
   }
 
   @Test
   void closeBlocking_crossFromTwoListeners_detectedAsHung() {
-    Findings.assertDetected(Check.CROSS_CLOSE, javaWebSocket, "cross-close in round",
-        "did not return within 1000.00 ms (hung)", "WebSocketClient.closeBlocking");
+    Findings.assertDetected(
+        Check.CROSS_CLOSE,
+        javaWebSocket,
+        "cross-close in round",
+        "did not return within 1000.00 ms (hung)",
+        "WebSocketClient.closeBlocking");
   }
 
   @Test
   void closeBlocking_listenerBlockedOnClosersLock_detectedAsHungPastTheBound() {
-    CheckResult result = Findings.assertDetected(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK,
-        javaWebSocket, "thread 'testkit-closer-e-", "WebSocketConnectReadThread-");
+    CheckResult result =
+        Findings.assertDetected(
+            Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK,
+            javaWebSocket,
+            "thread 'testkit-closer-e-",
+            "WebSocketConnectReadThread-");
     org.junit.jupiter.api.Assertions.assertTrue(
         result.verdict().startsWith("hung past the bound of 1000.00 ms"), result::message);
   }
 
   @Test
   void close_listenerRunning_detectedAsListenerStillRunningAfterReturn() {
-    Findings.assertDetected(Check.NO_LISTENER_AFTER_CLOSE,
-        new JavaWebSocketSubjects(server, false), "a listener ran after close() returned",
-        "on thread 'WebSocketConnectReadThread-", "was still running when close() on thread");
+    Findings.assertDetected(
+        Check.NO_LISTENER_AFTER_CLOSE,
+        new JavaWebSocketSubjects(server, false),
+        "a listener ran after close() returned",
+        "on thread 'WebSocketConnectReadThread-",
+        "was still running when close() on thread");
   }
 
   @Test

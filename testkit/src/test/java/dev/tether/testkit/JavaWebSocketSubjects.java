@@ -27,23 +27,24 @@ final class JavaWebSocketSubjects implements SubjectFactory {
   @Override
   public Subject open(String name, Listener listener) throws Exception {
     URI uri = server.uri(name);
-    WebSocketClient client = new WebSocketClient(uri) {
-      @Override
-      public void onOpen(ServerHandshake handshake) {}
+    WebSocketClient client =
+        new WebSocketClient(uri) {
+          @Override
+          public void onOpen(ServerHandshake handshake) {}
 
-      @Override
-      public void onMessage(String message) {
-        listener.onEvent(message);
-      }
+          @Override
+          public void onMessage(String message) {
+            listener.onEvent(message);
+          }
 
-      @Override
-      public void onClose(int code, String reason, boolean remote) {
-        listener.onClosed();
-      }
+          @Override
+          public void onClose(int code, String reason, boolean remote) {
+            listener.onClosed();
+          }
 
-      @Override
-      public void onError(Exception ex) {}
-    };
+          @Override
+          public void onError(Exception ex) {}
+        };
     client.setDaemon(true); // a client thread left hung by a finding must not hold the JVM
     if (!client.connectBlocking(5, TimeUnit.SECONDS)) {
       throw new IllegalStateException("could not connect to " + uri);

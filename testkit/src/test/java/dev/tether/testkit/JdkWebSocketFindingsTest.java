@@ -30,20 +30,30 @@ class JdkWebSocketFindingsTest {
 
   @Test
   void abort_listenerRunning_detectedAsListenerStillRunningAfterReturn() {
-    Findings.assertDetected(Check.NO_LISTENER_AFTER_CLOSE, jdk,
-        "a listener ran after close() returned", "on thread 'HttpClient-",
-        "was still running when close() on thread 'testkit-closer-a-", "ran on for");
+    Findings.assertDetected(
+        Check.NO_LISTENER_AFTER_CLOSE,
+        jdk,
+        "a listener ran after close() returned",
+        "on thread 'HttpClient-",
+        "was still running when close() on thread 'testkit-closer-a-",
+        "ran on for");
   }
 
   @Test
   void abort_fromSeveralThreads_detectedAsCallersReturningWhileListenerRuns() {
-    Findings.assertDetected(Check.CONCURRENT_CLOSE, jdk, "4 threads called close() at once",
+    Findings.assertDetected(
+        Check.CONCURRENT_CLOSE,
+        jdk,
+        "4 threads called close() at once",
         "was still running when close() on thread 'testkit-closer-d-");
   }
 
   @Test
   void onTextThrows_detectedAsLaterEventsStopping() {
-    Findings.assertDetected(Check.THROWING_LISTENER, jdk, "later events stopped arriving",
+    Findings.assertDetected(
+        Check.THROWING_LISTENER,
+        jdk,
+        "later events stopped arriving",
         "threw ListenerFailure; then 0 of 3 later events arrived");
   }
 
@@ -60,8 +70,8 @@ class JdkWebSocketFindingsTest {
   @Test
   void abort_listenerBlockedOnClosersLock_returns() {
     CheckResult result = Findings.assertHolds(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK, jdk);
-    assertEquals("returned", result.verdict().replaceAll(" \\(\\d+ rounds?\\)$", ""),
-        result::message);
+    assertEquals(
+        "returned", result.verdict().replaceAll(" \\(\\d+ rounds?\\)$", ""), result::message);
   }
 
   @Test

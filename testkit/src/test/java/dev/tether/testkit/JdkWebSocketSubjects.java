@@ -24,18 +24,23 @@ final class JdkWebSocketSubjects implements SubjectFactory {
   @Override
   public Subject open(String name, Listener listener) throws Exception {
     java.net.URI uri = server.uri(name);
-    WebSocket socket = http.newWebSocketBuilder().buildAsync(uri,
-        new WebSocket.Listener() {
-          @Override
-          public CompletionStage<?> onText(WebSocket from, CharSequence data, boolean last) {
-            try {
-              listener.onEvent(data.toString()); // messages are short: one frame each
-            } finally {
-              from.request(1); // the next message, even if the listener threw
-            }
-            return null;
-          }
-        }).get(5, TimeUnit.SECONDS);
+    WebSocket socket =
+        http.newWebSocketBuilder()
+            .buildAsync(
+                uri,
+                new WebSocket.Listener() {
+                  @Override
+                  public CompletionStage<?> onText(
+                      WebSocket from, CharSequence data, boolean last) {
+                    try {
+                      listener.onEvent(data.toString()); // messages are short: one frame each
+                    } finally {
+                      from.request(1); // the next message, even if the listener threw
+                    }
+                    return null;
+                  }
+                })
+            .get(5, TimeUnit.SECONDS);
     org.java_websocket.WebSocket peer = server.peer(uri);
     return new Subject() {
       @Override
@@ -53,7 +58,8 @@ final class JdkWebSocketSubjects implements SubjectFactory {
   @Override
   public boolean isSharedThread(Thread thread) {
     // The client's pool and selector serve every socket of the HttpClient.
-    return thread.getName().startsWith("HttpClient-") || LoopbackWebSocketServer.isServerThread(thread);
+    return thread.getName().startsWith("HttpClient-")
+        || LoopbackWebSocketServer.isServerThread(thread);
   }
 
   @Override

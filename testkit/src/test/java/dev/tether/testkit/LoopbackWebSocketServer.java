@@ -63,8 +63,8 @@ final class LoopbackWebSocketServer implements AutoCloseable {
 
   /** A path of its own for subject {@code name}: {@code /<name>-<n>}. */
   URI uri(String name) {
-    return URI.create("ws://127.0.0.1:" + server.getPort() + "/" + name + "-"
-        + paths.incrementAndGet());
+    return URI.create(
+        "ws://127.0.0.1:" + server.getPort() + "/" + name + "-" + paths.incrementAndGet());
   }
 
   /** The server's side of the connection to {@code uri}, waiting at most 5 s for it. */

@@ -84,7 +84,8 @@ final class NaiveSubject implements Subject {
 
       @Override
       public ClosedNotification closedNotification() {
-        return mode == Mode.CHECK_THEN_ACT ? ClosedNotification.EXACTLY_ONCE
+        return mode == Mode.CHECK_THEN_ACT
+            ? ClosedNotification.EXACTLY_ONCE
             : ClosedNotification.NONE;
       }
 

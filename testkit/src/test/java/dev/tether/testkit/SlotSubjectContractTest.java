@@ -36,10 +36,13 @@ class SlotSubjectContractTest implements ListenerLifecycleContract {
   @Test
   void blockedOnClosersLock_tetherSeesTheLockCycle_failsLoudlyWithCallbackDeadlockException() {
     // Tether's rule 1c: the close reads lock owners, finds the cycle and throws, within the bound.
-    CheckResult result =
-        Battery.run(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK, subjects(), budget());
-    assertTrue(result.passed() && result.verdict()
-        .startsWith("failed loudly with dev.tether.CallbackDeadlockException"), result::message);
+    CheckResult result = Battery.run(Check.LISTENER_BLOCKED_ON_CLOSERS_LOCK, subjects(), budget());
+    assertTrue(
+        result.passed()
+            && result
+                .verdict()
+                .startsWith("failed loudly with dev.tether.CallbackDeadlockException"),
+        result::message);
   }
 
   @AfterEach

@@ -26,8 +26,8 @@ class TetherWebSocketContractTest implements ListenerLifecycleContract {
       @Override
       public Subject open(String name, Listener listener) throws Exception {
         java.net.URI uri = server.uri(name);
-        TetherWebSocket socket = TetherWebSocket.builder(app, http, uri).name(name)
-            .build().onText(listener::onEvent);
+        TetherWebSocket socket =
+            TetherWebSocket.builder(app, http, uri).name(name).build().onText(listener::onEvent);
         socket.connect().get(5, TimeUnit.SECONDS);
         org.java_websocket.WebSocket peer = server.peer(uri);
         return new Subject() {

@@ -26,7 +26,8 @@ public final class SlotWaitEvent extends jdk.jfr.Event {
   public String blockingThreads = "";
 
   @Label("Outcome")
-  @Description("returned, skipped (a wait-for cycle), released (another member broke its cycle)"
-      + " or lock cycle")
+  @Description(
+      "returned, skipped (a wait-for cycle), released (another member broke its cycle)"
+          + " or lock cycle")
   public String outcome = "";
 }

@@ -13,8 +13,9 @@ import jdk.jfr.Timespan;
 @Name("dev.tether.WaitStalled")
 @Label("Wait Stalled")
 @Category("Tether")
-@Description("A reset, set, close or lifecycle close has waited longer than"
-    + " dev.tether.stallReportMillis for callbacks or closers that have not finished")
+@Description(
+    "A reset, set, close or lifecycle close has waited longer than"
+        + " dev.tether.stallReportMillis for callbacks or closers that have not finished")
 public final class WaitStalledEvent extends jdk.jfr.Event {
   @Label("Target")
   @Description("The slot's name or the lifecycle's path")

@@ -45,39 +45,49 @@ final class CloseFromCallbackCase implements GalleryCase {
     NaiveCallback<String> onStateChange = new NaiveCallback<>("onStateChange");
     CountDownLatch closing = new CountDownLatch(1);
     CountDownLatch closeReturned = new CountDownLatch(1);
-    Runnable close = () -> {
-      onStateChange.reset(); // the recursive mutex lets a reset from inside the callback through
-      processor.join();
-    };
-    onStateChange.set(state -> {
-      if (state.equals("failed")) {
-        closing.countDown();
-        close.run();
-        closeReturned.countDown();
-      }
-    });
+    Runnable close =
+        () -> {
+          onStateChange
+              .reset(); // the recursive mutex lets a reset from inside the callback through
+          processor.join();
+        };
+    onStateChange.set(
+        state -> {
+          if (state.equals("failed")) {
+            closing.countDown();
+            close.run();
+            closeReturned.countDown();
+          }
+        });
     processor.enqueue(() -> onStateChange.call("failed"));
     Thread worker = processor.worker();
     if (!Waits.await(closing, Waits.SET_UP)) {
-      return Outcome.unexpected("the state callback did not run within "
-          + Waits.seconds(Waits.SET_UP), worker);
+      return Outcome.unexpected(
+          "the state callback did not run within " + Waits.seconds(Waits.SET_UP), worker);
     }
     if (Waits.await(closeReturned, bound)) {
       return Outcome.unexpected("close() returned: the naive design did not deadlock");
     }
     if (!Waits.until(processor::isJoiningItself, Waits.SET_UP)) {
-      return Outcome.unexpected("close() did not return within " + Waits.seconds(bound)
-          + ", but the processor is not waiting for itself", worker);
+      return Outcome.unexpected(
+          "close() did not return within "
+              + Waits.seconds(bound)
+              + ", but the processor is not waiting for itself",
+          worker);
     }
-    return Outcome.hung("'" + worker.getName() + "' runs the state callback, whose close() waits"
-        + " for the processor to go idle, that is, for itself: still hung after "
-        + Waits.seconds(bound), worker);
+    return Outcome.hung(
+        "'"
+            + worker.getName()
+            + "' runs the state callback, whose close() waits"
+            + " for the processor to go idle, that is, for itself: still hung after "
+            + Waits.seconds(bound),
+        worker);
   }
 
   @Override
   public Outcome runTether(Duration bound) {
-    ExecutorService processor = Executors.newSingleThreadExecutor(
-        task -> Waits.unstarted("tether-processor", task));
+    ExecutorService processor =
+        Executors.newSingleThreadExecutor(task -> Waits.unstarted("tether-processor", task));
     try {
       Lifecycle connection = Lifecycle.root("connection", Delivery.serialOn(processor));
       CallbackSlot<String> onStateChange = connection.slot("onStateChange");
@@ -85,32 +95,40 @@ final class CloseFromCallbackCase implements GalleryCase {
       CountDownLatch closeReturned = new CountDownLatch(1);
       AtomicReference<String> closedOn = new AtomicReference<>();
       long[] closeNanos = new long[1];
-      onStateChange.set(state -> {
-        if (state.equals("failed")) {
-          closing.countDown();
-          long start = System.nanoTime();
-          connection.close();
-          closeNanos[0] = System.nanoTime() - start;
-          closedOn.set(Thread.currentThread().getName());
-          closeReturned.countDown();
-        }
-      });
+      onStateChange.set(
+          state -> {
+            if (state.equals("failed")) {
+              closing.countDown();
+              long start = System.nanoTime();
+              connection.close();
+              closeNanos[0] = System.nanoTime() - start;
+              closedOn.set(Thread.currentThread().getName());
+              closeReturned.countDown();
+            }
+          });
       onStateChange.invoke("failed");
       if (!Waits.await(closing, Waits.SET_UP)) {
-        return Outcome.unexpected("the state callback did not run within "
-            + Waits.seconds(Waits.SET_UP));
+        return Outcome.unexpected(
+            "the state callback did not run within " + Waits.seconds(Waits.SET_UP));
       }
       if (!Waits.await(closeReturned, bound)) {
-        return Outcome.unexpected("close() from the callback did not return within "
-            + Waits.seconds(bound));
+        return Outcome.unexpected(
+            "close() from the callback did not return within " + Waits.seconds(bound));
       }
       String elapsed = Waits.millis(closeNanos[0]);
       if (connection.state() != Lifecycle.State.CLOSED || !onStateChange.isClosed()) {
-        return Outcome.unexpected("close() returned but the connection is "
-            + connection.state() + " and its slot " + onStateChange);
+        return Outcome.unexpected(
+            "close() returned but the connection is "
+                + connection.state()
+                + " and its slot "
+                + onStateChange);
       }
-      return Outcome.completed("close() from inside the callback returned in " + elapsed
-          + " on '" + closedOn.get() + "'; the connection is CLOSED");
+      return Outcome.completed(
+          "close() from inside the callback returned in "
+              + elapsed
+              + " on '"
+              + closedOn.get()
+              + "'; the connection is CLOSED");
     } finally {
       processor.shutdown();
     }

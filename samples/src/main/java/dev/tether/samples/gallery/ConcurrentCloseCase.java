@@ -72,42 +72,62 @@ final class ConcurrentCloseCase implements GalleryCase {
     CountDownLatch loserReturned = new CountDownLatch(1);
     CountDownLatch done = new CountDownLatch(2);
     AtomicBoolean loserLate = new AtomicBoolean();
-    NaiveChannel channel = new NaiveChannel(() -> {
-      winnerClosing.countDown();
-      loserLate.set(!Waits.await(loserReturned, Waits.SET_UP));
-    });
+    NaiveChannel channel =
+        new NaiveChannel(
+            () -> {
+              winnerClosing.countDown();
+              loserLate.set(!Waits.await(loserReturned, Waits.SET_UP));
+            });
     channel.onClosed.set(event -> fired.incrementAndGet());
-    Thread winner = Waits.daemon("naive-closer-1", () -> {
-      channel.close();
-      sawOnReturn.set(0, fired.get());
-      done.countDown();
-    });
-    Thread loser = Waits.unstarted("naive-closer-2", () -> {
-      channel.close();
-      sawOnReturn.set(1, fired.get());
-      loserReturned.countDown();
-      done.countDown();
-    });
+    Thread winner =
+        Waits.daemon(
+            "naive-closer-1",
+            () -> {
+              channel.close();
+              sawOnReturn.set(0, fired.get());
+              done.countDown();
+            });
+    Thread loser =
+        Waits.unstarted(
+            "naive-closer-2",
+            () -> {
+              channel.close();
+              sawOnReturn.set(1, fired.get());
+              loserReturned.countDown();
+              done.countDown();
+            });
     if (!Waits.await(winnerClosing, Waits.SET_UP)) {
-      return Outcome.unexpected("'" + winner.getName() + "' did not start closing within "
-          + Waits.seconds(Waits.SET_UP), winner);
+      return Outcome.unexpected(
+          "'" + winner.getName() + "' did not start closing within " + Waits.seconds(Waits.SET_UP),
+          winner);
     }
     loser.start(); // only now: the winner holds the closed flag
     if (!Waits.await(done, Waits.SET_UP.multipliedBy(2))) {
-      return Outcome.unexpected("the closers did not return within "
-          + Waits.seconds(Waits.SET_UP.multipliedBy(2)), winner, loser);
+      return Outcome.unexpected(
+          "the closers did not return within " + Waits.seconds(Waits.SET_UP.multipliedBy(2)),
+          winner,
+          loser);
     }
     if (loserLate.get()) {
-      return Outcome.unexpected("'" + loser.getName() + "' did not return from close() within "
-          + Waits.seconds(Waits.SET_UP) + ": the forced interleaving did not happen");
+      return Outcome.unexpected(
+          "'"
+              + loser.getName()
+              + "' did not return from close() within "
+              + Waits.seconds(Waits.SET_UP)
+              + ": the forced interleaving did not happen");
     }
     int saw = sawOnReturn.get(0) + sawOnReturn.get(1);
     if (fired.get() != 0) {
       return Outcome.unexpected("onClosed fired " + fired.get() + " time(s): nothing was lost");
     }
-    return Outcome.lost("onClosed fired 0 times (expected once): '" + loser.getName()
-        + "' lost the race and reset it before '" + winner.getName() + "' fired it; " + saw
-        + " of 2 closers saw it when close() returned");
+    return Outcome.lost(
+        "onClosed fired 0 times (expected once): '"
+            + loser.getName()
+            + "' lost the race and reset it before '"
+            + winner.getName()
+            + "' fired it; "
+            + saw
+            + " of 2 closers saw it when close() returned");
   }
 
   @Override
@@ -124,29 +144,39 @@ final class ConcurrentCloseCase implements GalleryCase {
     // inside the one close (not from a closeFuture() listener) is what makes every close()
     // caller return only after onClosed ran: a listener may run after a waiter has returned.
     CallbackSlot<String> onClosed = channel.own(CallbackSlot.create("onClosed"));
-    channel.own(() -> {
-      winnerClosing.countDown();
-      Waits.await(fire, Waits.SET_UP.multipliedBy(2)); // opened by runTether, in a finally
-      onClosed.invoke("closed");
-    });
+    channel.own(
+        () -> {
+          winnerClosing.countDown();
+          Waits.await(fire, Waits.SET_UP.multipliedBy(2)); // opened by runTether, in a finally
+          onClosed.invoke("closed");
+        });
     onClosed.set(event -> fired.incrementAndGet());
 
-    Thread winner = Waits.daemon("tether-closer-1", () -> {
-      channel.close();
-      sawOnReturn.set(0, fired.get());
-      done.countDown();
-    });
-    Thread loser = Waits.unstarted("tether-closer-2", () -> {
-      long start = System.nanoTime();
-      channel.close();
-      loserNanos[0] = System.nanoTime() - start;
-      sawOnReturn.set(1, fired.get());
-      done.countDown();
-    });
+    Thread winner =
+        Waits.daemon(
+            "tether-closer-1",
+            () -> {
+              channel.close();
+              sawOnReturn.set(0, fired.get());
+              done.countDown();
+            });
+    Thread loser =
+        Waits.unstarted(
+            "tether-closer-2",
+            () -> {
+              long start = System.nanoTime();
+              channel.close();
+              loserNanos[0] = System.nanoTime() - start;
+              sawOnReturn.set(1, fired.get());
+              done.countDown();
+            });
     try {
       if (!Waits.await(winnerClosing, Waits.SET_UP)) {
-        return Outcome.unexpected("'" + winner.getName() + "' did not start closing within "
-            + Waits.seconds(Waits.SET_UP));
+        return Outcome.unexpected(
+            "'"
+                + winner.getName()
+                + "' did not start closing within "
+                + Waits.seconds(Waits.SET_UP));
       }
       loser.start(); // only now: the winner is CLOSING, so the loser's close() must wait
       Optional<String> notRaced = raceNotSeen(loser, done, Waits.SET_UP);
@@ -157,20 +187,33 @@ final class ConcurrentCloseCase implements GalleryCase {
       fire.countDown(); // never leave the winner parked, whatever this run reports
     }
     if (!Waits.await(done, bound)) {
-      return Outcome.unexpected("the closers did not return within " + Waits.seconds(bound)
-          + " of onClosed being released", winner, loser);
+      return Outcome.unexpected(
+          "the closers did not return within "
+              + Waits.seconds(bound)
+              + " of onClosed being released",
+          winner,
+          loser);
     }
     if (fired.get() != 1 || sawOnReturn.get(0) != 1 || sawOnReturn.get(1) != 1) {
-      return Outcome.unexpected("onClosed fired " + fired.get() + " time(s); the closers saw "
-          + sawOnReturn + " on return (expected once, and [1, 1])");
+      return Outcome.unexpected(
+          "onClosed fired "
+              + fired.get()
+              + " time(s); the closers saw "
+              + sawOnReturn
+              + " on return (expected once, and [1, 1])");
     }
     if (channel.state() != Lifecycle.State.CLOSED || !onClosed.isClosed()) {
       return Outcome.unexpected("both closers returned but the channel is " + channel.state());
     }
-    return Outcome.completed("onClosed fired exactly once; 2 of 2 closers saw it when close()"
-        + " returned ('" + loser.getName() + "' called close() while '" + winner.getName()
-        + "' was closing, was seen parked inside it, and returned after "
-        + Waits.millis(loserNanos[0]) + ")");
+    return Outcome.completed(
+        "onClosed fired exactly once; 2 of 2 closers saw it when close()"
+            + " returned ('"
+            + loser.getName()
+            + "' called close() while '"
+            + winner.getName()
+            + "' was closing, was seen parked inside it, and returned after "
+            + Waits.millis(loserNanos[0])
+            + ")");
   }
 
   /**
@@ -181,15 +224,21 @@ final class ConcurrentCloseCase implements GalleryCase {
    * not seen there in time (the race was not exercised). Either way the run must not pass.
    */
   static Optional<String> raceNotSeen(Thread loser, CountDownLatch done, Duration setUp) {
-    boolean parked = Waits.until(
-        () -> Waits.isParkedIn(loser, Lifecycle.class, "close") || done.getCount() < 2, setUp);
+    boolean parked =
+        Waits.until(
+            () -> Waits.isParkedIn(loser, Lifecycle.class, "close") || done.getCount() < 2, setUp);
     if (done.getCount() < 2) {
-      return Optional.of("a closer returned from close() while the winner was still closing,"
-          + " before onClosed fired");
+      return Optional.of(
+          "a closer returned from close() while the winner was still closing,"
+              + " before onClosed fired");
     }
     if (!parked) {
-      return Optional.of("'" + loser.getName() + "' was not seen parked inside close() within "
-          + Waits.seconds(setUp) + ": the forced interleaving did not happen");
+      return Optional.of(
+          "'"
+              + loser.getName()
+              + "' was not seen parked inside close() within "
+              + Waits.seconds(setUp)
+              + ": the forced interleaving did not happen");
     }
     return Optional.empty();
   }

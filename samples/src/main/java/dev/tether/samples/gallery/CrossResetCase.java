@@ -44,38 +44,56 @@ final class CrossResetCase implements GalleryCase {
     NaiveCallback<String> y = new NaiveCallback<>("slot Y");
     CountDownLatch bothInside = new CountDownLatch(2);
     CountDownLatch done = new CountDownLatch(2);
-    x.set(event -> {
-      bothInside.countDown();
-      Waits.await(bothInside, Waits.SET_UP);
-      y.reset();
-    });
-    y.set(event -> {
-      bothInside.countDown();
-      Waits.await(bothInside, Waits.SET_UP);
-      x.reset();
-    });
-    Thread a = Waits.daemon("naive-A", () -> {
-      x.call("event");
-      done.countDown();
-    });
-    Thread b = Waits.daemon("naive-B", () -> {
-      y.call("event");
-      done.countDown();
-    });
+    x.set(
+        event -> {
+          bothInside.countDown();
+          Waits.await(bothInside, Waits.SET_UP);
+          y.reset();
+        });
+    y.set(
+        event -> {
+          bothInside.countDown();
+          Waits.await(bothInside, Waits.SET_UP);
+          x.reset();
+        });
+    Thread a =
+        Waits.daemon(
+            "naive-A",
+            () -> {
+              x.call("event");
+              done.countDown();
+            });
+    Thread b =
+        Waits.daemon(
+            "naive-B",
+            () -> {
+              y.call("event");
+              done.countDown();
+            });
     if (!Waits.await(bothInside, Waits.SET_UP)) {
-      return Outcome.unexpected("the two callbacks were not both running within "
-          + Waits.seconds(Waits.SET_UP), a, b);
+      return Outcome.unexpected(
+          "the two callbacks were not both running within " + Waits.seconds(Waits.SET_UP), a, b);
     }
     // Each thread holds its own slot's mutex and is about to take the other's: the hang is certain.
     if (Waits.await(done, bound)) {
       return Outcome.unexpected("both resets returned: the naive design did not deadlock");
     }
     if (!y.mutex.confirmBlocks(a, b, Waits.SET_UP) || !x.mutex.confirmBlocks(b, a, Waits.SET_UP)) {
-      return Outcome.unexpected("not done after " + Waits.seconds(bound)
-          + ", but the threads are not waiting for each other", a, b);
+      return Outcome.unexpected(
+          "not done after "
+              + Waits.seconds(bound)
+              + ", but the threads are not waiting for each other",
+          a,
+          b);
     }
-    return Outcome.hung(y.mutex.describeWait(a, b) + "; " + x.mutex.describeWait(b, a)
-        + ": still hung after " + Waits.seconds(bound), a, b);
+    return Outcome.hung(
+        y.mutex.describeWait(a, b)
+            + "; "
+            + x.mutex.describeWait(b, a)
+            + ": still hung after "
+            + Waits.seconds(bound),
+        a,
+        b);
   }
 
   @Override
@@ -90,22 +108,28 @@ final class CrossResetCase implements GalleryCase {
     List<String> skipped = new CopyOnWriteArrayList<>();
     x.set(event -> crossReset(xRunning, bothInside, y, yRunning, skipped));
     y.set(event -> crossReset(yRunning, bothInside, x, xRunning, skipped));
-    Thread a = Waits.daemon("tether-A", () -> {
-      x.invoke("event");
-      done.countDown();
-    });
-    Thread b = Waits.daemon("tether-B", () -> {
-      y.invoke("event");
-      done.countDown();
-    });
+    Thread a =
+        Waits.daemon(
+            "tether-A",
+            () -> {
+              x.invoke("event");
+              done.countDown();
+            });
+    Thread b =
+        Waits.daemon(
+            "tether-B",
+            () -> {
+              y.invoke("event");
+              done.countDown();
+            });
     if (!Waits.await(bothInside, Waits.SET_UP)) {
-      return Outcome.unexpected("the two callbacks were not both running within "
-          + Waits.seconds(Waits.SET_UP), a, b);
+      return Outcome.unexpected(
+          "the two callbacks were not both running within " + Waits.seconds(Waits.SET_UP), a, b);
     }
     long start = System.nanoTime();
     if (!Waits.await(done, bound)) {
-      return Outcome.unexpected("Tether's resets did not return within " + Waits.seconds(bound),
-          a, b);
+      return Outcome.unexpected(
+          "Tether's resets did not return within " + Waits.seconds(bound), a, b);
     }
     String elapsed = Waits.since(start);
     if (x.isSet() || y.isSet()) {
@@ -115,13 +139,22 @@ final class CrossResetCase implements GalleryCase {
       return Outcome.unexpected("expected exactly one reset to skip its wait, saw " + skipped);
     }
     String waiter = skipped.get(0).equals(a.getName()) ? b.getName() : a.getName();
-    return Outcome.completed("both resets returned in " + elapsed + ": '" + skipped.get(0)
-        + "' found the wait cycle and skipped its wait; '" + waiter
-        + "' waited for the other callback to finish");
+    return Outcome.completed(
+        "both resets returned in "
+            + elapsed
+            + ": '"
+            + skipped.get(0)
+            + "' found the wait cycle and skipped its wait; '"
+            + waiter
+            + "' waited for the other callback to finish");
   }
 
-  private static void crossReset(AtomicBoolean selfRunning, CountDownLatch bothInside,
-      CallbackSlot<String> other, AtomicBoolean otherRunning, List<String> skipped) {
+  private static void crossReset(
+      AtomicBoolean selfRunning,
+      CountDownLatch bothInside,
+      CallbackSlot<String> other,
+      AtomicBoolean otherRunning,
+      List<String> skipped) {
     selfRunning.set(true);
     try {
       bothInside.countDown();

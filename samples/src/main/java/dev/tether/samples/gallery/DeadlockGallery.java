@@ -27,19 +27,24 @@ public final class DeadlockGallery {
    * so a short bound is safe on any machine.
    */
   static final Duration NAIVE_BOUND = Duration.ofSeconds(1);
+
   /**
    * How long a Tether run may go on, from the moment its interleaving is in place, before it
    * counts as a failure. It needs milliseconds; the margin is for a starved CI machine, and is
    * spent only when Tether is broken.
    */
   static final Duration TETHER_BOUND = Duration.ofSeconds(10);
+
   private static final int WIDTH = 100;
 
   private DeadlockGallery() {}
 
   /** The cases, in the order they are shown. */
   static List<GalleryCase> cases() {
-    return List.of(new CrossResetCase(), new CloseFromCallbackCase(), new UserLockCase(),
+    return List.of(
+        new CrossResetCase(),
+        new CloseFromCallbackCase(),
+        new UserLockCase(),
         new ConcurrentCloseCase());
   }
 
@@ -55,14 +60,20 @@ public final class DeadlockGallery {
     return run(out, cases(), NAIVE_BOUND, TETHER_BOUND);
   }
 
-  static int run(PrintStream out, List<GalleryCase> cases, Duration naiveBound,
-      Duration tetherBound) {
+  static int run(
+      PrintStream out, List<GalleryCase> cases, Duration naiveBound, Duration tetherBound) {
     long start = System.nanoTime();
     out.println("Tether deadlock gallery: libdatachannel's designs, modelled in Java, then Tether");
-    wrap(out, "", "(JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors()
-        + " CPUs; a naive run is declared hung when it has not finished "
-        + Waits.seconds(naiveBound)
-        + " after its threads are in place, and they are seen waiting for each other)");
+    wrap(
+        out,
+        "",
+        "(JDK "
+            + Runtime.version()
+            + ", "
+            + Runtime.getRuntime().availableProcessors()
+            + " CPUs; a naive run is declared hung when it has not finished "
+            + Waits.seconds(naiveBound)
+            + " after its threads are in place, and they are seen waiting for each other)");
     List<String> problems = new ArrayList<>();
     List<Thread> abandoned = new ArrayList<>();
     int number = 0;
@@ -75,12 +86,24 @@ public final class DeadlockGallery {
       Outcome tether = guarded(() -> galleryCase.runTether(tetherBound));
       print(out, "tether", tether, galleryCase.tetherPromise());
       if (naive.kind() != galleryCase.naiveFailure()) {
-        problems.add(number + ". " + galleryCase.title() + ": the naive design showed "
-            + naive.kind() + ", expected " + galleryCase.naiveFailure());
+        problems.add(
+            number
+                + ". "
+                + galleryCase.title()
+                + ": the naive design showed "
+                + naive.kind()
+                + ", expected "
+                + galleryCase.naiveFailure());
       }
       if (tether.kind() != galleryCase.tetherPromise()) {
-        problems.add(number + ". " + galleryCase.title() + ": Tether showed " + tether.kind()
-            + ", expected " + galleryCase.tetherPromise());
+        problems.add(
+            number
+                + ". "
+                + galleryCase.title()
+                + ": Tether showed "
+                + tether.kind()
+                + ", expected "
+                + galleryCase.tetherPromise());
       }
       abandoned.addAll(naive.abandoned());
       abandoned.addAll(tether.abandoned());
@@ -91,17 +114,25 @@ public final class DeadlockGallery {
       for (Thread thread : abandoned) {
         names.add(thread.getName() + (thread.isAlive() ? "" : " (ended)"));
       }
-      wrap(out, "", "Abandoned " + abandoned.size() + " hung daemon threads: "
-          + String.join(", ", names) + ".");
+      wrap(
+          out,
+          "",
+          "Abandoned "
+              + abandoned.size()
+              + " hung daemon threads: "
+              + String.join(", ", names)
+              + ".");
     }
     int code = problems.isEmpty() ? 0 : 1;
     if (code == 0) {
-      out.println("OK: every naive design failed as reported; every Tether design kept its"
-          + " promise, in " + Waits.seconds(Duration.ofNanos(System.nanoTime() - start))
-          + ". Exit 0.");
+      out.println(
+          "OK: every naive design failed as reported; every Tether design kept its"
+              + " promise, in "
+              + Waits.seconds(Duration.ofNanos(System.nanoTime() - start))
+              + ". Exit 0.");
     } else {
-      out.println("FAILED, in " + Waits.seconds(Duration.ofNanos(System.nanoTime() - start))
-          + ". Exit 1:");
+      out.println(
+          "FAILED, in " + Waits.seconds(Duration.ofNanos(System.nanoTime() - start)) + ". Exit 1:");
       for (String problem : problems) {
         wrap(out, "  ", problem);
       }

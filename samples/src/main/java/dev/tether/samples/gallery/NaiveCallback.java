@@ -10,6 +10,7 @@ import java.util.function.Consumer;
  */
 final class NaiveCallback<T> {
   final InspectableLock mutex;
+
   /** Guarded by mutex. */
   private Consumer<? super T> callback;
 

@@ -12,10 +12,13 @@ import java.util.concurrent.locks.Condition;
 final class NaiveProcessor {
   private final InspectableLock lock = new InspectableLock("the processor's lock");
   private final Condition changed = lock.newCondition();
+
   /** Guarded by lock. */
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
   /** Guarded by lock: whether the worker is running a task. */
   private boolean running;
+
   private final Thread worker;
 
   NaiveProcessor(String threadName) {
@@ -63,7 +66,7 @@ final class NaiveProcessor {
   }
 
   private void loop() {
-    for (;;) {
+    for (; ; ) {
       Runnable task;
       lock.lock();
       try {

@@ -49,29 +49,36 @@ final class UserLockCase implements GalleryCase {
     CountDownLatch sessionLocked = new CountDownLatch(1);
     CountDownLatch resetting = new CountDownLatch(1);
     CountDownLatch resetReturned = new CountDownLatch(1);
-    onMessage.set(message -> {
-      inside.countDown();
-      Waits.await(sessionLocked, Waits.SET_UP);
-      session.lock();
-      session.unlock();
-    });
+    onMessage.set(
+        message -> {
+          inside.countDown();
+          Waits.await(sessionLocked, Waits.SET_UP);
+          session.lock();
+          session.unlock();
+        });
     Thread io = Waits.daemon("naive-io", () -> onMessage.call("message"));
-    Thread app = Waits.daemon("naive-app", () -> {
-      Waits.await(inside, Waits.SET_UP);
-      session.lock();
-      try {
-        sessionLocked.countDown();
-        Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
-        resetting.countDown();
-        onMessage.reset();
-        resetReturned.countDown();
-      } finally {
-        session.unlock();
-      }
-    });
+    Thread app =
+        Waits.daemon(
+            "naive-app",
+            () -> {
+              Waits.await(inside, Waits.SET_UP);
+              session.lock();
+              try {
+                sessionLocked.countDown();
+                Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
+                resetting.countDown();
+                onMessage.reset();
+                resetReturned.countDown();
+              } finally {
+                session.unlock();
+              }
+            });
     if (!Waits.await(inside, Waits.SET_UP) || !Waits.await(resetting, Waits.SET_UP)) {
-      return Outcome.unexpected("the callback and the reset were not both under way within "
-          + Waits.seconds(Waits.SET_UP), io, app);
+      return Outcome.unexpected(
+          "the callback and the reset were not both under way within "
+              + Waits.seconds(Waits.SET_UP),
+          io,
+          app);
     }
     // The callback holds onMessage's mutex, the application holds the session lock, and each is
     // about to take the other's: the hang is certain.
@@ -80,11 +87,21 @@ final class UserLockCase implements GalleryCase {
     }
     if (!onMessage.mutex.confirmBlocks(app, io, Waits.SET_UP)
         || !session.confirmBlocks(io, app, Waits.SET_UP)) {
-      return Outcome.unexpected("reset() did not return within " + Waits.seconds(bound)
-          + ", but the threads are not waiting for each other", io, app);
+      return Outcome.unexpected(
+          "reset() did not return within "
+              + Waits.seconds(bound)
+              + ", but the threads are not waiting for each other",
+          io,
+          app);
     }
-    return Outcome.hung(onMessage.mutex.describeWait(app, io) + "; "
-        + session.describeWait(io, app) + ": still hung after " + Waits.seconds(bound), io, app);
+    return Outcome.hung(
+        onMessage.mutex.describeWait(app, io)
+            + "; "
+            + session.describeWait(io, app)
+            + ": still hung after "
+            + Waits.seconds(bound),
+        io,
+        app);
   }
 
   @Override
@@ -97,41 +114,48 @@ final class UserLockCase implements GalleryCase {
     CountDownLatch resetReturned = new CountDownLatch(1);
     CountDownLatch callbackReturned = new CountDownLatch(1);
     AtomicReference<CallbackDeadlockException> thrown = new AtomicReference<>();
-    onMessage.set(message -> {
-      inside.countDown();
-      Waits.await(sessionLocked, Waits.SET_UP);
-      session.lock();
-      session.unlock();
-      callbackReturned.countDown();
-    });
+    onMessage.set(
+        message -> {
+          inside.countDown();
+          Waits.await(sessionLocked, Waits.SET_UP);
+          session.lock();
+          session.unlock();
+          callbackReturned.countDown();
+        });
     Thread io = Waits.daemon("tether-io", () -> onMessage.invoke("message"));
     long[] resetNanos = new long[1];
-    Thread app = Waits.daemon("tether-app", () -> {
-      Waits.await(inside, Waits.SET_UP);
-      session.lock();
-      try {
-        sessionLocked.countDown();
-        Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
-        resetting.countDown();
-        long start = System.nanoTime();
-        try {
-          onMessage.reset();
-        } catch (CallbackDeadlockException e) {
-          thrown.set(e);
-        }
-        resetNanos[0] = System.nanoTime() - start;
-        resetReturned.countDown();
-      } finally {
-        session.unlock(); // lets the stuck call finish
-      }
-    });
+    Thread app =
+        Waits.daemon(
+            "tether-app",
+            () -> {
+              Waits.await(inside, Waits.SET_UP);
+              session.lock();
+              try {
+                sessionLocked.countDown();
+                Waits.until(() -> session.hasQueuedThread(io), Waits.SET_UP);
+                resetting.countDown();
+                long start = System.nanoTime();
+                try {
+                  onMessage.reset();
+                } catch (CallbackDeadlockException e) {
+                  thrown.set(e);
+                }
+                resetNanos[0] = System.nanoTime() - start;
+                resetReturned.countDown();
+              } finally {
+                session.unlock(); // lets the stuck call finish
+              }
+            });
     if (!Waits.await(inside, Waits.SET_UP) || !Waits.await(resetting, Waits.SET_UP)) {
-      return Outcome.unexpected("the callback and the reset were not both under way within "
-          + Waits.seconds(Waits.SET_UP), io, app);
+      return Outcome.unexpected(
+          "the callback and the reset were not both under way within "
+              + Waits.seconds(Waits.SET_UP),
+          io,
+          app);
     }
     if (!Waits.await(resetReturned, bound)) {
-      return Outcome.unexpected("Tether's reset() did not return within "
-          + Waits.seconds(bound), io, app);
+      return Outcome.unexpected(
+          "Tether's reset() did not return within " + Waits.seconds(bound), io, app);
     }
     CallbackDeadlockException e = thrown.get();
     if (e == null) {
@@ -140,19 +164,23 @@ final class UserLockCase implements GalleryCase {
     if (!e.waitingThreadName().equals(app.getName())
         || !e.callbackThreadName().equals(io.getName())
         || !e.getMessage().contains("'onMessage'")) {
-      return Outcome.unexpected("the diagnostic names the wrong slot or threads: "
-          + e.getMessage());
+      return Outcome.unexpected(
+          "the diagnostic names the wrong slot or threads: " + e.getMessage());
     }
     if (onMessage.isSet()) {
       return Outcome.unexpected("CallbackDeadlockException was thrown but the slot is still set");
     }
     if (!Waits.await(callbackReturned, bound)) {
-      return Outcome.unexpected("the stuck call did not finish once the session lock was free",
-          io);
+      return Outcome.unexpected("the stuck call did not finish once the session lock was free", io);
     }
-    return Outcome.reported("reset() threw after " + Waits.millis(resetNanos[0]) + ": "
-        + CallbackDeadlockException.class.getSimpleName() + ": " + headline(e.getMessage())
-        + " The slot is reset; the stuck call finished once the application released the lock.");
+    return Outcome.reported(
+        "reset() threw after "
+            + Waits.millis(resetNanos[0])
+            + ": "
+            + CallbackDeadlockException.class.getSimpleName()
+            + ": "
+            + headline(e.getMessage())
+            + " The slot is reset; the stuck call finished once the application released the lock.");
   }
 
   /**

@@ -60,8 +60,7 @@ public final class Client implements AutoCloseable {
 
   /** As {@link #open(Lifecycle, String)}, with listeners run on lanes drained by the executor. */
   public static Client open(Lifecycle parent, String name, Executor callbackExecutor) {
-    return new Client(parent, name,
-        Objects.requireNonNull(callbackExecutor, "callbackExecutor"));
+    return new Client(parent, name, Objects.requireNonNull(callbackExecutor, "callbackExecutor"));
   }
 
   /**
@@ -81,8 +80,8 @@ public final class Client implements AutoCloseable {
     Objects.requireNonNull(remote, "remote");
     Objects.requireNonNull(setup, "setup");
     if (remote.isUnresolved()) {
-      throw new IllegalArgumentException("client '" + node.path() + "': cannot connect to the "
-          + "unresolved address " + remote);
+      throw new IllegalArgumentException(
+          "client '" + node.path() + "': cannot connect to the " + "unresolved address " + remote);
     }
     SocketChannel socket = null;
     Connection connection = null;

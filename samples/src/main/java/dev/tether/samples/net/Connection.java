@@ -81,6 +81,7 @@ import java.util.function.Consumer;
 public final class Connection implements AutoCloseable {
   /** The largest message, in bytes, that {@link #send} accepts and a peer may send. */
   public static final int MAX_MESSAGE_BYTES = 1 << 20;
+
   private static final int READ_BUFFER_BYTES = 64 * 1024;
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
 
@@ -96,8 +97,10 @@ public final class Connection implements AutoCloseable {
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final AtomicBoolean ended = new AtomicBoolean();
   private final IoLoop.Handler handler = new SocketHandler();
+
   /** Written by the I/O thread only; read by anyone (bytesReceived). */
   private volatile long bytesReceived;
+
   /** Written by the I/O thread only; read by tests (endOfStreamReads). */
   private volatile int endOfStreamReads;
 
@@ -136,13 +139,14 @@ public final class Connection implements AutoCloseable {
    */
   public void onMessage(Consumer<? super ByteBuffer> listener) {
     messages.set(Objects.requireNonNull(listener, "listener"));
-    loop.execute(() -> { // refused once the loop stops: the connection has ended
-      try {
-        startReading();
-      } catch (RuntimeException e) { // e.g. the lane's executor refused: the connection fails
-        endRemotely(e);
-      }
-    });
+    loop.execute(
+        () -> { // refused once the loop stops: the connection has ended
+          try {
+            startReading();
+          } catch (RuntimeException e) { // e.g. the lane's executor refused: the connection fails
+            endRemotely(e);
+          }
+        });
   }
 
   /** Sets the listener for the end of the connection by the peer or by a failure. */
@@ -169,8 +173,13 @@ public final class Connection implements AutoCloseable {
   public boolean send(ByteBuffer message) {
     int size = Objects.requireNonNull(message, "message").remaining();
     if (size > MAX_MESSAGE_BYTES) {
-      throw new IllegalArgumentException("connection '" + node.path() + "': message of " + size
-          + " bytes exceeds the limit of " + MAX_MESSAGE_BYTES);
+      throw new IllegalArgumentException(
+          "connection '"
+              + node.path()
+              + "': message of "
+              + size
+              + " bytes exceeds the limit of "
+              + MAX_MESSAGE_BYTES);
     }
     if (ended.get()) {
       return false;
@@ -307,8 +316,15 @@ public final class Connection implements AutoCloseable {
     int read = channel.read(inbound);
     if (read < 0) {
       endOfStreamReads++; // single writer: the I/O thread
-      endRemotely(inbound.position() == 0 ? null : new EOFException("connection '" + node.path()
-          + "': the peer ended in the middle of a message, " + inbound.position() + " bytes in"));
+      endRemotely(
+          inbound.position() == 0
+              ? null
+              : new EOFException(
+                  "connection '"
+                      + node.path()
+                      + "': the peer ended in the middle of a message, "
+                      + inbound.position()
+                      + " bytes in"));
       return;
     }
     bytesReceived += read; // single writer: the I/O thread
@@ -329,8 +345,15 @@ public final class Connection implements AutoCloseable {
         if (size < 0 || size > MAX_MESSAGE_BYTES) {
           inbound.clear();
           readMode = false;
-          endRemotely(new ProtocolException("connection '" + node.path() + "': the peer sent a "
-              + "message of " + size + " bytes; the limit is " + MAX_MESSAGE_BYTES));
+          endRemotely(
+              new ProtocolException(
+                  "connection '"
+                      + node.path()
+                      + "': the peer sent a "
+                      + "message of "
+                      + size
+                      + " bytes; the limit is "
+                      + MAX_MESSAGE_BYTES));
           return;
         }
         if (!messages.isSet()) { // racy but safe: a listener set meanwhile restarts reading

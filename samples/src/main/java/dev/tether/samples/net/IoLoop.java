@@ -121,8 +121,10 @@ final class IoLoop implements AutoCloseable {
   private final Selector selector;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+
   /** Loop thread only. */
   private final PriorityQueue<Delayed> delayed = new PriorityQueue<>();
+
   private long delayedSequence;
   private volatile boolean stopping;
 
@@ -157,8 +159,12 @@ final class IoLoop implements AutoCloseable {
    */
   void schedule(long delayNanos, Runnable task) {
     if (!inLoop()) {
-      throw new IllegalStateException("schedule() is for the I/O thread '" + thread.getName()
-          + "' only; called on '" + Thread.currentThread().getName() + "'");
+      throw new IllegalStateException(
+          "schedule() is for the I/O thread '"
+              + thread.getName()
+              + "' only; called on '"
+              + Thread.currentThread().getName()
+              + "'");
     }
     delayed.add(new Delayed(System.nanoTime() + delayNanos, delayedSequence++, task));
   }
@@ -301,9 +307,16 @@ final class IoLoop implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      throw new IllegalStateException("I/O thread '" + thread.getName() + "' did not stop within "
-          + STOP_TIMEOUT_SECONDS + " s; it is at:\n  " + Arrays.stream(thread.getStackTrace())
-              .limit(12).map(String::valueOf).collect(Collectors.joining("\n  ")));
+      throw new IllegalStateException(
+          "I/O thread '"
+              + thread.getName()
+              + "' did not stop within "
+              + STOP_TIMEOUT_SECONDS
+              + " s; it is at:\n  "
+              + Arrays.stream(thread.getStackTrace())
+                  .limit(12)
+                  .map(String::valueOf)
+                  .collect(Collectors.joining("\n  ")));
     }
   }
 

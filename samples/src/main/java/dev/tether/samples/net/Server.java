@@ -69,6 +69,7 @@ public final class Server implements AutoCloseable {
    * for a second or more.
    */
   public static final int DEFAULT_BACKLOG = 4096;
+
   static final long MIN_ACCEPT_PAUSE_MILLIS = 10;
   static final long MAX_ACCEPT_PAUSE_MILLIS = 1_000;
   private static final System.Logger LOG = System.getLogger(Server.class.getName());
@@ -89,8 +90,13 @@ public final class Server implements AutoCloseable {
   private final AtomicLong connectionIds = new AtomicLong();
   private final Acceptor acceptor;
 
-  private Server(Lifecycle parent, InetSocketAddress bindAddress, int backlog,
-      Executor callbackExecutor, Consumer<? super Connection> onAccept, Acceptor acceptor) {
+  private Server(
+      Lifecycle parent,
+      InetSocketAddress bindAddress,
+      int backlog,
+      Executor callbackExecutor,
+      Consumer<? super Connection> onAccept,
+      Acceptor acceptor) {
     Objects.requireNonNull(parent, "parent");
     if (backlog <= 0) { // the JDK would silently take 0 or less as its default of 50
       throw new IllegalArgumentException("backlog must be positive, not " + backlog);
@@ -110,8 +116,8 @@ public final class Server implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       IoLoop.closeQuietly(opened);
       if (e instanceof IOException) {
-        throw new UncheckedIOException("cannot listen on " + bindAddress + " under '"
-            + parent.path() + "'", (IOException) e);
+        throw new UncheckedIOException(
+            "cannot listen on " + bindAddress + " under '" + parent.path() + "'", (IOException) e);
       }
       throw (RuntimeException) e;
     }
@@ -141,18 +147,21 @@ public final class Server implements AutoCloseable {
    * @throws UncheckedIOException if the address cannot be bound
    * @throws IllegalStateException naming the path if {@code parent} is closing or closed
    */
-  public static Server listen(Lifecycle parent, InetSocketAddress address,
-      Consumer<? super Connection> onAccept) {
-    return new Server(parent, address, DEFAULT_BACKLOG, null, onAccept,
-        ServerSocketChannel::accept);
+  public static Server listen(
+      Lifecycle parent, InetSocketAddress address, Consumer<? super Connection> onAccept) {
+    return new Server(
+        parent, address, DEFAULT_BACKLOG, null, onAccept, ServerSocketChannel::accept);
   }
 
   /**
    * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, with each connection's listeners
    * run on a lane drained by {@code callbackExecutor}: the I/O thread never runs them.
    */
-  public static Server listen(Lifecycle parent, InetSocketAddress address,
-      Executor callbackExecutor, Consumer<? super Connection> onAccept) {
+  public static Server listen(
+      Lifecycle parent,
+      InetSocketAddress address,
+      Executor callbackExecutor,
+      Consumer<? super Connection> onAccept) {
     return listen(parent, address, DEFAULT_BACKLOG, callbackExecutor, onAccept);
   }
 
@@ -162,10 +171,19 @@ public final class Server implements AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code backlog} is not positive
    */
-  public static Server listen(Lifecycle parent, InetSocketAddress address, int backlog,
-      Executor callbackExecutor, Consumer<? super Connection> onAccept) {
-    return new Server(parent, address, backlog, Objects.requireNonNull(callbackExecutor,
-        "callbackExecutor"), onAccept, ServerSocketChannel::accept);
+  public static Server listen(
+      Lifecycle parent,
+      InetSocketAddress address,
+      int backlog,
+      Executor callbackExecutor,
+      Consumer<? super Connection> onAccept) {
+    return new Server(
+        parent,
+        address,
+        backlog,
+        Objects.requireNonNull(callbackExecutor, "callbackExecutor"),
+        onAccept,
+        ServerSocketChannel::accept);
   }
 
   /**
@@ -174,7 +192,10 @@ public final class Server implements AutoCloseable {
    *
    * @throws IllegalArgumentException if {@code backlog} is not positive
    */
-  public static Server listen(Lifecycle parent, InetSocketAddress address, int backlog,
+  public static Server listen(
+      Lifecycle parent,
+      InetSocketAddress address,
+      int backlog,
       Consumer<? super Connection> onAccept) {
     return new Server(parent, address, backlog, null, onAccept, ServerSocketChannel::accept);
   }
@@ -183,8 +204,11 @@ public final class Server implements AutoCloseable {
    * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, taking connections through
    * {@code acceptor}: for tests that inject accept failures.
    */
-  static Server listen(Lifecycle parent, InetSocketAddress address,
-      Consumer<? super Connection> onAccept, Acceptor acceptor) {
+  static Server listen(
+      Lifecycle parent,
+      InetSocketAddress address,
+      Consumer<? super Connection> onAccept,
+      Acceptor acceptor) {
     return new Server(parent, address, DEFAULT_BACKLOG, null, onAccept, acceptor);
   }
 
@@ -214,8 +238,13 @@ public final class Server implements AutoCloseable {
     try {
       socket.configureBlocking(false);
       socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      connection = new Connection(node, "conn-" + connectionIds.incrementAndGet(),
-          Lanes.forConnection(callbackExecutor), socket, loop);
+      connection =
+          new Connection(
+              node,
+              "conn-" + connectionIds.incrementAndGet(),
+              Lanes.forConnection(callbackExecutor),
+              socket,
+              loop);
     } catch (IOException | RuntimeException e) { // e.g. the server is closing: refuse it
       IoLoop.closeQuietly(socket);
       if (node.state() == Lifecycle.State.OPEN) {
@@ -236,7 +265,7 @@ public final class Server implements AutoCloseable {
 
     @Override
     public void ready(SelectionKey key) throws IOException {
-      for (;;) {
+      for (; ; ) {
         SocketChannel socket;
         try {
           socket = acceptor.accept(channel);
@@ -257,22 +286,31 @@ public final class Server implements AutoCloseable {
       if (node.state() != Lifecycle.State.OPEN) {
         return; // closing: the channel's close is what failed the accept
       }
-      LOG.log(System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed; "
-          + "pausing accepts for " + pauseMillis + " ms", failure);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "server '"
+              + node.path()
+              + "': accept failed; "
+              + "pausing accepts for "
+              + pauseMillis
+              + " ms",
+          failure);
       key.interestOps(0);
-      loop.schedule(TimeUnit.MILLISECONDS.toNanos(pauseMillis), () -> {
-        if (key.isValid()) {
-          key.interestOps(SelectionKey.OP_ACCEPT);
-        }
-      });
+      loop.schedule(
+          TimeUnit.MILLISECONDS.toNanos(pauseMillis),
+          () -> {
+            if (key.isValid()) {
+              key.interestOps(SelectionKey.OP_ACCEPT);
+            }
+          });
       pauseMillis = Math.min(pauseMillis * 2, MAX_ACCEPT_PAUSE_MILLIS);
     }
 
     @Override
     public void failed(Throwable failure) {
       if (node.state() == Lifecycle.State.OPEN) {
-        LOG.log(System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed",
-            failure);
+        LOG.log(
+            System.Logger.Level.WARNING, "server '" + node.path() + "': accept failed", failure);
       }
     }
   }

@@ -13,8 +13,10 @@ final class PairRun {
   final int id;
   final Peer[] peers = new Peer[2];
   final long startNanos = System.nanoTime();
+
   /** Main thread only: its place in the demo's list of pairs in flight. */
   int index;
+
   private final Queue<PairRun> ended;
   private final Queue<Peer> toCloseFromOutside;
   private final AtomicInteger sidesRunning = new AtomicInteger(2);
@@ -23,7 +25,12 @@ final class PairRun {
   private volatile boolean chaosClosed;
   private volatile boolean connectFailed;
 
-  PairRun(int id, int messages, boolean chaos, Tally tally, Queue<PairRun> ended,
+  PairRun(
+      int id,
+      int messages,
+      boolean chaos,
+      Tally tally,
+      Queue<PairRun> ended,
       Queue<Peer> toCloseFromOutside) {
     this.id = id;
     this.ended = ended;
@@ -70,14 +77,33 @@ final class PairRun {
       long delivered = peers[1 - side].receivedCount();
       long missing = sent - delivered;
       if (missing < 0) {
-        tally.problem(tally.unaccounted, "pair " + id + ": side " + (1 - side) + " received "
-            + delivered + " messages, but side " + side + " sent only " + sent);
+        tally.problem(
+            tally.unaccounted,
+            "pair "
+                + id
+                + ": side "
+                + (1 - side)
+                + " received "
+                + delivered
+                + " messages, but side "
+                + side
+                + " sent only "
+                + sent);
       } else if (missing > 0 && (chaosClosed || connectFailed)) {
         tally.lostToClose.add(missing);
       } else if (missing > 0) {
         tally.unaccounted.add(missing - 1); // problem() counts one
-        tally.problem(tally.unaccounted, "pair " + id + ": side " + side + " sent " + sent
-            + " messages, its partner received " + delivered + ", and no close explains it");
+        tally.problem(
+            tally.unaccounted,
+            "pair "
+                + id
+                + ": side "
+                + side
+                + " sent "
+                + sent
+                + " messages, its partner received "
+                + delivered
+                + ", and no close explains it");
       }
     }
   }

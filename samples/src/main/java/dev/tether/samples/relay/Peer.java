@@ -26,8 +26,10 @@ final class Peer {
   final PairRun run;
   final int pair;
   final int side;
+
   /** Set by {@link #attach}, which runs before the connection can produce any event. */
   Tracked tracked;
+
   private final Tally tally;
   private final int messages;
   private final boolean chaos;
@@ -54,27 +56,36 @@ final class Peer {
   /** {@code Client.connect}'s setup: sets every listener before anything can happen. */
   void attach(Connection connection) {
     tracked = new Tracked(connection, tally);
-    connection.onOpen(tracked.watch("client onOpen", () -> {
-      if (connectState.compareAndSet(CONNECTING, OPENED)) { // else the main thread gave up
-        connection.send(Wire.hello(pair, side));
-      }
-    }));
+    connection.onOpen(
+        tracked.watch(
+            "client onOpen",
+            () -> {
+              if (connectState.compareAndSet(CONNECTING, OPENED)) { // else the main thread gave up
+                connection.send(Wire.hello(pair, side));
+              }
+            }));
     connection.onMessage(tracked.watch("client onMessage", this::onMessage));
-    connection.onClosed(tracked.watch("client onClosed", () -> {
-      tracked.firstOnClosed();
-      end();
-    }));
-    connection.onError(tracked.watch("client onError", error -> {
-      if (connectState.compareAndSet(CONNECTING, CONNECT_FAILED)) {
-        tally.connectFailed(connection.path() + ": " + error);
-        run.connectFailed(this);
-        return;
-      }
-      tally.connectionErrors.increment();
-      if (!chaos) {
-        tally.problem(tally.unexpectedErrors, connection.path() + ": " + error);
-      }
-    }));
+    connection.onClosed(
+        tracked.watch(
+            "client onClosed",
+            () -> {
+              tracked.firstOnClosed();
+              end();
+            }));
+    connection.onError(
+        tracked.watch(
+            "client onError",
+            error -> {
+              if (connectState.compareAndSet(CONNECTING, CONNECT_FAILED)) {
+                tally.connectFailed(connection.path() + ": " + error);
+                run.connectFailed(this);
+                return;
+              }
+              tally.connectionErrors.increment();
+              if (!chaos) {
+                tally.problem(tally.unexpectedErrors, connection.path() + ": " + error);
+              }
+            }));
   }
 
   /** Whether both sides are connected and the data flows; chaos from outside picks these. */
@@ -151,8 +162,9 @@ final class Peer {
       case Wire.DATA -> {
         int sequence = Wire.number(message);
         if (sequence != nextIncoming) {
-          tally.problem(tally.outOfOrder, connection.path() + ": got " + sequence
-              + ", expected " + nextIncoming);
+          tally.problem(
+              tally.outOfOrder,
+              connection.path() + ": got " + sequence + ", expected " + nextIncoming);
         }
         nextIncoming = sequence + 1;
         tally.delivered.increment();
@@ -169,8 +181,10 @@ final class Peer {
         partnerDone = true;
         closeIfFinished();
       }
-      default -> tally.problem(tally.unexpectedErrors,
-          connection.path() + ": unknown message type " + Wire.type(message));
+      default ->
+          tally.problem(
+              tally.unexpectedErrors,
+              connection.path() + ": unknown message type " + Wire.type(message));
     }
   }
 

@@ -20,6 +20,7 @@ final class Relay {
   static final class Pair {
     /** The client pair's id, from its HELLO. */
     final int id;
+
     private final ReentrantLock lock = new ReentrantLock(); // never held while calling out
     private final Tracked[] sides = new Tracked[2];
     private boolean torn;
@@ -42,8 +43,10 @@ final class Relay {
   private final Tally tally;
   private final boolean chaos;
   private final double chaosPerMessage;
+
   /** Told a pair's id before the relay's chaos closes it, so its losses are accounted for. */
   private final IntConsumer beforeChaosClose;
+
   private final ConcurrentHashMap<Integer, Pair> pairs = new ConcurrentHashMap<>();
 
   Relay(Tally tally, boolean chaos, int messagesPerClient, IntConsumer beforeChaosClose) {
@@ -58,21 +61,24 @@ final class Relay {
     Tracked side = new Tracked(connection, tally);
     SplittableRandom random = new SplittableRandom(connection.path().hashCode());
     Pair[] pair = new Pair[1]; // written and read only by this connection's lane
-    connection.onMessage(side.watch("relay onMessage", message -> {
-      if (Wire.type(message) == Wire.HELLO) {
-        pair[0] = join(side, Wire.number(message), Wire.side(message));
-        return;
-      }
-      Tracked partner = pair[0] == null ? null : pair[0].partnerOf(side);
-      if (partner != null) {
-        partner.connection.send(message); // false once the partner ended: that is the chaos
-      }
-      if (chaos && random.nextDouble() < chaosPerMessage) {
-        tally.chaosCloses.increment();
-        beforeChaosClose.accept(pair[0].id);
-        tearDown(pair[0], true); // from inside this connection's own listener
-      }
-    }));
+    connection.onMessage(
+        side.watch(
+            "relay onMessage",
+            message -> {
+              if (Wire.type(message) == Wire.HELLO) {
+                pair[0] = join(side, Wire.number(message), Wire.side(message));
+                return;
+              }
+              Tracked partner = pair[0] == null ? null : pair[0].partnerOf(side);
+              if (partner != null) {
+                partner.connection.send(message); // false once the partner ended: that is the chaos
+              }
+              if (chaos && random.nextDouble() < chaosPerMessage) {
+                tally.chaosCloses.increment();
+                beforeChaosClose.accept(pair[0].id);
+                tearDown(pair[0], true); // from inside this connection's own listener
+              }
+            }));
     // @start region="cross-close"
     connection.onClosed(side.watch("relay onClosed", () -> {
       if (side.firstOnClosed() && pair[0] != null) {

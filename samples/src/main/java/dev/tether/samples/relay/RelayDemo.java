@@ -65,8 +65,16 @@ import java.util.function.UnaryOperator;
  */
 public final class RelayDemo {
   /** The demo's options, with defaults that finish in seconds; {@code jfr} is null without --jfr. */
-  record Options(int pairs, int messages, boolean chaos, long seed, int timeoutSeconds,
-      int callbackThreads, int backlog, long cycles, int connectTimeoutSeconds,
+  record Options(
+      int pairs,
+      int messages,
+      boolean chaos,
+      long seed,
+      int timeoutSeconds,
+      int callbackThreads,
+      int backlog,
+      long cycles,
+      int connectTimeoutSeconds,
       Path jfr) {
     static Options parse(String... args) {
       int pairs = 16;
@@ -94,12 +102,12 @@ public final class RelayDemo {
           case "--cycles" -> cycles = positiveLong(arg, value(args, ++i, arg));
           case "--connect-timeout" -> connectTimeout = positive(arg, value(args, ++i, arg));
           case "--jfr" -> jfr = Path.of(value(args, ++i, arg));
-          case "" -> { } // an empty -Dsample.args
+          case "" -> {} // an empty -Dsample.args
           default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
         }
       }
-      return new Options(pairs, messages, chaos, seed, timeout, threads, backlog, cycles,
-          connectTimeout, jfr);
+      return new Options(
+          pairs, messages, chaos, seed, timeout, threads, backlog, cycles, connectTimeout, jfr);
     }
 
     /** Whether this is a soak: {@code cycles} pairs, {@code pairs} at a time. */
@@ -122,8 +130,8 @@ public final class RelayDemo {
     private static int positive(String option, String value) {
       long number = positiveLong(option, value);
       if (number > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(option + " must be at most " + Integer.MAX_VALUE
-            + ", not " + number);
+        throw new IllegalArgumentException(
+            option + " must be at most " + Integer.MAX_VALUE + ", not " + number);
       }
       return (int) number;
     }
@@ -159,8 +167,13 @@ public final class RelayDemo {
    * The outcome: the report's numbers, the broken invariants (none when all is well), the pairs
    * that ended, and, for a soak, the resources at its start and end (else null).
    */
-  record Result(Tally tally, List<String> violations, long nanos, long pairsEnded,
-      Resources start, Resources end) {
+  record Result(
+      Tally tally,
+      List<String> violations,
+      long nanos,
+      long pairsEnded,
+      Resources start,
+      Resources end) {
     boolean ok() {
       return violations.isEmpty();
     }
@@ -177,11 +190,14 @@ public final class RelayDemo {
 
   /** Sockets per pair: two clients, and the relay's side of each. */
   private static final int FILES_PER_PAIR = 4;
+
   /** Descriptors left for the JVM itself: jars, selectors and their wake-up pipes. */
   private static final int FILES_RESERVED = 256;
-  private static final String USAGE = "usage: RelayDemo [--pairs N] [--messages N] [--chaos]"
-      + " [--seed N] [--timeout SECONDS] [--threads N] [--backlog N] [--connect-timeout SECONDS]"
-      + " [--cycles N] [--jfr FILE]";
+
+  private static final String USAGE =
+      "usage: RelayDemo [--pairs N] [--messages N] [--chaos]"
+          + " [--seed N] [--timeout SECONDS] [--threads N] [--backlog N] [--connect-timeout SECONDS]"
+          + " [--cycles N] [--jfr FILE]";
 
   private RelayDemo() {}
 
@@ -207,40 +223,57 @@ public final class RelayDemo {
    * As {@link #run(Options, PrintStream)}, with the clients connecting to
    * {@code clientTarget.apply(the relay's address)}: tests point them at a dead port.
    */
-  static Result run(Options options, PrintStream out,
-      UnaryOperator<InetSocketAddress> clientTarget) throws Exception {
+  static Result run(Options options, PrintStream out, UnaryOperator<InetSocketAddress> clientTarget)
+      throws Exception {
     Path jfr = options.jfr();
     if (jfr == null) {
       return runUnrecorded(options, out, clientTarget);
     }
     try (TetherRecording recording = new TetherRecording(jfr)) {
       Result result = runUnrecorded(options, out, clientTarget);
-      out.printf(Locale.ROOT, "  JFR recording of Tether's events: %s (read it with"
-          + " `jfr print --events 'dev.tether.*' %s`)%n", recording.finish(), jfr);
+      out.printf(
+          Locale.ROOT,
+          "  JFR recording of Tether's events: %s (read it with"
+              + " `jfr print --events 'dev.tether.*' %s`)%n",
+          recording.finish(),
+          jfr);
       return result;
     }
   }
 
-  private static Result runUnrecorded(Options options, PrintStream out,
-      UnaryOperator<InetSocketAddress> clientTarget) throws Exception {
-    out.printf(Locale.ROOT, "Relay demo: %s x %d messages, chaos %s, %d callback threads,"
-        + " backlog %d%n", options.soak()
-            ? String.format(Locale.ROOT, "soak of %d cycles (pairs), %d at a time",
-                options.cycles(), options.pairs())
-            : options.pairs() + " pairs", options.messages(),
-        options.chaos() ? "on (seed " + options.seed() + ")" : "off", options.callbackThreads(),
+  private static Result runUnrecorded(
+      Options options, PrintStream out, UnaryOperator<InetSocketAddress> clientTarget)
+      throws Exception {
+    out.printf(
+        Locale.ROOT,
+        "Relay demo: %s x %d messages, chaos %s, %d callback threads," + " backlog %d%n",
+        options.soak()
+            ? String.format(
+                Locale.ROOT,
+                "soak of %d cycles (pairs), %d at a time",
+                options.cycles(),
+                options.pairs())
+            : options.pairs() + " pairs",
+        options.messages(),
+        options.chaos() ? "on (seed " + options.seed() + ")" : "off",
+        options.callbackThreads(),
         options.backlog());
     Tally tally = new Tally();
-    try (AutoCloseable leaks = Lifecycle.addLeakListener(report ->
-        tally.problem(tally.leakedNodes, "leak reported: " + report))) {
-      Traffic traffic = new Traffic(options, tally, out, pairsAtOnce(options, out),
-          clientTarget);
+    try (AutoCloseable leaks =
+        Lifecycle.addLeakListener(
+            report -> tally.problem(tally.leakedNodes, "leak reported: " + report))) {
+      Traffic traffic = new Traffic(options, tally, out, pairsAtOnce(options, out), clientTarget);
       long start = System.nanoTime();
       traffic.run();
       long nanos = System.nanoTime() - start;
-      Result result = new Result(tally, tally.violations(options.chaos(),
-          traffic.expectedMessages), nanos, traffic.accounted,
-          options.soak() ? traffic.start : null, options.soak() ? traffic.end : null);
+      Result result =
+          new Result(
+              tally,
+              tally.violations(options.chaos(), traffic.expectedMessages),
+              nanos,
+              traffic.accounted,
+              options.soak() ? traffic.start : null,
+              options.soak() ? traffic.end : null);
       report(result, options, out);
       return result;
     }
@@ -254,9 +287,13 @@ public final class RelayDemo {
     if (limit <= 0 || fit >= wanted) {
       return options.pairs();
     }
-    out.printf(Locale.ROOT, "  the open-file limit (%d) holds %d pairs at once, not %d: the"
-        + " others start as pairs end (`ulimit -n 65536` runs them all at once)%n", limit,
-        Math.max(1, fit), wanted);
+    out.printf(
+        Locale.ROOT,
+        "  the open-file limit (%d) holds %d pairs at once, not %d: the"
+            + " others start as pairs end (`ulimit -n 65536` runs them all at once)%n",
+        limit,
+        Math.max(1, fit),
+        wanted);
     return (int) Math.max(1, fit);
   }
 
@@ -296,16 +333,22 @@ public final class RelayDemo {
     private final PrintStream out;
     private final int atOnce;
     private final UnaryOperator<InetSocketAddress> clientTarget;
+
     /** Pairs whose both peers ended, waiting for the main thread to account for them. */
     private final LinkedBlockingQueue<PairRun> ended = new LinkedBlockingQueue<>();
+
     /** Partners of clients that could not connect; the main thread closes them. */
     private final Queue<Peer> toClose = new ConcurrentLinkedQueue<>();
+
     /** The pairs in flight by id, for the relay's chaos to mark. */
     private final Map<Integer, PairRun> live = new ConcurrentHashMap<>();
+
     // Main thread only from here on.
     private final List<PairRun> inFlight = new ArrayList<>();
+
     /** Every peer, for the checks after the root's close; not kept by a soak. */
     private final List<Peer> peers = new ArrayList<>();
+
     private Relay relay;
     private Server server;
     private InetSocketAddress target;
@@ -317,7 +360,11 @@ public final class RelayDemo {
     Resources start;
     Resources end;
 
-    Traffic(Options options, Tally tally, PrintStream out, int atOnce,
+    Traffic(
+        Options options,
+        Tally tally,
+        PrintStream out,
+        int atOnce,
         UnaryOperator<InetSocketAddress> clientTarget) {
       this.options = options;
       this.tally = tally;
@@ -329,13 +376,18 @@ public final class RelayDemo {
     void run() throws Exception {
       Lifecycle root = Lifecycle.root("relay-demo");
       AtomicInteger threadIds = new AtomicInteger();
-      ThreadPoolExecutor pool = new ThreadPoolExecutor(options.callbackThreads(),
-          options.callbackThreads(), 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-          task -> {
-            Thread thread = new Thread(task, "relay-callbacks-" + threadIds.incrementAndGet());
-            thread.setDaemon(true); // a failed run must still let the JVM exit and report
-            return thread;
-          });
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              options.callbackThreads(),
+              options.callbackThreads(),
+              0,
+              TimeUnit.MILLISECONDS,
+              new LinkedBlockingQueue<>(),
+              task -> {
+                Thread thread = new Thread(task, "relay-callbacks-" + threadIds.incrementAndGet());
+                thread.setDaemon(true); // a failed run must still let the JVM exit and report
+                return thread;
+              });
       pool.prestartAllCoreThreads(); // so that a soak's thread count starts as it should end
       // @start region="root-owns-pool"
       root.own(() -> { // the root's resource: closed after every connection, so lanes drain first
@@ -346,14 +398,24 @@ public final class RelayDemo {
       });
       // @end region="root-owns-pool"
       try {
-        relay = new Relay(tally, options.chaos(), options.messages(), id -> {
-          PairRun run = live.get(id);
-          if (run != null) { // else both its clients have ended: nothing left to lose
-            run.chaosClose();
-          }
-        });
-        server = Server.listen(root, new InetSocketAddress("127.0.0.1", 0), options.backlog(),
-            pool, relay::accept);
+        relay =
+            new Relay(
+                tally,
+                options.chaos(),
+                options.messages(),
+                id -> {
+                  PairRun run = live.get(id);
+                  if (run != null) { // else both its clients have ended: nothing left to lose
+                    run.chaosClose();
+                  }
+                });
+        server =
+            Server.listen(
+                root,
+                new InetSocketAddress("127.0.0.1", 0),
+                options.backlog(),
+                pool,
+                relay::accept);
         // Half the pairs run their listeners on the client I/O thread, half on the pool.
         onIoThread = Client.open(root, "clients-io");
         onPool = Client.open(root, "clients-pool", pool);
@@ -407,8 +469,7 @@ public final class RelayDemo {
         while (inFlight.size() < atOnce && started < total) {
           startPair((int) started++);
         }
-        for (PairRun run = ended.poll(1, TimeUnit.MILLISECONDS); run != null;
-            run = ended.poll()) {
+        for (PairRun run = ended.poll(1, TimeUnit.MILLISECONDS); run != null; run = ended.poll()) {
           finish(run);
         }
         for (Peer partner; (partner = toClose.poll()) != null; ) {
@@ -492,13 +553,25 @@ public final class RelayDemo {
     private void progress(long nanos, long total) {
       if (options.soak()) {
         Resources now = Resources.now();
-        out.printf(Locale.ROOT, "  ... %.0f s: %d of %d cycles (%.0f/s), %d connections open,"
-            + " RSS %d MiB, %d threads%n", nanos / 1e9, accounted, total,
-            accounted / (nanos / 1e9), openConnections().size(), now.rssKib() / 1024,
+        out.printf(
+            Locale.ROOT,
+            "  ... %.0f s: %d of %d cycles (%.0f/s), %d connections open,"
+                + " RSS %d MiB, %d threads%n",
+            nanos / 1e9,
+            accounted,
+            total,
+            accounted / (nanos / 1e9),
+            openConnections().size(),
+            now.rssKib() / 1024,
             now.threads().size());
       } else {
-        out.printf(Locale.ROOT, "  ... %.1f s: %d of %d pairs done, %d messages delivered%n",
-            nanos / 1e9, accounted, total, tally.delivered.sum());
+        out.printf(
+            Locale.ROOT,
+            "  ... %.1f s: %d of %d pairs done, %d messages delivered%n",
+            nanos / 1e9,
+            accounted,
+            total,
+            tally.delivered.sum());
       }
     }
 
@@ -515,8 +588,8 @@ public final class RelayDemo {
      * hidden by the root's close.
      */
     private void awaitConnectionsClosed() {
-      long deadline = System.nanoTime()
-          + TimeUnit.SECONDS.toNanos(Math.min(10, options.timeoutSeconds()));
+      long deadline =
+          System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(10, options.timeoutSeconds()));
       List<Lifecycle> open = openConnections();
       while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // polls state, no event to wait on
@@ -530,9 +603,11 @@ public final class RelayDemo {
     /** A node not CLOSED: stuck (CLOSING, with its dump) or leaked (OPEN). */
     private void checkClosed(Lifecycle node, String when) {
       switch (node.state()) {
-        case CLOSED -> { }
-        case CLOSING -> tally.problem(tally.deadlocks, node.path() + " is still CLOSING " + when
-            + "; it is at:\n" + node.dump());
+        case CLOSED -> {}
+        case CLOSING ->
+            tally.problem(
+                tally.deadlocks,
+                node.path() + " is still CLOSING " + when + "; it is at:\n" + node.dump());
         case OPEN -> tally.problem(tally.leakedNodes, node.path() + " is still open " + when);
       }
     }
@@ -552,12 +627,25 @@ public final class RelayDemo {
             continue; // a connect that never completed: counted as timed out, not as a stall
           }
           if (node.state() == Lifecycle.State.CLOSING) {
-            tally.problem(tally.deadlocks, node.path() + " is still CLOSING after "
-                + options.timeoutSeconds() + " s; it is at:\n" + node.dump());
+            tally.problem(
+                tally.deadlocks,
+                node.path()
+                    + " is still CLOSING after "
+                    + options.timeoutSeconds()
+                    + " s; it is at:\n"
+                    + node.dump());
           } else {
-            tally.problem(tally.stalledClients, node.path() + " (pair " + run.id + ", "
-                + (peer.isOpened() ? "open" : "connecting") + ") has not ended after "
-                + options.timeoutSeconds() + " s, and no close of it is stuck:\n" + node.dump());
+            tally.problem(
+                tally.stalledClients,
+                node.path()
+                    + " (pair "
+                    + run.id
+                    + ", "
+                    + (peer.isOpened() ? "open" : "connecting")
+                    + ") has not ended after "
+                    + options.timeoutSeconds()
+                    + " s, and no close of it is stuck:\n"
+                    + node.dump());
           }
         }
       }
@@ -572,8 +660,8 @@ public final class RelayDemo {
       int leaked = extra.values().stream().mapToInt(Integer::intValue).sum();
       if (leaked > 0) {
         tally.leakedThreads.add(leaked - 1); // problem() counts one
-        tally.problem(tally.leakedThreads, "threads alive at the end but not at the start: "
-            + extra);
+        tally.problem(
+            tally.leakedThreads, "threads alive at the end but not at the start: " + extra);
       }
     }
   }
@@ -582,42 +670,76 @@ public final class RelayDemo {
     Tally t = result.tally();
     double seconds = result.nanos() / 1e9;
     if (options.soak()) {
-      out.printf(Locale.ROOT, "  cycles             %8d   of %d, %.0f per second%n",
-          result.pairsEnded(), options.cycles(), result.pairsEnded() / seconds);
+      out.printf(
+          Locale.ROOT,
+          "  cycles             %8d   of %d, %.0f per second%n",
+          result.pairsEnded(),
+          options.cycles(),
+          result.pairsEnded() / seconds);
     }
-    out.printf(Locale.ROOT, "  connections opened %8d   closed %d%n", t.opened.sum(),
-        t.closed.sum());
-    out.printf(Locale.ROOT, "  connects failed    %8d   timed out %d%s%n",
-        t.connectFailures.sum(), t.connectTimeouts.sum(), result.complete() ? ""
+    out.printf(
+        Locale.ROOT, "  connections opened %8d   closed %d%n", t.opened.sum(), t.closed.sum());
+    out.printf(
+        Locale.ROOT,
+        "  connects failed    %8d   timed out %d%s%n",
+        t.connectFailures.sum(),
+        t.connectTimeouts.sum(),
+        result.complete()
+            ? ""
             : "   (the machine refused them, not Tether: raise --backlog or `ulimit -n`; first: "
-                + t.firstConnectFailure.get() + ")");
-    out.printf(Locale.ROOT, "  messages sent      %8d   delivered %d, lost to chaos closes %d,"
-        + " unaccounted for %d%n", t.sent.sum(), t.delivered.sum(), t.lostToClose.sum(),
+                + t.firstConnectFailure.get()
+                + ")");
+    out.printf(
+        Locale.ROOT,
+        "  messages sent      %8d   delivered %d, lost to chaos closes %d,"
+            + " unaccounted for %d%n",
+        t.sent.sum(),
+        t.delivered.sum(),
+        t.lostToClose.sum(),
         t.unaccounted.sum());
-    out.printf(Locale.ROOT, "  chaos closes       %8d   (%d from the main thread; %d connection"
-        + " errors seen)%n", t.chaosCloses.sum(), t.outsideCloses.sum(), t.connectionErrors.sum());
+    out.printf(
+        Locale.ROOT,
+        "  chaos closes       %8d   (%d from the main thread; %d connection" + " errors seen)%n",
+        t.chaosCloses.sum(),
+        t.outsideCloses.sum(),
+        t.connectionErrors.sum());
     out.printf(Locale.ROOT, "  callbacks after close() returned %d%n", t.callbacksAfterClose.sum());
-    out.printf(Locale.ROOT, "  deadlocks or hung waits %3d   (a close that did not return, a node"
-        + " left CLOSING)%n", t.deadlocks.sum());
-    out.printf(Locale.ROOT, "  stalled clients    %8d   (running at --timeout, no close stuck)%n",
+    out.printf(
+        Locale.ROOT,
+        "  deadlocks or hung waits %3d   (a close that did not return, a node" + " left CLOSING)%n",
+        t.deadlocks.sum());
+    out.printf(
+        Locale.ROOT,
+        "  stalled clients    %8d   (running at --timeout, no close stuck)%n",
         t.stalledClients.sum());
     out.printf(Locale.ROOT, "  leaked nodes       %8d%n", t.leakedNodes.sum());
     if (result.start() != null && result.end() != null) {
-      out.printf(Locale.ROOT, "  resident memory    %8s   at the start, %s at the end%n",
-          mib(result.start().rssKib()), mib(result.end().rssKib()));
-      out.printf(Locale.ROOT, "  live threads       %8d   at the start, %d at the end"
-          + " (%d leaked)%n", result.start().threads().size(), result.end().threads().size(),
+      out.printf(
+          Locale.ROOT,
+          "  resident memory    %8s   at the start, %s at the end%n",
+          mib(result.start().rssKib()),
+          mib(result.end().rssKib()));
+      out.printf(
+          Locale.ROOT,
+          "  live threads       %8d   at the start, %d at the end" + " (%d leaked)%n",
+          result.start().threads().size(),
+          result.end().threads().size(),
           t.leakedThreads.sum());
     }
-    out.printf(Locale.ROOT, "  time               %8.2f s  (%,.0f messages/s delivered)%n",
-        seconds, t.delivered.sum() / seconds);
+    out.printf(
+        Locale.ROOT,
+        "  time               %8.2f s  (%,.0f messages/s delivered)%n",
+        seconds,
+        t.delivered.sum() / seconds);
     if (!result.ok()) {
       out.println("BROKEN: " + String.join("; ", result.violations()));
       t.problems.forEach(problem -> out.println("  - " + problem));
     } else if (!result.complete()) {
-      out.println("INCOMPLETE: every invariant held, but " + (t.connectFailures.sum()
-          + t.connectTimeouts.sum()) + " clients could not connect, so their pairs were not"
-          + " checked.");
+      out.println(
+          "INCOMPLETE: every invariant held, but "
+              + (t.connectFailures.sum() + t.connectTimeouts.sum())
+              + " clients could not connect, so their pairs were not"
+              + " checked.");
     } else {
       out.println("OK: every invariant held.");
     }

@@ -16,49 +16,66 @@ final class Tally {
   final LongAdder closed = new LongAdder();
   final LongAdder sent = new LongAdder();
   final LongAdder delivered = new LongAdder();
+
   /** Messages sent but not delivered because a chaos close (or a failed connect) ended the pair. */
   final LongAdder lostToClose = new LongAdder();
+
   /** Messages neither delivered nor explained by a close: a violation. */
   final LongAdder unaccounted = new LongAdder();
+
   /**
    * Client connects that failed (refused, reset, no file descriptor): the machine's refusal, not
    * Tether's; reported apart, never as a deadlock.
    */
   final LongAdder connectFailures = new LongAdder();
+
   /** Client connects still pending at {@code --connect-timeout}, given up and closed. */
   final LongAdder connectTimeouts = new LongAdder();
+
   final LongAdder chaosCloses = new LongAdder();
+
   /** Of the chaos closes, those made from the main thread, outside every listener. */
   final LongAdder outsideCloses = new LongAdder();
+
   /** onError calls: expected under chaos (a write racing the peer's close), a problem without. */
   final LongAdder connectionErrors = new LongAdder();
+
   /** A listener of a connection started after that connection's close had returned. */
   final LongAdder callbacksAfterClose = new LongAdder();
+
   /**
    * Waits that are really stuck: a close that did not return within the demo's timeout, a node
    * left CLOSING, a CallbackDeadlockException. Never a connect that did not complete.
    */
   final LongAdder deadlocks = new LongAdder();
+
   /**
    * Clients still running at {@code --timeout} although no close of theirs is stuck: traffic that
    * stopped (a lost message, say).
    */
   final LongAdder stalledClients = new LongAdder();
+
   /** onClosed fired twice for one connection. */
   final LongAdder duplicateOnClosed = new LongAdder();
+
   /** A message arrived out of its sender's order. */
   final LongAdder outOfOrder = new LongAdder();
+
   /** A listener threw something the demo did not expect. */
   final LongAdder unexpectedErrors = new LongAdder();
+
   /**
    * Connections still open once both clients of their pair had ended, or not CLOSED after the
    * root's close returned; leak reports.
    */
   final LongAdder leakedNodes = new LongAdder();
+
   /** Live threads at the end of a soak beyond those at its start. */
   final LongAdder leakedThreads = new LongAdder();
+
   /** The first few things that went wrong, in words. */
   final ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+
   private final AtomicInteger recorded = new AtomicInteger();
 
   /** The first failed connect, in words; the others are only counted. */
@@ -96,14 +113,26 @@ final class Tally {
       broken.add("connections opened " + opened.sum() + " but closed " + closed.sum());
     }
     if (!chaos && (sent.sum() != expectedMessages || delivered.sum() != expectedMessages)) {
-      broken.add("without chaos every message arrives: expected " + expectedMessages
-          + ", sent " + sent.sum() + ", delivered " + delivered.sum());
+      broken.add(
+          "without chaos every message arrives: expected "
+              + expectedMessages
+              + ", sent "
+              + sent.sum()
+              + ", delivered "
+              + delivered.sum());
     }
     if (delivered.sum() > sent.sum()) {
       broken.add("delivered " + delivered.sum() + " > sent " + sent.sum());
     } else if (sent.sum() != delivered.sum() + lostToClose.sum() + unaccounted.sum()) {
-      broken.add("sent " + sent.sum() + " != delivered " + delivered.sum() + " + lost to closes "
-          + lostToClose.sum() + " + unaccounted " + unaccounted.sum());
+      broken.add(
+          "sent "
+              + sent.sum()
+              + " != delivered "
+              + delivered.sum()
+              + " + lost to closes "
+              + lostToClose.sum()
+              + " + unaccounted "
+              + unaccounted.sum());
     }
     return broken;
   }

@@ -15,9 +15,15 @@ import jdk.jfr.Recording;
  */
 final class TetherRecording implements AutoCloseable {
   /** Tether's event names, a public contract (design guide, "Diagnosing hangs"). */
-  static final List<String> EVENTS = List.of("dev.tether.WaitStalled",
-      "dev.tether.CallbackDeadlock", "dev.tether.WaitCycleSkipped", "dev.tether.SlotWait",
-      "dev.tether.LifecycleClose", "dev.tether.CallbackFailed", "dev.tether.Leak");
+  static final List<String> EVENTS =
+      List.of(
+          "dev.tether.WaitStalled",
+          "dev.tether.CallbackDeadlock",
+          "dev.tether.WaitCycleSkipped",
+          "dev.tether.SlotWait",
+          "dev.tether.LifecycleClose",
+          "dev.tether.CallbackFailed",
+          "dev.tether.Leak");
 
   private final Recording recording = new Recording();
   private final Path file;

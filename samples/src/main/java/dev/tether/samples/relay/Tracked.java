@@ -16,6 +16,7 @@ final class Tracked {
   private final Tally tally;
   private final AtomicInteger onClosedCalls = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
+
   /** Set once a close of this connection has returned to a caller outside its listeners. */
   private volatile boolean closeReturned;
 
@@ -25,10 +26,14 @@ final class Tracked {
     tally.opened.increment();
     // However it ends (locally, by the peer, by the tree), the node's close completing is the
     // moment after which no listener may start.
-    connection.lifecycle().closeFuture().whenComplete((ignored, failure) -> {
-      closeReturned = true;
-      tally.closed.increment();
-    });
+    connection
+        .lifecycle()
+        .closeFuture()
+        .whenComplete(
+            (ignored, failure) -> {
+              closeReturned = true;
+              tally.closed.increment();
+            });
   }
 
   /** {@code body}, counted as a listener of this connection. */
@@ -37,7 +42,8 @@ final class Tracked {
       inFlight.incrementAndGet();
       try {
         if (closeReturned) {
-          tally.problem(tally.callbacksAfterClose,
+          tally.problem(
+              tally.callbacksAfterClose,
               connection.path() + ": " + listener + " ran after close() returned");
         }
         body.accept(value);
@@ -66,7 +72,8 @@ final class Tracked {
     closeCounting();
     closeReturned = true; // no wait was skipped: nothing of this connection may run from now on
     if (inFlight.get() != 0) {
-      tally.problem(tally.callbacksAfterClose,
+      tally.problem(
+          tally.callbacksAfterClose,
           connection.path() + ": a listener was still running when close() returned");
     }
   }

@@ -6,10 +6,13 @@ import java.nio.ByteBuffer;
 final class Wire {
   /** Client to relay, first message: pair id (int), side (byte). */
   static final byte HELLO = 1;
+
   /** Relay to client: both sides of the pair are here, start sending. */
   static final byte READY = 2;
+
   /** Client to client through the relay: sequence number (int), then padding. */
   static final byte DATA = 3;
+
   /** Client to client: I received all your messages. */
   static final byte DONE = 4;
 

@@ -218,8 +218,8 @@ public final class TetherWebSocket implements AutoCloseable {
 
   static {
     try {
-      SOCKET = MethodHandles.lookup()
-          .findVarHandle(TetherWebSocket.class, "socket", WebSocket.class);
+      SOCKET =
+          MethodHandles.lookup().findVarHandle(TetherWebSocket.class, "socket", WebSocket.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -245,8 +245,10 @@ public final class TetherWebSocket implements AutoCloseable {
 
   /** null until the handshake is done; then the JDK socket, never changed. */
   private volatile WebSocket socket;
+
   /** Why the handshake failed; written before the node closes, read after. */
   private volatile Throwable connectFailure;
+
   /** Completed once by the first attach: whether the node owns the connection (see the notes). */
   private final CompletableFuture<Boolean> attached = new CompletableFuture<>();
 
@@ -271,22 +273,19 @@ public final class TetherWebSocket implements AutoCloseable {
     this.connectTimeout = builder.connectTimeout;
     this.receiveWindow = builder.receiveWindow;
     this.maxMessageBytes = builder.maxMessageBytes;
-    Delivery delivery = builder.delivery != null
-        ? builder.delivery
-        : Delivery.serialOn(DefaultLanePool.POOL);
+    Delivery delivery =
+        builder.delivery != null ? builder.delivery : Delivery.serialOn(DefaultLanePool.POOL);
     String name = builder.name != null ? builder.name : "websocket-" + IDS.incrementAndGet();
     this.node = builder.parent.child(name, delivery);
-    CallbackErrorHandler handler = builder.errorHandler != null
-        ? builder.errorHandler
-        : this::logCallbackFailure;
+    CallbackErrorHandler handler =
+        builder.errorHandler != null ? builder.errorHandler : this::logCallbackFailure;
     try {
       this.textSlot = node.slot(CallbackSlot.<String>builder("onText").errorHandler(handler));
       this.binarySlot =
           node.slot(CallbackSlot.<ByteBuffer>builder("onBinary").errorHandler(handler));
       this.closeSlot =
           node.slot(CallbackSlot.<CloseStatus>builder("onClose").errorHandler(handler));
-      this.errorSlot =
-          node.slot(CallbackSlot.<Throwable>builder("onError").errorHandler(handler));
+      this.errorSlot = node.slot(CallbackSlot.<Throwable>builder("onError").errorHandler(handler));
     } catch (RuntimeException e) {
       node.close(); // the parent closed meanwhile: leave nothing half-made behind
       throw e;
@@ -423,43 +422,50 @@ public final class TetherWebSocket implements AutoCloseable {
     // Before the handshake, so a listener is in place before the JDK can deliver anything; a
     // slot closed meanwhile (close() or an ancestor's close) refuses the set.
     try {
-      textSlot.set(message -> {
-        try {
-          text.accept(message);
-        } finally {
-          returnCredit();
-        }
-      });
-      binarySlot.set(message -> {
-        try {
-          binary.accept(message);
-        } finally {
-          returnCredit();
-        }
-      });
-      closeSlot.set(status -> {
-        try {
-          close.onClose(status.code, status.reason);
-        } finally {
-          node.close();
-        }
-      });
-      errorSlot.set(failure -> {
-        try {
-          error.accept(failure);
-        } finally {
-          node.close();
-        }
-      });
+      textSlot.set(
+          message -> {
+            try {
+              text.accept(message);
+            } finally {
+              returnCredit();
+            }
+          });
+      binarySlot.set(
+          message -> {
+            try {
+              binary.accept(message);
+            } finally {
+              returnCredit();
+            }
+          });
+      closeSlot.set(
+          status -> {
+            try {
+              close.onClose(status.code, status.reason);
+            } finally {
+              node.close();
+            }
+          });
+      errorSlot.set(
+          failure -> {
+            try {
+              error.accept(failure);
+            } finally {
+              node.close();
+            }
+          });
     } catch (IllegalStateException closed) {
       return CompletableFuture.failedFuture(closedException("connect"));
     }
     // Whichever comes first, a handshake failure or any close, fails the future; afterwards a
     // close changes nothing (completeExceptionally on a completed future is a no-op).
-    node.closeFuture().whenComplete((ignored, closeError) -> {
-      Throwable failure = connectFailure;
-      connected.completeExceptionally(failure != null ? failure : closedException("connect"));
-    });
+    node.closeFuture()
+        .whenComplete(
+            (ignored, closeError) -> {
+              Throwable failure = connectFailure;
+              connected.completeExceptionally(
+                  failure != null ? failure : closedException("connect"));
+            });
     WebSocket.Builder handshake = client.newWebSocketBuilder();
     if (connectTimeout != null) {
       handshake.connectTimeout(connectTimeout);
@@ -471,22 +477,31 @@ public final class TetherWebSocket implements AutoCloseable {
       failConnect(e);
       return connected.copy();
     }
-    opening.whenComplete((opened, failure) -> {
-      if (failure != null) {
-        failConnect(failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure);
-        return;
-      }
-      attach(opened).thenAccept(owned -> {
-        if (owned) {
-          connected.complete(this);
-        } else {
-          // At once: the close that refused it may be held up for long (a child's resource).
-          connected.completeExceptionally(new IllegalStateException("websocket '" + node.path()
-              + "' was closed before its handshake completed: the connection was aborted"));
-        }
-      });
-    });
+    opening.whenComplete(
+        (opened, failure) -> {
+          if (failure != null) {
+            failConnect(
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure);
+            return;
+          }
+          attach(opened)
+              .thenAccept(
+                  owned -> {
+                    if (owned) {
+                      connected.complete(this);
+                    } else {
+                      // At once: the close that refused it may be held up for long (a child's
+                      // resource).
+                      connected.completeExceptionally(
+                          new IllegalStateException(
+                              "websocket '"
+                                  + node.path()
+                                  + "' was closed before its handshake completed: the connection was aborted"));
+                    }
+                  });
+        });
     return connected.copy();
   }
 
@@ -570,7 +585,11 @@ public final class TetherWebSocket implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "TetherWebSocket[" + node.path() + ", " + uri + ", "
+    return "TetherWebSocket["
+        + node.path()
+        + ", "
+        + uri
+        + ", "
         + (socket == null && node.state() == Lifecycle.State.OPEN ? "NOT CONNECTED" : node.state())
         + "]";
   }
@@ -587,11 +606,13 @@ public final class TetherWebSocket implements AutoCloseable {
 
     @Override
     public void onOpen(WebSocket opened) {
-      attach(opened).thenAccept(owned -> {
-        if (owned) {
-          opened.request(receiveWindow);
-        }
-      });
+      attach(opened)
+          .thenAccept(
+              owned -> {
+                if (owned) {
+                  opened.request(receiveWindow);
+                }
+              });
     }
 
     @Override
@@ -654,9 +675,18 @@ public final class TetherWebSocket implements AutoCloseable {
     private void tooLarge(WebSocket from, String kind, long size) {
       finish(kind + " message too large");
       from.abort();
-      deliver(errorSlot, new ProtocolException("websocket '" + node.path() + "': " + kind
-          + " message larger than maxMessageBytes (" + maxMessageBytes + " bytes): " + size
-          + " bytes so far; connection aborted"));
+      deliver(
+          errorSlot,
+          new ProtocolException(
+              "websocket '"
+                  + node.path()
+                  + "': "
+                  + kind
+                  + " message larger than maxMessageBytes ("
+                  + maxMessageBytes
+                  + " bytes): "
+                  + size
+                  + " bytes so far; connection aborted"));
     }
 
     @Override
@@ -712,8 +742,10 @@ public final class TetherWebSocket implements AutoCloseable {
     } catch (RuntimeException e) {
       // Only a lane executor that refuses its drain gets here; the call stays queued, but
       // without a drain the socket is stuck, so it is failed loudly rather than left hanging.
-      LOG.log(Level.WARNING, "websocket '" + node.path() + "': cannot deliver to "
-          + slot.name() + "; closing it", e);
+      LOG.log(
+          Level.WARNING,
+          "websocket '" + node.path() + "': cannot deliver to " + slot.name() + "; closing it",
+          e);
       node.closeAsync();
     }
   }
@@ -798,15 +830,19 @@ public final class TetherWebSocket implements AutoCloseable {
 
   private void requireNotConnected(String action) {
     if (connectCalled) {
-      throw new IllegalStateException("websocket '" + node.path() + "': cannot " + action
-          + ": connect() was already called; listeners are fixed from then on");
+      throw new IllegalStateException(
+          "websocket '"
+              + node.path()
+              + "': cannot "
+              + action
+              + ": connect() was already called; listeners are fixed from then on");
     }
   }
 
   // ---- sending ----
 
-  private CompletableFuture<Void> send(String kind,
-      Function<WebSocket, CompletableFuture<WebSocket>> start) {
+  private CompletableFuture<Void> send(
+      String kind, Function<WebSocket, CompletableFuture<WebSocket>> start) {
     WebSocket target = socket;
     PendingSend pending = new PendingSend(start);
     boolean drain;
@@ -824,10 +860,11 @@ public final class TetherWebSocket implements AutoCloseable {
       sendLock.unlock();
     }
     if (pending == null) {
-      return CompletableFuture.failedFuture(target == null && node.state() == Lifecycle.State.OPEN
-          ? new IllegalStateException("websocket '" + node.path() + "' is not connected: cannot "
-              + "send " + kind)
-          : closedException("send " + kind));
+      return CompletableFuture.failedFuture(
+          target == null && node.state() == Lifecycle.State.OPEN
+              ? new IllegalStateException(
+                  "websocket '" + node.path() + "' is not connected: cannot " + "send " + kind)
+              : closedException("send " + kind));
     }
     if (drain) {
       drainSends(target);
@@ -837,8 +874,7 @@ public final class TetherWebSocket implements AutoCloseable {
 
   /** Queues the close frame as the last send; returns its future. */
   private CompletableFuture<Void> sendCloseFrame(WebSocket target) {
-    PendingSend closeFrame =
-        new PendingSend(s -> s.sendClose(WebSocket.NORMAL_CLOSURE, ""));
+    PendingSend closeFrame = new PendingSend(s -> s.sendClose(WebSocket.NORMAL_CLOSURE, ""));
     boolean drain;
     sendLock.lock();
     try {
@@ -860,7 +896,7 @@ public final class TetherWebSocket implements AutoCloseable {
    * holds the drain role ({@code draining}). See the notes.
    */
   private void drainSends(WebSocket target) {
-    for (;;) {
+    for (; ; ) {
       PendingSend next;
       sendLock.lock();
       try {
@@ -880,13 +916,14 @@ public final class TetherWebSocket implements AutoCloseable {
       }
       // 0: this frame is still deciding; 1: the send completed inside it; 2: this frame left.
       AtomicInteger handoff = new AtomicInteger();
-      sent.whenComplete((ignored, failure) -> {
-        // This frame left: the completing thread, a JDK thread inside its send machinery,
-        // carries the drain on, but the caller's dependents go to a pool thread (see finish).
-        if (!handoff.compareAndSet(0, 1) && finish(next, failure, true)) {
-          drainSends(target);
-        }
-      });
+      sent.whenComplete(
+          (ignored, failure) -> {
+            // This frame left: the completing thread, a JDK thread inside its send machinery,
+            // carries the drain on, but the caller's dependents go to a pool thread (see finish).
+            if (!handoff.compareAndSet(0, 1) && finish(next, failure, true)) {
+              drainSends(target);
+            }
+          });
       if (handoff.compareAndSet(0, 2) || !finish(next, failureOf(sent), false)) {
         return;
       }
@@ -961,6 +998,7 @@ public final class TetherWebSocket implements AutoCloseable {
   /** The node's resource: closed after the slots, so no listener can see what follows. */
   private final class Transport implements AutoCloseable {
     private final WebSocket target;
+
     /**
      * The thread inside {@code node.own(this)}, null before and after. Plain: only the attaching
      * thread writes it, and another thread's racy read sees null or that thread, never itself,
@@ -1004,16 +1042,27 @@ public final class TetherWebSocket implements AutoCloseable {
     } catch (ExecutionException e) {
       LOG.log(Level.DEBUG, () -> "websocket '" + node.path() + "': close frame not sent", e);
     } catch (TimeoutException e) {
-      LOG.log(Level.DEBUG, () -> "websocket '" + node.path() + "': close frame not sent within "
-          + closeTimeout + "; aborting");
+      LOG.log(
+          Level.DEBUG,
+          () ->
+              "websocket '"
+                  + node.path()
+                  + "': close frame not sent within "
+                  + closeTimeout
+                  + "; aborting");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // abort at once, keep the status for the caller
     }
   }
 
   private IllegalStateException closedException(String action) {
-    return new IllegalStateException("websocket '" + node.path() + "' is "
-        + node.state().name().toLowerCase(java.util.Locale.ROOT) + ": cannot " + action);
+    return new IllegalStateException(
+        "websocket '"
+            + node.path()
+            + "' is "
+            + node.state().name().toLowerCase(java.util.Locale.ROOT)
+            + ": cannot "
+            + action);
   }
 
   private void logFailure(Throwable error) {
@@ -1021,8 +1070,16 @@ public final class TetherWebSocket implements AutoCloseable {
   }
 
   private void logCallbackFailure(CallbackSlot<?> slot, Throwable error) {
-    LOG.log(Level.WARNING, "listener " + slot.name() + " of websocket '" + node.path()
-        + "' threw on thread '" + Thread.currentThread().getName() + "'", error);
+    LOG.log(
+        Level.WARNING,
+        "listener "
+            + slot.name()
+            + " of websocket '"
+            + node.path()
+            + "' threw on thread '"
+            + Thread.currentThread().getName()
+            + "'",
+        error);
   }
 
   /** A close frame as the onClose slot carries it. */
@@ -1038,17 +1095,19 @@ public final class TetherWebSocket implements AutoCloseable {
 
   /** The default lanes' threads: created on demand, daemon, retired after a minute idle. */
   private static final class DefaultLanePool {
-    static final ExecutorService POOL = Executors.newCachedThreadPool(new java.util.concurrent
-        .ThreadFactory() {
-      private final AtomicLong count = new AtomicLong();
+    static final ExecutorService POOL =
+        Executors.newCachedThreadPool(
+            new java.util.concurrent.ThreadFactory() {
+              private final AtomicLong count = new AtomicLong();
 
-      @Override
-      public Thread newThread(Runnable task) {
-        Thread thread = new Thread(task, "tether-websocket-lane-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      }
-    });
+              @Override
+              public Thread newThread(Runnable task) {
+                Thread thread =
+                    new Thread(task, "tether-websocket-lane-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+              }
+            });
   }
 
   /**

@@ -36,17 +36,18 @@ class ComparisonExamplesTest {
     Object state = new Object();
     List<String> seen = new CopyOnWriteArrayList<>();
     CallbackSlot<String> onEvent = CallbackSlot.create("conn-42/onEvent");
-    onEvent.set(event -> {
-      synchronized (state) {
-        seen.add(event);
-      }
-    });
+    onEvent.set(
+        event -> {
+          synchronized (state) {
+            seen.add(event);
+          }
+        });
     String outcome;
     Thread io;
     synchronized (state) {
       io = start("io-1", () -> onEvent.invoke("x"));
-      eventually("the callback to block on the monitor",
-          () -> io.getState() == Thread.State.BLOCKED);
+      eventually(
+          "the callback to block on the monitor", () -> io.getState() == Thread.State.BLOCKED);
       outcome = resetHolding(state, onEvent);
     }
     join(io);

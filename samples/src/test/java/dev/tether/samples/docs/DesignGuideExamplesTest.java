@@ -65,27 +65,33 @@ class DesignGuideExamplesTest {
     List<String> events = new CopyOnWriteArrayList<>();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    onMessage.set(message -> {
-      inside.countDown();
-      awaitLatch(release, "the test to release the listener");
-      events.add("listener saw " + message);
-    });
+    onMessage.set(
+        message -> {
+          inside.countDown();
+          awaitLatch(release, "the test to release the listener");
+          events.add("listener saw " + message);
+        });
     onClosed.set(ignored -> events.add("onClosed"));
     Thread io = start("io", () -> onMessage.invoke("hello"));
     awaitLatch(inside, "the listener to start");
-    Thread closer = start("closer", () -> {
-      // @start region="close-not-reset"
+    Thread closer =
+        start(
+            "closer",
+            () -> {
+              // @start region="close-not-reset"
       // No onMessage.reset() or onClosed.reset() first: close() resets every slot of the node,
       // waits for the listener running on the I/O thread, then closes what the node owns.
       conn.close();
       // @end region="close-not-reset"
-      events.add("close returned");
-    });
+              events.add("close returned");
+            });
     awaitWaiting(closer, conn);
     release.countDown();
     join(io);
     join(closer);
-    assertEquals(List.of("listener saw hello", "close returned"), events,
+    assertEquals(
+        List.of("listener saw hello", "close returned"),
+        events,
         "close() returned before the running listener, or a reset slot was called");
     assertTrue(onMessage.isClosed() && onClosed.isClosed(), "close() left a slot open");
     assertFalse(onMessage.invoke("late"), "a listener was called after close() returned");
@@ -98,23 +104,29 @@ class DesignGuideExamplesTest {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     Lifecycle conn = app.child("conn-2");
     Journal journal = new Journal();
-    CallbackSlot<String> onMessage = conn.slot(CallbackSlot.<String>builder("onMessage")
-        .errorHandler((slot, error) -> failures.add(error)));
+    CallbackSlot<String> onMessage =
+        conn.slot(
+            CallbackSlot.<String>builder("onMessage")
+                .errorHandler((slot, error) -> failures.add(error)));
     onMessage.set(journal::write);
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    journal.beforeEachWrite = () -> {
-      inside.countDown();
-      awaitLatch(release, "the test to release the listener");
-    };
+    journal.beforeEachWrite =
+        () -> {
+          inside.countDown();
+          awaitLatch(release, "the test to release the listener");
+        };
     Thread io = start("io", () -> onMessage.invoke("hello"));
     awaitLatch(inside, "the listener to start");
-    Thread closer = start("closer", () -> {
-      // @start region="release-before-close"
+    Thread closer =
+        start(
+            "closer",
+            () -> {
+              // @start region="release-before-close"
       journal.close(); // wrong order: a listener running now still writes to the journal
       conn.close();
       // @end region="release-before-close"
-    });
+            });
     awaitWaiting(closer, conn);
     release.countDown();
     join(io);
@@ -134,10 +146,11 @@ class DesignGuideExamplesTest {
     CallbackSlot<String> onMessage = conn.slot("onMessage");
     onMessage.set(journal::write);
     // @end region="own-what-listeners-touch"
-    journal.beforeEachWrite = () -> {
-      inside.countDown();
-      awaitLatch(release, "the test to release the listener");
-    };
+    journal.beforeEachWrite =
+        () -> {
+          inside.countDown();
+          awaitLatch(release, "the test to release the listener");
+        };
     Thread io = start("io", () -> onMessage.invoke("hello"));
     awaitLatch(inside, "the listener to start");
     Thread closer = start("closer", conn::close);
@@ -146,7 +159,9 @@ class DesignGuideExamplesTest {
     release.countDown();
     join(io);
     join(closer);
-    assertEquals(List.of("hello", "<closed>"), journal.entries,
+    assertEquals(
+        List.of("hello", "<closed>"),
+        journal.entries,
         "the node must close what it owns only after its listeners have returned");
   }
 
@@ -166,10 +181,13 @@ class DesignGuideExamplesTest {
     assertTrue(onMessage.invoke("one"));
     WeakReference<View> weakView = new WeakReference<>(view);
     view = null; // the user drops the view and never closes anything
-    await("the view to be collected and the slot to empty itself").atMost(BOUND).until(() -> {
-      System.gc();
-      return weakView.get() == null && !onMessage.isSet();
-    });
+    await("the view to be collected and the slot to empty itself")
+        .atMost(BOUND)
+        .until(
+            () -> {
+              System.gc();
+              return weakView.get() == null && !onMessage.isSet();
+            });
     assertFalse(onMessage.invoke("two"), "the listener of a collected view was called");
     assertEquals(List.of("one"), shown);
   }
@@ -198,17 +216,25 @@ class DesignGuideExamplesTest {
     try (AutoCloseable listening = Lifecycle.addLeakListener(leaks::add)) {
       WeakReference<Session> closedSession = openAndClose("session-2");
       Lifecycle leaked = openAndDrop("session-1");
-      await("the leak report of app/session-1").atMost(BOUND).until(() -> {
-        System.gc();
-        return leaks.stream().anyMatch(report -> report.path().equals("app/session-1"));
-      });
-      await("the leaked node to be closed").atMost(BOUND)
+      await("the leak report of app/session-1")
+          .atMost(BOUND)
+          .until(
+              () -> {
+                System.gc();
+                return leaks.stream().anyMatch(report -> report.path().equals("app/session-1"));
+              });
+      await("the leaked node to be closed")
+          .atMost(BOUND)
           .until(() -> leaked.state() == Lifecycle.State.CLOSED);
-      await("the closed session to be collected").atMost(BOUND).until(() -> {
-        System.gc();
-        return closedSession.get() == null;
-      });
-      assertTrue(leaks.stream().noneMatch(report -> report.path().equals("app/session-2")),
+      await("the closed session to be collected")
+          .atMost(BOUND)
+          .until(
+              () -> {
+                System.gc();
+                return closedSession.get() == null;
+              });
+      assertTrue(
+          leaks.stream().noneMatch(report -> report.path().equals("app/session-2")),
           "a session closed before it was dropped was reported as a leak: " + leaks);
     }
   }
@@ -221,7 +247,9 @@ class DesignGuideExamplesTest {
 
   private Lifecycle openAndDrop(String name) {
     new Session(app, name); // the user forgets it
-    return app.children().stream().filter(node -> node.name().equals(name)).findFirst()
+    return app.children().stream()
+        .filter(node -> node.name().equals(name))
+        .findFirst()
         .orElseThrow();
   }
 
@@ -234,17 +262,21 @@ class DesignGuideExamplesTest {
     ReentrantLock sessionLock = new ReentrantLock();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch listenerReturned = new CountDownLatch(1);
-    onMessage.set(message -> {
-      inside.countDown();
-      await().atMost(BOUND).until(sessionLock::isLocked); // the closing thread has it now
-      sessionLock.lock();
-      sessionLock.unlock();
-      listenerReturned.countDown();
-    });
+    onMessage.set(
+        message -> {
+          inside.countDown();
+          await().atMost(BOUND).until(sessionLock::isLocked); // the closing thread has it now
+          sessionLock.lock();
+          sessionLock.unlock();
+          listenerReturned.countDown();
+        });
     start("io", () -> onMessage.invoke("hello"));
     awaitLatch(inside, "the listener to start");
-    CallbackDeadlockException thrown = assertThrows(CallbackDeadlockException.class, () -> {
-      // @start region="user-lock-held"
+    CallbackDeadlockException thrown =
+        assertThrows(
+            CallbackDeadlockException.class,
+            () -> {
+              // @start region="user-lock-held"
       sessionLock.lock();
       try {
         conn.close(); // wrong: the running listener waits for sessionLock, and close for it
@@ -252,7 +284,7 @@ class DesignGuideExamplesTest {
         sessionLock.unlock();
       }
       // @end region="user-lock-held"
-    });
+            });
     assertEquals(conn.path() + "/onMessage", thrown.slotName()); // named with its node's path
     assertEquals("io", thrown.callbackThreadName());
     assertEquals(Thread.currentThread().getName(), thrown.waitingThreadName());
@@ -264,12 +296,13 @@ class DesignGuideExamplesTest {
   // ---- never wait for yourself ----
 
   @Test
-  void waitingFromInsideAListenerForACloseOnAnotherThread_onlyTheTimeoutEndsIt()
-      throws Exception {
+  void waitingFromInsideAListenerForACloseOnAnotherThread_onlyTheTimeoutEndsIt() throws Exception {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     Lifecycle conn = app.child("conn-6");
-    CallbackSlot<String> onMessage = conn.slot(CallbackSlot.<String>builder("onMessage")
-        .errorHandler((slot, error) -> failures.add(error)));
+    CallbackSlot<String> onMessage =
+        conn.slot(
+            CallbackSlot.<String>builder("onMessage")
+                .errorHandler((slot, error) -> failures.add(error)));
     // @start region="wait-for-yourself"
     onMessage.set(message -> {
       // Wrong: the pool thread's close waits for this listener, and this listener waits for that
@@ -307,12 +340,13 @@ class DesignGuideExamplesTest {
     conn.slot("onClosed");
     List<String> ledger = new ArrayList<>();
     CountDownLatch inside = new CountDownLatch(1);
-    onMessage.set(message -> {
-      inside.countDown();
-      synchronized (ledger) { // held by another part of the program for too long
-        ledger.add(message);
-      }
-    });
+    onMessage.set(
+        message -> {
+          inside.countDown();
+          synchronized (ledger) { // held by another part of the program for too long
+            ledger.add(message);
+          }
+        });
     String dump;
     synchronized (ledger) {
       start("tether-io-app/server-4711", () -> onMessage.invoke("hello"));
@@ -324,9 +358,13 @@ class DesignGuideExamplesTest {
     assertTrue(dump.startsWith("app [CLOSING]\n"), dump);
     assertTrue(dump.contains("app/server-4711 [CLOSING] slots: onAccept(empty)\n"), dump);
     assertTrue(dump.contains("app/server-4711/conn-1 [CLOSING] lane serial-"), dump);
-    assertTrue(dump.contains("closing on thread 'tether-close-app', which waits for slot"
-        + " 'app/server-4711/conn-1/onMessage'\n    running on thread 'tether-io-app/server-4711'\n      at "), dump);
-    assertTrue(dump.contains(DesignGuideExamplesTest.class.getName() + ".lambda$"),
+    assertTrue(
+        dump.contains(
+            "closing on thread 'tether-close-app', which waits for slot"
+                + " 'app/server-4711/conn-1/onMessage'\n    running on thread 'tether-io-app/server-4711'\n      at "),
+        dump);
+    assertTrue(
+        dump.contains(DesignGuideExamplesTest.class.getName() + ".lambda$"),
         "the stuck listener's own frame is not among the top frames:\n" + dump);
     app.closeFuture().get(BOUND.toSeconds(), SECONDS); // the monitor is free: the close ends
     assertEquals(List.of("hello"), ledger);
@@ -337,8 +375,10 @@ class DesignGuideExamplesTest {
   /** Stands for what a listener touches: a file, a native buffer, a database session. */
   static final class Journal implements AutoCloseable {
     final List<String> entries = new CopyOnWriteArrayList<>();
+
     /** The tests' hook to hold a listener inside a write. */
-    volatile Runnable beforeEachWrite = () -> { };
+    volatile Runnable beforeEachWrite = () -> {};
+
     private volatile boolean closed;
 
     void write(String entry) {
@@ -397,9 +437,12 @@ class DesignGuideExamplesTest {
 
   /** Until {@code closer} has started closing {@code node} and is parked, waiting. */
   private static void awaitWaiting(Thread closer, Lifecycle node) {
-    await(closer.getName() + " to wait in the close of " + node.path()).atMost(BOUND)
-        .until(() -> node.state() == Lifecycle.State.CLOSING
-            && (closer.getState() == Thread.State.WAITING
-                || closer.getState() == Thread.State.TIMED_WAITING));
+    await(closer.getName() + " to wait in the close of " + node.path())
+        .atMost(BOUND)
+        .until(
+            () ->
+                node.state() == Lifecycle.State.CLOSING
+                    && (closer.getState() == Thread.State.WAITING
+                        || closer.getState() == Thread.State.TIMED_WAITING));
   }
 }

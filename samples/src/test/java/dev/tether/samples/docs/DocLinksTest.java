@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class DocLinksTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
   /** [text](target): the target up to a space or the closing parenthesis. */
   private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
 
@@ -46,8 +47,12 @@ class DocLinksTest {
         if (!Files.exists(resolved)) {
           broken.add(where + ": no file " + ROOT.relativize(resolved));
         } else if (hash >= 0 && !anchors(resolved).contains(target.substring(hash + 1))) {
-          broken.add(where + ": no heading with anchor #" + target.substring(hash + 1) + " in "
-              + ROOT.relativize(resolved));
+          broken.add(
+              where
+                  + ": no heading with anchor #"
+                  + target.substring(hash + 1)
+                  + " in "
+                  + ROOT.relativize(resolved));
         }
       }
     }
@@ -57,7 +62,8 @@ class DocLinksTest {
 
   @Test
   void anchorsFollowGitHubsRule() {
-    assertEquals("1-reset-never-again-and-not-running-anywhere",
+    assertEquals(
+        "1-reset-never-again-and-not-running-anywhere",
         anchor("### 1. `reset()`: never again, and not running anywhere"));
     assertEquals("delivery-serialized-lanes", anchor("## `Delivery`: serialized lanes"));
   }
@@ -72,8 +78,10 @@ class DocLinksTest {
 
   private static Set<String> anchors(Path markdown) {
     try {
-      return withoutCodeBlocks(Files.readString(markdown)).lines()
-          .filter(line -> line.startsWith("#")).map(DocLinksTest::anchor)
+      return withoutCodeBlocks(Files.readString(markdown))
+          .lines()
+          .filter(line -> line.startsWith("#"))
+          .map(DocLinksTest::anchor)
           .collect(Collectors.toSet());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -32,12 +32,21 @@ class DocSnippetsTest {
 
   @TestFactory
   Stream<DynamicTest> everyJavaBlockOfEveryDocIsARegionOfRealCode() {
-    return docFiles().stream().map(doc -> dynamicTest(name(doc), () -> {
-      List<String> problems = SnippetChecker.check(name(doc), read(doc), DocSnippetsTest::source);
-      if (!problems.isEmpty()) {
-        fail(problems.size() + " snippet problem(s):\n" + String.join("\n", problems));
-      }
-    }));
+    return docFiles().stream()
+        .map(
+            doc ->
+                dynamicTest(
+                    name(doc),
+                    () -> {
+                      List<String> problems =
+                          SnippetChecker.check(name(doc), read(doc), DocSnippetsTest::source);
+                      if (!problems.isEmpty()) {
+                        fail(
+                            problems.size()
+                                + " snippet problem(s):\n"
+                                + String.join("\n", problems));
+                      }
+                    }));
   }
 
   @Test
@@ -54,7 +63,9 @@ class DocSnippetsTest {
     List<String> problems = new ArrayList<>();
     List<Path> trees = new ArrayList<>(List.of(ROOT.resolve("samples/src"), ROOT.resolve("it")));
     try (Stream<Path> modules = Files.list(ROOT)) {
-      modules.map(module -> module.resolve("src/test")).filter(Files::isDirectory)
+      modules
+          .map(module -> module.resolve("src/test"))
+          .filter(Files::isDirectory)
           .forEach(trees::add);
     }
     int filesWithRegions = 0;
@@ -81,53 +92,62 @@ class DocSnippetsTest {
   /** The checker itself, on small inputs: each rule can fail. */
   @Nested
   class Checker {
-    private final Map<String, String> files = Map.of(
-        "samples/src/test/java/Demo.java", String.join("\n",
-            "class Demo {",
-            "  void demo() {",
-            "    // @start region=\"hello\"",
+    private final Map<String, String> files =
+        Map.of(
+            "samples/src/test/java/Demo.java",
+                String.join(
+                    "\n",
+                    "class Demo {",
+                    "  void demo() {",
+                    "    // @start region=\"hello\"",
             "    String greeting = \"hello\";   ",
             "    if (greeting.isEmpty()) {",
             "      throw new AssertionError();",
             "    }",
             "    // @end region=\"hello\"",
-            "  }",
-            "}"),
-        "core/src/main/java/Main.java", String.join("\n",
-            "// @start region=\"main\"",
+                    "  }",
+                    "}"),
+            "core/src/main/java/Main.java",
+                String.join(
+                    "\n", "// @start region=\"main\"",
             "int x;",
             "// @end region=\"main\""));
 
     private List<String> check(String... markdown) {
-      return SnippetChecker.check("docs/guide.md", String.join("\n", markdown),
+      return SnippetChecker.check(
+          "docs/guide.md",
+          String.join("\n", markdown),
           path -> Optional.ofNullable(files.get(path)));
     }
 
     @Test
     void aBlockEqualToTheDedentedRegion_passes() {
-      assertEquals(List.of(), check(
-          "Intro.",
-          "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
-          "```java",
-          "String greeting = \"hello\";",
-          "if (greeting.isEmpty()) {",
-          "  throw new AssertionError();",
-          "}",
-          "",
-          "```"));
+      assertEquals(
+          List.of(),
+          check(
+              "Intro.",
+              "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
+              "```java",
+              "String greeting = \"hello\";",
+              "if (greeting.isEmpty()) {",
+              "  throw new AssertionError();",
+              "}",
+              "",
+              "```"));
     }
 
     @Test
     void aBlockThatDiffers_isReportedWithDocLineSourceAndDiff() {
-      List<String> problems = check(
-          "Intro.",
-          "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
-          "```java",
-          "String greeting = \"hi\";",
-          "if (greeting.isEmpty()) {",
-          "  throw new AssertionError();",
-          "}",
-          "```");
+      List<String> problems =
+          check(
+              "Intro.",
+              "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
+              "```java",
+              "String greeting = \"hi\";",
+              "if (greeting.isEmpty()) {",
+              "  throw new AssertionError();",
+              "}",
+              "```");
       assertEquals(1, problems.size(), problems.toString());
       String problem = problems.get(0);
       assertTrue(problem.startsWith("docs/guide.md:3: "), problem);
@@ -139,14 +159,15 @@ class DocSnippetsTest {
 
     @Test
     void aBlockKeepingTheSourceIndentation_isReported() {
-      List<String> problems = check(
-          "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
-          "```java",
-          "    String greeting = \"hello\";",
-          "    if (greeting.isEmpty()) {",
-          "      throw new AssertionError();",
-          "    }",
-          "```");
+      List<String> problems =
+          check(
+              "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
+              "```java",
+              "    String greeting = \"hello\";",
+              "    if (greeting.isEmpty()) {",
+              "      throw new AssertionError();",
+              "    }",
+              "```");
       assertEquals(1, problems.size(), problems.toString());
     }
 
@@ -154,43 +175,62 @@ class DocSnippetsTest {
     void aJavaBlockWithoutMarker_isReported() {
       List<String> problems = check("Some prose.", "```java", "int x;", "```");
       assertEquals(1, problems.size(), problems.toString());
-      assertTrue(problems.get(0).startsWith("docs/guide.md:2: ```java block with no snippet"),
+      assertTrue(
+          problems.get(0).startsWith("docs/guide.md:2: ```java block with no snippet"),
           problems.get(0));
     }
 
     @Test
     void aMarkerSeparatedFromItsFenceByABlankLine_isReportedTwice() {
-      List<String> problems = check(
-          "<!-- snippet: samples/src/test/java/Demo.java#hello -->", "", "```java", "int x;",
-          "```");
+      List<String> problems =
+          check(
+              "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
+              "",
+              "```java",
+              "int x;",
+              "```");
       assertEquals(2, problems.size(), problems.toString()); // dangling marker + unmarked block
     }
 
     @Test
     void aMalformedMarker_isNamed() {
-      List<String> problems = check(
-          "<!-- snippet: samples/src/test/java/Demo.java -->", "```java", "int x;", "```");
+      List<String> problems =
+          check("<!-- snippet: samples/src/test/java/Demo.java -->", "```java", "int x;", "```");
       assertEquals(1, problems.size(), problems.toString());
       assertTrue(problems.get(0).contains("malformed"), problems.get(0));
     }
 
     @Test
     void aMissingFileOrRegion_isReported() {
-      List<String> problems = check(
-          "<!-- snippet: samples/src/test/java/Nope.java#hello -->", "```java", "int x;", "```",
-          "<!-- snippet: samples/src/test/java/Demo.java#bye -->", "```java", "int x;", "```");
+      List<String> problems =
+          check(
+              "<!-- snippet: samples/src/test/java/Nope.java#hello -->",
+              "```java",
+              "int x;",
+              "```",
+              "<!-- snippet: samples/src/test/java/Demo.java#bye -->",
+              "```java",
+              "int x;",
+              "```");
       assertEquals(2, problems.size(), problems.toString());
       assertTrue(problems.get(0).contains("Nope.java does not exist"), problems.get(0));
       assertTrue(problems.get(1).startsWith("docs/guide.md:6: "), problems.get(1));
-      assertTrue(problems.get(1).contains("no region \"bye\" (its regions: [hello])"),
-          problems.get(1));
+      assertTrue(
+          problems.get(1).contains("no region \"bye\" (its regions: [hello])"), problems.get(1));
     }
 
     @Test
     void aFileThatIsNeitherASampleNorATest_cannotBeCited() {
-      List<String> problems = check(
-          "<!-- snippet: core/src/main/java/Main.java#main -->", "```java", "int x;", "```",
-          "<!-- snippet: ../outside/src/test/X.java#x -->", "```java", "int x;", "```");
+      List<String> problems =
+          check(
+              "<!-- snippet: core/src/main/java/Main.java#main -->",
+              "```java",
+              "int x;",
+              "```",
+              "<!-- snippet: ../outside/src/test/X.java#x -->",
+              "```java",
+              "int x;",
+              "```");
       assertEquals(2, problems.size(), problems.toString());
       assertTrue(problems.get(0).contains("under samples/, it/ or a src/test/"), problems.get(0));
       assertTrue(problems.get(1).contains("repo-relative"), problems.get(1));
@@ -198,10 +238,20 @@ class DocSnippetsTest {
 
     @Test
     void otherLanguagesNeedNoMarker_butAMarkerBeforeOne_isReported() {
-      assertEquals(List.of(), check("```cpp", "pc->onMessage(nullptr);", "```", "```text",
-          "<!-- snippet: a#b -->", "```java", "not a real fence: inside a text block", "```"));
-      List<String> problems = check(
-          "<!-- snippet: samples/src/test/java/Demo.java#hello -->", "```cpp", "int x;", "```");
+      assertEquals(
+          List.of(),
+          check(
+              "```cpp",
+              "pc->onMessage(nullptr);",
+              "```",
+              "```text",
+              "<!-- snippet: a#b -->",
+              "```java",
+              "not a real fence: inside a text block",
+              "```"));
+      List<String> problems =
+          check(
+              "<!-- snippet: samples/src/test/java/Demo.java#hello -->", "```cpp", "int x;", "```");
       assertEquals(1, problems.size(), problems.toString());
       assertTrue(problems.get(0).contains("before a ```cpp block"), problems.get(0));
     }
@@ -213,11 +263,14 @@ class DocSnippetsTest {
 
     @Test
     void duplicateUnclosedStrayAndMalformedRegions_areReported() {
-      List<String> errors = SnippetChecker.regions(String.join("\n",
-          "// @start region=\"a\"", "x();", "// @end region=\"a\"",
-          "// @start region=\"a\"", "y();", "// @end region=\"a\"",
-          "// @end region=\"b\"",
-          "// @start region=c",
+      List<String> errors =
+          SnippetChecker.regions(
+                  String.join(
+                      "\n",
+                      "// @start region=\"a\"", "x();", "// @end region=\"a\"",
+                      "// @start region=\"a\"", "y();", "// @end region=\"a\"",
+                      "// @end region=\"b\"",
+                      "// @start region=c",
           "// @start region=\"d\"", "z();")).errors();
       assertEquals(4, errors.size(), errors.toString());
       assertTrue(errors.get(0).contains("declares region \"a\" twice"), errors.get(0));
@@ -231,10 +284,10 @@ class DocSnippetsTest {
     void nestedRegions_excludeEveryMarkerLine() {
       SnippetChecker.Regions regions = SnippetChecker.regions(String.join("\n",
           "  // @start region=\"outer\"", "  a();", "    // @start region=\"inner\"", "    b();",
-          "    // @end region=\"inner\"", "  // @end region=\"outer\""));
+          "    // @end region=\"inner\"",
+                  "  // @end region=\"outer\""));
       assertEquals(List.of(), regions.errors());
-      assertEquals(List.of("a();", "  b();"),
-          SnippetChecker.dedent(regions.byName().get("outer")));
+      assertEquals(List.of("a();", "  b();"), SnippetChecker.dedent(regions.byName().get("outer")));
       assertEquals(List.of("b();"), SnippetChecker.dedent(regions.byName().get("inner")));
     }
   }
@@ -251,8 +304,9 @@ class DocSnippetsTest {
   }
 
   private static long javaBlocks(Path doc) {
-    return SnippetChecker.blocks(read(doc).lines().toList(), new ArrayList<>(), name(doc))
-        .stream().filter(block -> block.language().equals("java")).count();
+    return SnippetChecker.blocks(read(doc).lines().toList(), new ArrayList<>(), name(doc)).stream()
+        .filter(block -> block.language().equals("java"))
+        .count();
   }
 
   /** A repo-relative file's text, or empty; never a file outside the repository. */

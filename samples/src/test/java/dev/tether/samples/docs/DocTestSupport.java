@@ -55,16 +55,20 @@ final class DocTestSupport {
 
   /** Polls {@code condition} until it holds, at most {@link #BOUND}; fails naming it otherwise. */
   static void eventually(String what, BooleanSupplier condition) {
-    org.awaitility.Awaitility.await(what).atMost(BOUND).pollInterval(Duration.ofMillis(10))
+    org.awaitility.Awaitility.await(what)
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(10))
         .until(condition::getAsBoolean);
   }
 
   /** As {@link #eventually}, running the garbage collector before each check. */
   static void eventuallyAfterGc(String what, BooleanSupplier condition) {
-    eventually(what, () -> {
-      System.gc();
-      return condition.getAsBoolean();
-    });
+    eventually(
+        what,
+        () -> {
+          System.gc();
+          return condition.getAsBoolean();
+        });
   }
 
   /** A one-shot meeting point of {@code parties} threads; each waits at most {@link #BOUND}. */

@@ -87,17 +87,26 @@ class MigrationExamplesTest {
     List<Lifecycle.State> seenByClosers = new CopyOnWriteArrayList<>();
     List<Thread> closers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      closers.add(start("closer-" + i, () -> {
-        await(go, "start signal");
-        conn.close();
-        seenByClosers.add(conn.state());
-      }));
+      closers.add(
+          start(
+              "closer-" + i,
+              () -> {
+                await(go, "start signal");
+                conn.close();
+                seenByClosers.add(conn.state());
+              }));
     }
     go.countDown();
     closers.forEach(DocTestSupport::join);
     assertEquals(List.of("socket closed", "onClosed"), events);
-    assertEquals(List.of(Lifecycle.State.CLOSED, Lifecycle.State.CLOSED, Lifecycle.State.CLOSED,
-        Lifecycle.State.CLOSED), seenByClosers, "a losing close() must wait for the winner");
+    assertEquals(
+        List.of(
+            Lifecycle.State.CLOSED,
+            Lifecycle.State.CLOSED,
+            Lifecycle.State.CLOSED,
+            Lifecycle.State.CLOSED),
+        seenByClosers,
+        "a losing close() must wait for the winner");
   }
 
   @Test
@@ -157,16 +166,18 @@ class MigrationExamplesTest {
     CallbackSlot<String> onMessage = app.child("conn-42").slot("onMessage");
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    onMessage.set(text -> {
-      entered.countDown();
-      await(release, "the test to release the stuck callback");
-    });
+    onMessage.set(
+        text -> {
+          entered.countDown();
+          await(release, "the test to release the stuck callback");
+        });
     Thread io = start("io-1", () -> onMessage.invoke("x"));
     await(entered, "the callback to start");
     List<String> log = new ArrayList<>();
     shutdown(app, Duration.ofMillis(200), log::add);
     assertEquals(1, log.size(), "the shutdown must time out while the callback is stuck");
-    for (String expected : List.of("app/conn-42 [CLOSING]", "slot 'app/conn-42/onMessage'", "io-1")) {
+    for (String expected :
+        List.of("app/conn-42 [CLOSING]", "slot 'app/conn-42/onMessage'", "io-1")) {
       assertTrue(log.get(0).contains(expected), "dump lacks " + expected + ":\n" + log.get(0));
     }
     release.countDown();

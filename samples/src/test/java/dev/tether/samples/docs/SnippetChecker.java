@@ -38,14 +38,18 @@ final class SnippetChecker {
   /** {@code <!-- snippet: path#region -->}, alone on its line. */
   static final Pattern MARKER =
       Pattern.compile("^\\s*<!--\\s*snippet:\\s*([^\\s#]+)#([A-Za-z0-9_.-]+)\\s*-->\\s*$");
+
   private static final Pattern MARKER_LIKE = Pattern.compile("^\\s*<!--.*\\bsnippet\\b.*$");
+
   /** An opening fence: indentation, three or more backticks or tildes, an info string. */
   private static final Pattern FENCE = Pattern.compile("^(\\s*)(`{3,}|~{3,})(.*)$");
+
   static final Pattern REGION_START =
       Pattern.compile("^\\s*//\\s*@start\\s+region\\s*=\\s*\"([A-Za-z0-9_.-]+)\"\\s*$");
   static final Pattern REGION_END =
       Pattern.compile("^\\s*//\\s*@end\\s+region\\s*=\\s*\"([A-Za-z0-9_.-]+)\"\\s*$");
-  private static final Pattern REGION_MARKUP_LIKE = Pattern.compile("^\\s*//\\s*@(start|end)\\b.*$");
+  private static final Pattern REGION_MARKUP_LIKE =
+      Pattern.compile("^\\s*//\\s*@(start|end)\\b.*$");
   private static final int MAX_DIFF_LINES = 16;
 
   private SnippetChecker() {}
@@ -64,8 +68,8 @@ final class SnippetChecker {
    * @param sources reads a repo-relative path; empty if no such file
    * @return one message per problem; empty when the file follows the rule
    */
-  static List<String> check(String docName, String markdown,
-      Function<String, Optional<String>> sources) {
+  static List<String> check(
+      String docName, String markdown, Function<String, Optional<String>> sources) {
     List<String> problems = new ArrayList<>();
     Set<String> fileErrorsReported = new LinkedHashSet<>();
     List<String> lines = markdown.lines().toList();
@@ -74,16 +78,22 @@ final class SnippetChecker {
       Matcher marker = MARKER.matcher(block.lineBefore());
       if (!block.language().equals("java")) {
         if (marker.matches()) {
-          problems.add(where + ": snippet marker before a ```" + block.language()
-              + " block; markers belong to ```java blocks only");
+          problems.add(
+              where
+                  + ": snippet marker before a ```"
+                  + block.language()
+                  + " block; markers belong to ```java blocks only");
         }
         continue;
       }
       if (!marker.matches()) {
-        problems.add(where + ": ```java block with no snippet marker on the line before it; add"
-            + " <!-- snippet: <repo-relative path>#<region> --> (see docs/README.md)"
-            + (MARKER_LIKE.matcher(block.lineBefore()).matches()
-                ? "; the line before is malformed: " + block.lineBefore().strip() : ""));
+        problems.add(
+            where
+                + ": ```java block with no snippet marker on the line before it; add"
+                + " <!-- snippet: <repo-relative path>#<region> --> (see docs/README.md)"
+                + (MARKER_LIKE.matcher(block.lineBefore()).matches()
+                    ? "; the line before is malformed: " + block.lineBefore().strip()
+                    : ""));
         continue;
       }
       String path = marker.group(1);
@@ -107,15 +117,28 @@ final class SnippetChecker {
       }
       List<String> expected = regions.byName().get(region);
       if (expected == null) {
-        problems.add(where + ": cites " + cited + ", but " + path + " has no region \"" + region
-            + "\" (its regions: " + regions.byName().keySet() + ")");
+        problems.add(
+            where
+                + ": cites "
+                + cited
+                + ", but "
+                + path
+                + " has no region \""
+                + region
+                + "\" (its regions: "
+                + regions.byName().keySet()
+                + ")");
         continue;
       }
       List<String> want = withoutTrailingBlankLines(dedent(expected));
       List<String> got = withoutTrailingBlankLines(stripTrailing(block.lines()));
       if (!want.equals(got)) {
-        problems.add(where + ": ```java block differs from " + cited
-            + " (- source region, + doc block):\n" + diff(want, got));
+        problems.add(
+            where
+                + ": ```java block differs from "
+                + cited
+                + " (- source region, + doc block):\n"
+                + diff(want, got));
       }
     }
     return problems;
@@ -131,13 +154,17 @@ final class SnippetChecker {
     while (i < lines.size()) {
       String line = lines.get(i);
       Matcher fence = FENCE.matcher(line);
-      boolean opening = fence.matches()
-          && !(fence.group(2).charAt(0) == '`' && fence.group(3).contains("`"));
+      boolean opening =
+          fence.matches() && !(fence.group(2).charAt(0) == '`' && fence.group(3).contains("`"));
       if (!opening) {
         if (MARKER.matcher(line).matches()
             && (i + 1 >= lines.size() || !FENCE.matcher(lines.get(i + 1)).matches())) {
-          problems.add(docName + ":" + (i + 1) + ": snippet marker not followed by a ```java"
-              + " fence on the next line");
+          problems.add(
+              docName
+                  + ":"
+                  + (i + 1)
+                  + ": snippet marker not followed by a ```java"
+                  + " fence on the next line");
         }
         i++;
         continue;
@@ -184,20 +211,30 @@ final class SnippetChecker {
         open.put(name, new OpenRegion(n + 1, content));
       } else if (end.matches()) {
         if (open.remove(end.group(1)) == null) {
-          errors.add("ends region \"" + end.group(1) + "\" at line " + (n + 1)
-              + " without a start before it");
+          errors.add(
+              "ends region \""
+                  + end.group(1)
+                  + "\" at line "
+                  + (n + 1)
+                  + " without a start before it");
         }
       } else if (REGION_MARKUP_LIKE.matcher(line).matches()) {
-        errors.add("has a malformed region marker at line " + (n + 1) + ": " + line.strip()
-            + " (write // @start region=\"name\" and // @end region=\"name\")");
+        errors.add(
+            "has a malformed region marker at line "
+                + (n + 1)
+                + ": "
+                + line.strip()
+                + " (write // @start region=\"name\" and // @end region=\"name\")");
       } else {
         for (OpenRegion region : open.values()) {
           region.lines().add(line);
         }
       }
     }
-    open.forEach((name, region) -> errors.add(
-        "starts region \"" + name + "\" at line " + region.line() + " and never ends it"));
+    open.forEach(
+        (name, region) ->
+            errors.add(
+                "starts region \"" + name + "\" at line " + region.line() + " and never ends it"));
     return new Regions(byName, errors);
   }
 
@@ -205,8 +242,11 @@ final class SnippetChecker {
 
   /** Why {@code path} may not be cited, or null if it may. */
   static String pathProblem(String path) {
-    if (path.startsWith("/") || path.contains("\\") || path.contains(":")
-        || List.of(path.split("/")).contains("..") || List.of(path.split("/")).contains(".")) {
+    if (path.startsWith("/")
+        || path.contains("\\")
+        || path.contains(":")
+        || List.of(path.split("/")).contains("..")
+        || List.of(path.split("/")).contains(".")) {
       return "the path must be repo-relative, without '.', '..', '\\' or ':'";
     }
     if (!path.endsWith(".java")) {
@@ -240,8 +280,10 @@ final class SnippetChecker {
     int[][] lcs = new int[expected.size() + 1][actual.size() + 1];
     for (int a = expected.size() - 1; a >= 0; a--) {
       for (int b = actual.size() - 1; b >= 0; b--) {
-        lcs[a][b] = expected.get(a).equals(actual.get(b))
-            ? lcs[a + 1][b + 1] + 1 : Math.max(lcs[a + 1][b], lcs[a][b + 1]);
+        lcs[a][b] =
+            expected.get(a).equals(actual.get(b))
+                ? lcs[a + 1][b + 1] + 1
+                : Math.max(lcs[a + 1][b], lcs[a][b + 1]);
       }
     }
     List<String> out = new ArrayList<>();

@@ -25,9 +25,11 @@ class DeadlockGalleryTest {
     Outcome outcome = new CrossResetCase().runNaive(NAIVE);
 
     assertEquals(Outcome.Kind.HUNG, outcome.kind(), outcome.summary());
-    assertTrue(outcome.summary().contains("'naive-A' waits for slot Y's mutex, held by 'naive-B'"),
+    assertTrue(
+        outcome.summary().contains("'naive-A' waits for slot Y's mutex, held by 'naive-B'"),
         outcome.summary());
-    assertTrue(outcome.summary().contains("'naive-B' waits for slot X's mutex, held by 'naive-A'"),
+    assertTrue(
+        outcome.summary().contains("'naive-B' waits for slot X's mutex, held by 'naive-A'"),
         outcome.summary());
     assertAbandonedAndStuck(outcome, 2);
   }
@@ -37,8 +39,8 @@ class DeadlockGalleryTest {
     Outcome outcome = new CrossResetCase().runTether(TETHER);
 
     assertEquals(Outcome.Kind.COMPLETED, outcome.kind(), outcome.summary());
-    assertTrue(outcome.summary().contains("found the wait cycle and skipped its wait"),
-        outcome.summary());
+    assertTrue(
+        outcome.summary().contains("found the wait cycle and skipped its wait"), outcome.summary());
     assertTrue(outcome.abandoned().isEmpty());
   }
 
@@ -56,7 +58,8 @@ class DeadlockGalleryTest {
     Outcome outcome = new CloseFromCallbackCase().runTether(TETHER);
 
     assertEquals(Outcome.Kind.COMPLETED, outcome.kind(), outcome.summary());
-    assertTrue(outcome.summary().contains("on 'tether-processor'; the connection is CLOSED"),
+    assertTrue(
+        outcome.summary().contains("on 'tether-processor'; the connection is CLOSED"),
         outcome.summary());
   }
 
@@ -65,10 +68,16 @@ class DeadlockGalleryTest {
     Outcome outcome = new UserLockCase().runNaive(NAIVE);
 
     assertEquals(Outcome.Kind.HUNG, outcome.kind(), outcome.summary());
-    assertTrue(outcome.summary().contains("'naive-app' waits for onMessage's mutex, held by"
-        + " 'naive-io'"), outcome.summary());
-    assertTrue(outcome.summary().contains("'naive-io' waits for the session lock, held by"
-        + " 'naive-app'"), outcome.summary());
+    assertTrue(
+        outcome
+            .summary()
+            .contains("'naive-app' waits for onMessage's mutex, held by" + " 'naive-io'"),
+        outcome.summary());
+    assertTrue(
+        outcome
+            .summary()
+            .contains("'naive-io' waits for the session lock, held by" + " 'naive-app'"),
+        outcome.summary());
     assertAbandonedAndStuck(outcome, 2);
   }
 
@@ -78,10 +87,16 @@ class DeadlockGalleryTest {
 
     assertEquals(Outcome.Kind.DEADLOCK_REPORTED, outcome.kind(), outcome.summary());
     String summary = outcome.summary();
-    assertTrue(summary.contains("CallbackDeadlockException: waiting for a callback of slot"
-        + " 'onMessage' on thread 'tether-app' would deadlock"), summary);
-    assertTrue(summary.contains("it waits for thread 'tether-io', which is blocked on"
-        + " java.util.concurrent.locks.ReentrantLock"), summary);
+    assertTrue(
+        summary.contains(
+            "CallbackDeadlockException: waiting for a callback of slot"
+                + " 'onMessage' on thread 'tether-app' would deadlock"),
+        summary);
+    assertTrue(
+        summary.contains(
+            "it waits for thread 'tether-io', which is blocked on"
+                + " java.util.concurrent.locks.ReentrantLock"),
+        summary);
     assertTrue(summary.contains("the stuck call finished"), summary);
     assertTrue(outcome.abandoned().isEmpty());
   }
@@ -100,10 +115,16 @@ class DeadlockGalleryTest {
     Outcome outcome = new ConcurrentCloseCase().runTether(TETHER);
 
     assertEquals(Outcome.Kind.COMPLETED, outcome.kind(), outcome.summary());
-    assertTrue(outcome.summary().contains("onClosed fired exactly once; 2 of 2 closers saw it"),
+    assertTrue(
+        outcome.summary().contains("onClosed fired exactly once; 2 of 2 closers saw it"),
         outcome.summary());
-    assertTrue(outcome.summary().contains("'tether-closer-2' called close() while"
-        + " 'tether-closer-1' was closing, was seen parked inside it"), outcome.summary());
+    assertTrue(
+        outcome
+            .summary()
+            .contains(
+                "'tether-closer-2' called close() while"
+                    + " 'tether-closer-1' was closing, was seen parked inside it"),
+        outcome.summary());
   }
 
   /** Regression: a Tether run in which the race did not happen used to pass as COMPLETED. */
@@ -115,8 +136,11 @@ class DeadlockGalleryTest {
       Optional<String> reason =
           ConcurrentCloseCase.raceNotSeen(elsewhere, new CountDownLatch(2), Duration.ofMillis(100));
 
-      assertEquals(Optional.of("'parked-elsewhere' was not seen parked inside close() within"
-          + " 0.1 s: the forced interleaving did not happen"), reason);
+      assertEquals(
+          Optional.of(
+              "'parked-elsewhere' was not seen parked inside close() within"
+                  + " 0.1 s: the forced interleaving did not happen"),
+          reason);
     } finally {
       release.countDown();
     }
@@ -124,11 +148,15 @@ class DeadlockGalleryTest {
 
   @Test
   void raceNotSeen_aCloserReturnedWhileTheWinnerWasClosing_saysThePromiseWasBroken() {
-    Optional<String> reason = ConcurrentCloseCase.raceNotSeen(Thread.currentThread(),
-        new CountDownLatch(1), Duration.ofMillis(100));
+    Optional<String> reason =
+        ConcurrentCloseCase.raceNotSeen(
+            Thread.currentThread(), new CountDownLatch(1), Duration.ofMillis(100));
 
-    assertTrue(reason.orElseThrow().startsWith("a closer returned from close() while the winner"
-        + " was still closing"), reason::toString);
+    assertTrue(
+        reason
+            .orElseThrow()
+            .startsWith("a closer returned from close() while the winner" + " was still closing"),
+        reason::toString);
   }
 
   @Test
@@ -148,47 +176,53 @@ class DeadlockGalleryTest {
   @Test
   void run_naiveSideThatDoesNotFail_exitsOneNamingTheCase() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    GalleryCase harmless = new GalleryCase() {
-      @Override
-      public String title() {
-        return "a design that works";
-      }
+    GalleryCase harmless =
+        new GalleryCase() {
+          @Override
+          public String title() {
+            return "a design that works";
+          }
 
-      @Override
-      public String reports() {
-        return "no issue";
-      }
+          @Override
+          public String reports() {
+            return "no issue";
+          }
 
-      @Override
-      public Outcome.Kind naiveFailure() {
-        return Outcome.Kind.HUNG;
-      }
+          @Override
+          public Outcome.Kind naiveFailure() {
+            return Outcome.Kind.HUNG;
+          }
 
-      @Override
-      public Outcome.Kind tetherPromise() {
-        return Outcome.Kind.COMPLETED;
-      }
+          @Override
+          public Outcome.Kind tetherPromise() {
+            return Outcome.Kind.COMPLETED;
+          }
 
-      @Override
-      public Outcome runNaive(Duration bound) {
-        return Outcome.completed("returned at once");
-      }
+          @Override
+          public Outcome runNaive(Duration bound) {
+            return Outcome.completed("returned at once");
+          }
 
-      @Override
-      public Outcome runTether(Duration bound) {
-        throw new IllegalStateException("boom");
-      }
-    };
+          @Override
+          public Outcome runTether(Duration bound) {
+            throw new IllegalStateException("boom");
+          }
+        };
 
-    int code = DeadlockGallery.run(new PrintStream(bytes, true, StandardCharsets.UTF_8),
-        List.of(harmless), NAIVE, TETHER);
+    int code =
+        DeadlockGallery.run(
+            new PrintStream(bytes, true, StandardCharsets.UTF_8), List.of(harmless), NAIVE, TETHER);
 
     String output = bytes.toString(StandardCharsets.UTF_8);
     assertEquals(1, code, output);
-    assertTrue(output.contains("1. a design that works: the naive design showed COMPLETED,"
-        + " expected HUNG"), output);
-    assertTrue(output.contains("1. a design that works: Tether showed UNEXPECTED, expected"
-        + " COMPLETED"), output);
+    assertTrue(
+        output.contains(
+            "1. a design that works: the naive design showed COMPLETED," + " expected HUNG"),
+        output);
+    assertTrue(
+        output.contains(
+            "1. a design that works: Tether showed UNEXPECTED, expected" + " COMPLETED"),
+        output);
     assertTrue(output.contains("threw java.lang.IllegalStateException: boom"), output);
   }
 
@@ -199,7 +233,8 @@ class DeadlockGalleryTest {
       assertTrue(thread.isDaemon(), thread::getName);
       assertTrue(thread.isAlive(), thread::getName);
       Thread.State state = thread.getState();
-      assertTrue(state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING,
+      assertTrue(
+          state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING,
           () -> thread.getName() + " is " + state);
     }
   }

@@ -12,7 +12,6 @@ import dev.tether.Lifecycle;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ProtocolException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -85,13 +84,14 @@ class ConnectionTest {
   void messages_echoed_arriveWholeAndInOrder() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> conn.onMessage(conn::send));
     Client client = Client.open(app, "client");
-    Connection conn = client.connect(server.address(), c -> { });
+    Connection conn = client.connect(server.address(), c -> {});
     List<String> received = new CopyOnWriteArrayList<>();
     CountDownLatch all = new CountDownLatch(500);
-    conn.onMessage(message -> {
-      received.add(text(message));
-      all.countDown();
-    });
+    conn.onMessage(
+        message -> {
+          received.add(text(message));
+          all.countDown();
+        });
     for (int i = 0; i < 500; i++) {
       assertTrue(conn.send(text("m" + i)));
     }
@@ -107,30 +107,40 @@ class ConnectionTest {
     CountDownLatch closedFromInside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean listenerRunning = new AtomicBoolean();
-    Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> {
-      accepted.add(conn);
-      conn.onMessage(message -> {
-        listenerRunning.set(true);
-        conn.close(); // from inside its own listener: Tether does not wait for this very call
-        closedFromInside.countDown();
-        try {
-          release.await(BOUND.toSeconds(), SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } finally {
-          listenerRunning.set(false);
-        }
-      });
-    });
-    Client.open(app, "client").connect(server.address(), c -> { }).send(text("close yourself"));
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            pool,
+            conn -> {
+              accepted.add(conn);
+              conn.onMessage(
+                  message -> {
+                    listenerRunning.set(true);
+                    conn.close(); // from inside its own listener: Tether does not wait for this
+                    // very call
+                    closedFromInside.countDown();
+                    try {
+                      release.await(BOUND.toSeconds(), SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    } finally {
+                      listenerRunning.set(false);
+                    }
+                  });
+            });
+    Client.open(app, "client").connect(server.address(), c -> {}).send(text("close yourself"));
     Connection serverSide = take();
     awaitLatch(closedFromInside, "the listener's own close");
     // The node is CLOSED now, but its listener runs on: a close from outside must wait for it.
-    CompletableFuture<Boolean> outside = CompletableFuture.supplyAsync(() -> {
-      serverSide.close();
-      return listenerRunning.get();
-    });
-    assertThrows(java.util.concurrent.TimeoutException.class,
+    CompletableFuture<Boolean> outside =
+        CompletableFuture.supplyAsync(
+            () -> {
+              serverSide.close();
+              return listenerRunning.get();
+            });
+    assertThrows(
+        java.util.concurrent.TimeoutException.class,
         () -> outside.get(300, TimeUnit.MILLISECONDS),
         "close() returned while a listener of its connection was still running");
     release.countDown();
@@ -140,17 +150,18 @@ class ConnectionTest {
   @Test
   void largeMessage_spanningManyReads_arrivesIntact() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, conn -> conn.onMessage(conn::send));
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     byte[] big = new byte[Connection.MAX_MESSAGE_BYTES];
     for (int i = 0; i < big.length; i++) {
       big[i] = (byte) (i * 31);
     }
     AtomicReference<ByteBuffer> echo = new AtomicReference<>();
     CountDownLatch got = new CountDownLatch(1);
-    conn.onMessage(message -> {
-      echo.set(message);
-      got.countDown();
-    });
+    conn.onMessage(
+        message -> {
+          echo.set(message);
+          got.countDown();
+        });
     conn.send(ByteBuffer.wrap(big));
     awaitLatch(got, "the echo of 1 MiB");
     assertEquals(ByteBuffer.wrap(big), echo.get());
@@ -159,7 +170,7 @@ class ConnectionTest {
   @Test
   void onOpen_setAfterTheConnectionOpened_stillFiresOnce() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     Connection serverSide = take();
     // The client sends once open; the server sees it, so the client's open event has happened.
     CountDownLatch seen = new CountDownLatch(1);
@@ -168,10 +179,11 @@ class ConnectionTest {
     awaitLatch(seen, "the first message");
     AtomicInteger opens = new AtomicInteger();
     CountDownLatch opened = new CountDownLatch(1);
-    conn.onOpen(() -> {
-      opens.incrementAndGet();
-      opened.countDown();
-    });
+    conn.onOpen(
+        () -> {
+          opens.incrementAndGet();
+          opened.countDown();
+        });
     awaitLatch(opened, "the replayed onOpen");
     // A round trip on the same lane: a duplicate open event would have run before its echo.
     serverSide.onMessage(serverSide::send);
@@ -185,15 +197,16 @@ class ConnectionTest {
   @Test
   void localClose_firesOnClosedOnTheRemoteSideExactlyOnce_andNeverLocally() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     Connection serverSide = take();
     AtomicInteger remoteClosed = new AtomicInteger();
     AtomicInteger localClosed = new AtomicInteger();
     CountDownLatch ended = new CountDownLatch(1);
-    serverSide.onClosed(() -> {
-      remoteClosed.incrementAndGet();
-      ended.countDown();
-    });
+    serverSide.onClosed(
+        () -> {
+          remoteClosed.incrementAndGet();
+          ended.countDown();
+        });
     conn.onClosed(localClosed::incrementAndGet);
     conn.close();
     awaitLatch(ended, "the server side's onClosed");
@@ -206,8 +219,9 @@ class ConnectionTest {
 
   @Test
   void close_fromInsideItsOwnListener_returnsAndClosesTheNode() throws Exception {
-    Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> conn.onMessage(m -> conn.close()));
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Server server =
+        Server.listen(app, ANY_LOOPBACK, pool, conn -> conn.onMessage(m -> conn.close()));
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     CountDownLatch closedByPeer = new CountDownLatch(1);
     conn.onClosed(closedByPeer::countDown);
     conn.send(text("close yourself"));
@@ -219,30 +233,39 @@ class ConnectionTest {
   @RepeatedTest(20)
   void close_racingAFloodOfMessages_noListenerRunsAfterItReturns() throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
-    Server server = Server.listen(app, ANY_LOOPBACK, pool, peer -> peer.onOpen(() -> {
-      pool.execute(() -> {
-        while (!stop.get() && peer.send(text("flood"))) {
-          Thread.onSpinWait();
-        }
-      });
-    }));
-    Connection conn = Client.open(app, "client", pool).connect(server.address(), c -> { });
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            pool,
+            peer ->
+                peer.onOpen(
+                    () -> {
+                      pool.execute(
+                          () -> {
+                            while (!stop.get() && peer.send(text("flood"))) {
+                              Thread.onSpinWait();
+                            }
+                          });
+                    }));
+    Connection conn = Client.open(app, "client", pool).connect(server.address(), c -> {});
     AtomicBoolean closeReturned = new AtomicBoolean();
     AtomicInteger lateCalls = new AtomicInteger();
     AtomicInteger inFlight = new AtomicInteger();
     CountDownLatch flowing = new CountDownLatch(50);
-    conn.onMessage(message -> {
-      inFlight.incrementAndGet();
-      try {
-        if (closeReturned.get()) {
-          lateCalls.incrementAndGet();
-        }
-        flowing.countDown();
-        Thread.yield(); // widen the window in which a close could return too early
-      } finally {
-        inFlight.decrementAndGet();
-      }
-    });
+    conn.onMessage(
+        message -> {
+          inFlight.incrementAndGet();
+          try {
+            if (closeReturned.get()) {
+              lateCalls.incrementAndGet();
+            }
+            flowing.countDown();
+            Thread.yield(); // widen the window in which a close could return too early
+          } finally {
+            inFlight.decrementAndGet();
+          }
+        });
     awaitLatch(flowing, "the flood");
     conn.close();
     int runningWhenCloseReturned = inFlight.get();
@@ -264,16 +287,23 @@ class ConnectionTest {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger overlaps = new AtomicInteger();
     CountDownLatch all = new CountDownLatch(2000);
-    Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> conn.onMessage(message -> {
-      if (running.incrementAndGet() != 1) {
-        overlaps.incrementAndGet();
-      }
-      Thread.yield(); // widen the window in which an overlap would show
-      running.decrementAndGet();
-      all.countDown();
-    }));
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            pool,
+            conn ->
+                conn.onMessage(
+                    message -> {
+                      if (running.incrementAndGet() != 1) {
+                        overlaps.incrementAndGet();
+                      }
+                      Thread.yield(); // widen the window in which an overlap would show
+                      running.decrementAndGet();
+                      all.countDown();
+                    }));
     Client client = Client.open(app, "client");
-    Connection a = client.connect(server.address(), c -> { });
+    Connection a = client.connect(server.address(), c -> {});
     for (int i = 0; i < 2000; i++) {
       a.send(text("x" + i));
     }
@@ -287,7 +317,7 @@ class ConnectionTest {
     Client client = Client.open(app, "client");
     CountDownLatch peersClosed = new CountDownLatch(3);
     for (int i = 0; i < 3; i++) {
-      client.connect(server.address(), c -> { }).onClosed(peersClosed::countDown);
+      client.connect(server.address(), c -> {}).onClosed(peersClosed::countDown);
     }
     List<Connection> serverSides = List.of(take(), take(), take());
     server.close();
@@ -303,12 +333,21 @@ class ConnectionTest {
   void serverClosedFromAListenerOnItsOwnIoThread_doesNotWaitForItself() throws Exception {
     AtomicReference<Server> serverRef = new AtomicReference<>();
     AtomicReference<Thread> ranOn = new AtomicReference<>();
-    Server server = Server.listen(app, ANY_LOOPBACK, conn -> conn.onMessage(message -> {
-      ranOn.set(Thread.currentThread());
-      serverRef.get().close(); // lane drained by the I/O thread: close joins nothing of its own
-    }));
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            conn ->
+                conn.onMessage(
+                    message -> {
+                      ranOn.set(Thread.currentThread());
+                      serverRef
+                          .get()
+                          .close(); // lane drained by the I/O thread: close joins nothing of its
+                      // own
+                    }));
     serverRef.set(server);
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     CountDownLatch closed = new CountDownLatch(1);
     conn.onClosed(closed::countDown);
     conn.send(text("shut down"));
@@ -322,8 +361,8 @@ class ConnectionTest {
     for (int round = 0; round < 20; round++) {
       Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
       Client client = Client.open(app, "client-" + round);
-      Connection a = client.connect(server.address(), c -> { });
-      Connection b = client.connect(server.address(), c -> { });
+      Connection a = client.connect(server.address(), c -> {});
+      Connection b = client.connect(server.address(), c -> {});
       Connection a2 = take();
       Connection b2 = take();
       a2.onClosed(b2::close); // the relay's cross-close, from both sides
@@ -337,8 +376,12 @@ class ConnectionTest {
       b.close();
       closeA.join(BOUND.toMillis());
       assertFalse(closeA.isAlive(), "a.close() hung");
-      await().atMost(BOUND).until(() -> a2.lifecycle().state() == Lifecycle.State.CLOSED
-          && b2.lifecycle().state() == Lifecycle.State.CLOSED);
+      await()
+          .atMost(BOUND)
+          .until(
+              () ->
+                  a2.lifecycle().state() == Lifecycle.State.CLOSED
+                      && b2.lifecycle().state() == Lifecycle.State.CLOSED);
       assertTrue(aEnded.get() <= 1 && bEnded.get() <= 1, aEnded + " / " + bEnded);
       server.close();
       client.close();
@@ -346,8 +389,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aPeerSendingAnOversizeLength_getsOnErrorThenOnClosed_andTheLimitIsNamed()
-      throws Exception {
+  void aPeerSendingAnOversizeLength_getsOnErrorThenOnClosed_andTheLimitIsNamed() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     List<String> events = new CopyOnWriteArrayList<>();
     CountDownLatch closed = new CountDownLatch(1);
@@ -355,18 +397,21 @@ class ConnectionTest {
       raw.connect(server.address());
       Connection serverSide = take();
       serverSide.onError(error -> events.add("error: " + error.getMessage()));
-      serverSide.onClosed(() -> {
-        events.add("closed");
-        closed.countDown();
-      });
+      serverSide.onClosed(
+          () -> {
+            events.add("closed");
+            closed.countDown();
+          });
       OutputStream out = raw.getOutputStream();
       out.write(new byte[] {0x7f, 0, 0, 0}); // 2 GiB
       out.flush();
       awaitLatch(closed, "onClosed after the bad frame");
     }
     assertEquals(2, events.size(), events.toString());
-    assertTrue(events.get(0).contains("app/server-") && events.get(0).contains("limit is "
-        + Connection.MAX_MESSAGE_BYTES), events.get(0));
+    assertTrue(
+        events.get(0).contains("app/server-")
+            && events.get(0).contains("limit is " + Connection.MAX_MESSAGE_BYTES),
+        events.get(0));
     assertEquals("closed", events.get(1));
   }
 
@@ -380,7 +425,7 @@ class ConnectionTest {
       Connection serverSide = take();
       serverSide.onError(error::set);
       serverSide.onClosed(closed::countDown);
-      serverSide.onMessage(message -> { });
+      serverSide.onMessage(message -> {});
       OutputStream out = raw.getOutputStream();
       out.write(new byte[] {0, 0, 0, 10, 1, 2, 3}); // 10 bytes announced, 3 sent
       out.flush();
@@ -399,10 +444,15 @@ class ConnectionTest {
     }
     AtomicReference<Throwable> error = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
-    Connection conn = Client.open(app, "client").connect(nobody, c -> {
-      c.onError(error::set); // set before anything can happen: a refusal may come at once
-      c.onClosed(closed::countDown);
-    });
+    Connection conn =
+        Client.open(app, "client")
+            .connect(
+                nobody,
+                c -> {
+                  c.onError(
+                      error::set); // set before anything can happen: a refusal may come at once
+                  c.onClosed(closed::countDown);
+                });
     awaitLatch(closed, "onClosed of a refused connect");
     assertInstanceOf(java.net.ConnectException.class, error.get());
     await().atMost(BOUND).until(() -> conn.lifecycle().state() == Lifecycle.State.CLOSED);
@@ -413,11 +463,16 @@ class ConnectionTest {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
     Client client = Client.open(app, "client");
     Connection[] seen = new Connection[1];
-    IllegalStateException thrown = assertThrows(IllegalStateException.class,
-        () -> client.connect(server.address(), c -> {
-          seen[0] = c;
-          throw new IllegalStateException("setup failed");
-        }));
+    IllegalStateException thrown =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                client.connect(
+                    server.address(),
+                    c -> {
+                      seen[0] = c;
+                      throw new IllegalStateException("setup failed");
+                    }));
     assertEquals("setup failed", thrown.getMessage());
     assertEquals(Lifecycle.State.CLOSED, seen[0].lifecycle().state());
     assertEquals(List.of(), client.lifecycle().children());
@@ -427,22 +482,32 @@ class ConnectionTest {
   void nothingIsRead_untilOnMessageIsSet_thenEveryMessageArrivesInOrder() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add); // onAccept sets nothing
     AtomicInteger sent = new AtomicInteger();
-    Connection conn = Client.open(app, "client").connect(server.address(),
-        c -> c.onOpen(() -> {
-          for (int i = 0; i < 3000; i++) {
-            c.send(text("m" + i));
-            sent.incrementAndGet();
-          }
-        }));
+    Connection conn =
+        Client.open(app, "client")
+            .connect(
+                server.address(),
+                c ->
+                    c.onOpen(
+                        () -> {
+                          for (int i = 0; i < 3000; i++) {
+                            c.send(text("m" + i));
+                            sent.incrementAndGet();
+                          }
+                        }));
     Connection serverSide = take();
     await().atMost(BOUND).until(() -> sent.get() == 3000);
     assertEquals(0, serverSide.lifecycle().delivery().queuedCount(), "read before a listener");
     List<String> received = new CopyOnWriteArrayList<>();
     CountDownLatch all = new CountDownLatch(3000);
-    Thread setter = new Thread(() -> serverSide.onMessage(message -> { // not the I/O thread
-      received.add(text(message));
-      all.countDown();
-    }), "late-setter");
+    Thread setter =
+        new Thread(
+            () ->
+                serverSide.onMessage(
+                    message -> { // not the I/O thread
+                      received.add(text(message));
+                      all.countDown();
+                    }),
+            "late-setter");
     setter.start();
     awaitLatch(all, "3000 messages after the late onMessage");
     for (int i = 0; i < 3000; i++) {
@@ -458,10 +523,14 @@ class ConnectionTest {
     InetSocketAddress broadcast = new InetSocketAddress("255.255.255.255", 9);
     AtomicReference<Throwable> error = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
-    Connection conn = Client.open(app, "client").connect(broadcast, c -> {
-      c.onError(error::set);
-      c.onClosed(closed::countDown);
-    });
+    Connection conn =
+        Client.open(app, "client")
+            .connect(
+                broadcast,
+                c -> {
+                  c.onError(error::set);
+                  c.onClosed(closed::countDown);
+                });
     awaitLatch(closed, "onClosed of a refused connect");
     assertInstanceOf(java.io.IOException.class, error.get());
     await().atMost(BOUND).until(() -> conn.lifecycle().state() == Lifecycle.State.CLOSED);
@@ -472,20 +541,24 @@ class ConnectionTest {
       throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     CountDownLatch serverSidesEnded = new CountDownLatch(2);
-    Server server = Server.listen(app, ANY_LOOPBACK, conn -> { // serial(): the I/O thread drains
-      accepted.add(conn);
-      conn.onError(errors::add);
-      conn.onClosed(serverSidesEnded::countDown);
-      conn.onMessage(message -> {
-        if (text(message).equals("overflow")) {
-          throw new StackOverflowError("deliberate, from a listener on the I/O thread");
-        }
-      });
-    });
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            conn -> { // serial(): the I/O thread drains
+              accepted.add(conn);
+              conn.onError(errors::add);
+              conn.onClosed(serverSidesEnded::countDown);
+              conn.onMessage(
+                  message -> {
+                    if (text(message).equals("overflow")) {
+                      throw new StackOverflowError("deliberate, from a listener on the I/O thread");
+                    }
+                  });
+            });
     Client client = Client.open(app, "client");
     CountDownLatch clientsEnded = new CountDownLatch(2);
-    Connection victim = client.connect(server.address(),
-        c -> c.onClosed(clientsEnded::countDown));
+    Connection victim = client.connect(server.address(), c -> c.onClosed(clientsEnded::countDown));
     client.connect(server.address(), c -> c.onClosed(clientsEnded::countDown));
     List<Connection> serverSides = List.of(take(), take());
     victim.send(text("overflow"));
@@ -504,16 +577,18 @@ class ConnectionTest {
   @Test
   void aRefusedHandOffWhenOnMessageResumesReading_endsTheConnection() throws Exception {
     AtomicBoolean refusing = new AtomicBoolean();
-    Executor gate = task -> {
-      if (refusing.get()) {
-        throw new RejectedExecutionException("deliberate: the lane's executor has shut down");
-      }
-      pool.execute(task);
-    };
+    Executor gate =
+        task -> {
+          if (refusing.get()) {
+            throw new RejectedExecutionException("deliberate: the lane's executor has shut down");
+          }
+          pool.execute(task);
+        };
     Server server = Server.listen(app, ANY_LOOPBACK, gate, accepted::add); // sets no listener
     CountDownLatch peerSawTheEnd = new CountDownLatch(1);
-    Connection conn = Client.open(app, "client").connect(server.address(),
-        c -> c.onClosed(peerSawTheEnd::countDown));
+    Connection conn =
+        Client.open(app, "client")
+            .connect(server.address(), c -> c.onClosed(peerSawTheEnd::countDown));
     Connection serverSide = take();
     conn.send(text("waits for a listener"));
     // Read and kept, not delivered: no listener yet. Setting one resumes on the I/O thread
@@ -534,18 +609,19 @@ class ConnectionTest {
       throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     Client client = Client.open(app, "client");
-    Connection held = client.connect(server.address(), c -> { });
+    Connection held = client.connect(server.address(), c -> {});
     Connection heldServerSide = take();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    heldServerSide.onMessage(message -> {
-      entered.countDown();
-      try {
-        release.await(BOUND.toSeconds(), SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    heldServerSide.onMessage(
+        message -> {
+          entered.countDown();
+          try {
+            release.await(BOUND.toSeconds(), SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     held.send(text("hold"));
     awaitLatch(entered, "the listener that holds the lane");
     CompletableFuture<Void> closing = CompletableFuture.runAsync(heldServerSide::close, pool);
@@ -554,7 +630,7 @@ class ConnectionTest {
     await().atMost(BOUND).until(() -> heldServerSide.endOfStreamReads() >= 1);
     // One more message through the same I/O thread: the select that reads it would also report
     // the finished socket again, had its read interest been left on.
-    Connection other = client.connect(server.address(), c -> { });
+    Connection other = client.connect(server.address(), c -> {});
     Connection otherServerSide = take();
     CountDownLatch otherArrived = new CountDownLatch(1);
     otherServerSide.onMessage(message -> otherArrived.countDown());
@@ -573,21 +649,26 @@ class ConnectionTest {
     AtomicInteger attempts = new AtomicInteger();
     AtomicLong firstFailureNanos = new AtomicLong();
     AtomicLong acceptedNanos = new AtomicLong();
-    Server server = Server.listen(app, ANY_LOOPBACK, accepted::add, channel -> {
-      int attempt = attempts.incrementAndGet();
-      if (attempt == 1) {
-        firstFailureNanos.set(System.nanoTime());
-      }
-      if (attempt <= failures) {
-        throw new IOException("Too many open files (deliberate, attempt " + attempt + ")");
-      }
-      SocketChannel socket = channel.accept();
-      if (socket != null) {
-        acceptedNanos.compareAndSet(0, System.nanoTime());
-      }
-      return socket;
-    });
-    Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+    Server server =
+        Server.listen(
+            app,
+            ANY_LOOPBACK,
+            accepted::add,
+            channel -> {
+              int attempt = attempts.incrementAndGet();
+              if (attempt == 1) {
+                firstFailureNanos.set(System.nanoTime());
+              }
+              if (attempt <= failures) {
+                throw new IOException("Too many open files (deliberate, attempt " + attempt + ")");
+              }
+              SocketChannel socket = channel.accept();
+              if (socket != null) {
+                acceptedNanos.compareAndSet(0, System.nanoTime());
+              }
+              return socket;
+            });
+    Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     Connection serverSide = take(); // the connection waited in the backlog through the pauses
     CountDownLatch echoed = new CountDownLatch(1);
     serverSide.onMessage(serverSide::send);
@@ -606,21 +687,25 @@ class ConnectionTest {
     @Test
     void oversizeSend_throwsNamingTheConnectionAndTheLimit() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
-      Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> conn.send(ByteBuffer.allocate(Connection.MAX_MESSAGE_BYTES + 1)));
-      assertTrue(e.getMessage().contains("app/client/conn-1")
-          && e.getMessage().contains(String.valueOf(Connection.MAX_MESSAGE_BYTES)), e.getMessage());
+      Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> conn.send(ByteBuffer.allocate(Connection.MAX_MESSAGE_BYTES + 1)));
+      assertTrue(
+          e.getMessage().contains("app/client/conn-1")
+              && e.getMessage().contains(String.valueOf(Connection.MAX_MESSAGE_BYTES)),
+          e.getMessage());
     }
 
     @Test
     void afterClose_sendReturnsFalse_andSettingAListenerThrowsNamingTheSlot() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
-      Connection conn = Client.open(app, "client").connect(server.address(), c -> { });
+      Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
       conn.close();
       assertFalse(conn.send(text("late")));
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> conn.onMessage(message -> {}));
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> conn.onMessage(message -> {}));
       assertTrue(e.getMessage().contains("app/client/conn-1/onMessage"), e.getMessage());
     }
 
@@ -628,36 +713,53 @@ class ConnectionTest {
     void nullArguments_throwNamingTheParameter() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
       Client client = Client.open(app, "client");
-      Connection conn = client.connect(server.address(), c -> { });
-      assertEquals("listener", assertThrows(NullPointerException.class,
-          () -> conn.onMessage(null)).getMessage());
-      assertEquals("listener", assertThrows(NullPointerException.class,
-          () -> conn.onOpen(null)).getMessage());
-      assertEquals("message", assertThrows(NullPointerException.class,
-          () -> conn.send(null)).getMessage());
-      assertEquals("remote", assertThrows(NullPointerException.class,
-          () -> client.connect(null, c -> { })).getMessage());
-      assertEquals("setup", assertThrows(NullPointerException.class,
-          () -> client.connect(server.address(), null)).getMessage());
-      IllegalArgumentException unresolved = assertThrows(IllegalArgumentException.class,
-          () -> client.connect(InetSocketAddress.createUnresolved("nowhere.invalid", 1),
-              c -> { }));
-      assertTrue(unresolved.getMessage().contains("app/client")
-          && unresolved.getMessage().contains("nowhere.invalid"), unresolved.getMessage());
-      assertEquals("onAccept", assertThrows(NullPointerException.class,
-          () -> Server.listen(app, ANY_LOOPBACK, null)).getMessage());
-      assertEquals("callbackExecutor", assertThrows(NullPointerException.class,
-          () -> Client.open(app, "c2", null)).getMessage());
+      Connection conn = client.connect(server.address(), c -> {});
+      assertEquals(
+          "listener",
+          assertThrows(NullPointerException.class, () -> conn.onMessage(null)).getMessage());
+      assertEquals(
+          "listener",
+          assertThrows(NullPointerException.class, () -> conn.onOpen(null)).getMessage());
+      assertEquals(
+          "message", assertThrows(NullPointerException.class, () -> conn.send(null)).getMessage());
+      assertEquals(
+          "remote",
+          assertThrows(NullPointerException.class, () -> client.connect(null, c -> {}))
+              .getMessage());
+      assertEquals(
+          "setup",
+          assertThrows(NullPointerException.class, () -> client.connect(server.address(), null))
+              .getMessage());
+      IllegalArgumentException unresolved =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  client.connect(
+                      InetSocketAddress.createUnresolved("nowhere.invalid", 1), c -> {}));
+      assertTrue(
+          unresolved.getMessage().contains("app/client")
+              && unresolved.getMessage().contains("nowhere.invalid"),
+          unresolved.getMessage());
+      assertEquals(
+          "onAccept",
+          assertThrows(NullPointerException.class, () -> Server.listen(app, ANY_LOOPBACK, null))
+              .getMessage());
+      assertEquals(
+          "callbackExecutor",
+          assertThrows(NullPointerException.class, () -> Client.open(app, "c2", null))
+              .getMessage());
     }
 
     @Test
     void scheduleOffTheIoThread_throwsNamingBothThreads() {
       IoLoop loop = new IoLoop("tether-io-schedule-test");
       try {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-            () -> loop.schedule(1, () -> { }));
-        assertTrue(e.getMessage().contains("tether-io-schedule-test")
-            && e.getMessage().contains(Thread.currentThread().getName()), e.getMessage());
+        IllegalStateException e =
+            assertThrows(IllegalStateException.class, () -> loop.schedule(1, () -> {}));
+        assertTrue(
+            e.getMessage().contains("tether-io-schedule-test")
+                && e.getMessage().contains(Thread.currentThread().getName()),
+            e.getMessage());
       } finally {
         loop.close();
       }
@@ -667,8 +769,10 @@ class ConnectionTest {
     void listenUnderAClosedParent_throwsNamingThePath() throws Exception {
       Lifecycle closed = app.child("gone");
       closed.close();
-      IllegalStateException e = assertThrows(IllegalStateException.class,
-          () -> Server.listen(closed, ANY_LOOPBACK, accepted::add));
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> Server.listen(closed, ANY_LOOPBACK, accepted::add));
       assertTrue(e.getMessage().contains("app/gone"), e.getMessage());
     }
   }

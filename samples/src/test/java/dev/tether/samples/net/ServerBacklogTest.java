@@ -21,8 +21,10 @@ class ServerBacklogTest {
 
   @Test
   void listen_nonPositiveBacklog_throwsNamingIt() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Server.listen(app, new InetSocketAddress("127.0.0.1", 0), 0, conn -> { }));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Server.listen(app, new InetSocketAddress("127.0.0.1", 0), 0, conn -> {}));
     assertTrue(e.getMessage().contains("backlog"), e.getMessage());
     assertEquals(0, app.children().size(), "a refused listen leaves no node behind");
   }
@@ -30,11 +32,11 @@ class ServerBacklogTest {
   @Test
   void listen_givenBacklog_acceptsConnections() throws Exception {
     CountDownLatch accepted = new CountDownLatch(3);
-    Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), 2,
-        conn -> accepted.countDown());
+    Server server =
+        Server.listen(app, new InetSocketAddress("127.0.0.1", 0), 2, conn -> accepted.countDown());
     Client client = Client.open(app, "client");
     for (int i = 0; i < 3; i++) {
-      client.connect(server.address(), conn -> { });
+      client.connect(server.address(), conn -> {});
     }
     assertTrue(accepted.await(10, TimeUnit.SECONDS), "a small backlog still accepts");
   }

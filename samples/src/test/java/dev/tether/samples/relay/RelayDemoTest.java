@@ -22,12 +22,13 @@ import org.junit.jupiter.api.Test;
 class RelayDemoTest {
   private static RelayDemo.Result run(String... args) throws Exception {
     ByteArrayOutputStream text = new ByteArrayOutputStream();
-    RelayDemo.Result result = RelayDemo.run(RelayDemo.Options.parse(args),
-        new PrintStream(text, true, StandardCharsets.UTF_8));
+    RelayDemo.Result result =
+        RelayDemo.run(
+            RelayDemo.Options.parse(args), new PrintStream(text, true, StandardCharsets.UTF_8));
     String report = text.toString(StandardCharsets.UTF_8);
     assertTrue(result.ok(), report);
-    assertTrue(report.contains("callbacks after close() returned 0") && report.contains("OK: "),
-        report);
+    assertTrue(
+        report.contains("callbacks after close() returned 0") && report.contains("OK: "), report);
     return result;
   }
 
@@ -38,12 +39,17 @@ class RelayDemoTest {
       run("--pairs", "2", "--messages", "20", "--chaos", "--jfr", file.toString());
       List<jdk.jfr.consumer.RecordedEvent> events =
           jdk.jfr.consumer.RecordingFile.readAllEvents(file);
-      assertTrue(events.stream().anyMatch(event ->
-              event.getEventType().getName().equals("dev.tether.LifecycleClose")
-                  && event.getString("target").equals("relay-demo")),
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  event ->
+                      event.getEventType().getName().equals("dev.tether.LifecycleClose")
+                          && event.getString("target").equals("relay-demo")),
           "the root's close walk is recorded: " + events.size() + " events");
-      assertTrue(events.stream().allMatch(event ->
-          event.getEventType().getName().startsWith("dev.tether.")), "only Tether's events");
+      assertTrue(
+          events.stream()
+              .allMatch(event -> event.getEventType().getName().startsWith("dev.tether.")),
+          "only Tether's events");
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }
@@ -74,8 +80,8 @@ class RelayDemoTest {
     Tally tally = new Tally();
     Lifecycle app = Lifecycle.root("check");
     try {
-      Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), conn -> { });
-      Connection connection = Client.open(app, "client").connect(server.address(), c -> { });
+      Server server = Server.listen(app, new InetSocketAddress("127.0.0.1", 0), conn -> {});
+      Connection connection = Client.open(app, "client").connect(server.address(), c -> {});
       check.accept(new Tracked(connection, tally), tally);
     } finally {
       app.closeAsync().get(10, TimeUnit.SECONDS);
@@ -84,25 +90,29 @@ class RelayDemoTest {
 
   @Test
   void theAfterCloseCheck_catchesAListenerThatStartsAfterCloseReturned() throws Exception {
-    withTrackedConnection((tracked, tally) -> {
-      tracked.closeFromOutside();
-      // What must never happen: a broken library running a listener after close() returned.
-      tracked.watch("a broken library's late onMessage", ignored -> { }).accept(null);
-      assertEquals(1, tally.callbacksAfterClose.sum());
-      List<String> violations = tally.violations(true, 0);
-      assertTrue(violations.contains("callbacks after close() returned: 1"), violations.toString());
-    });
+    withTrackedConnection(
+        (tracked, tally) -> {
+          tracked.closeFromOutside();
+          // What must never happen: a broken library running a listener after close() returned.
+          tracked.watch("a broken library's late onMessage", ignored -> {}).accept(null);
+          assertEquals(1, tally.callbacksAfterClose.sum());
+          List<String> violations = tally.violations(true, 0);
+          assertTrue(
+              violations.contains("callbacks after close() returned: 1"), violations.toString());
+        });
   }
 
   @Test
   void theAfterCloseCheck_catchesAListenerStillRunningWhenCloseReturned() throws Exception {
-    withTrackedConnection((tracked, tally) -> {
-      // A broken close that returns while a listener runs: closing from inside a watched call
-      // models it, because that close (rightly) does not wait for its own caller.
-      tracked.watch("a listener still running", ignored -> tracked.closeFromOutside())
-          .accept(null);
-      assertEquals(1, tally.callbacksAfterClose.sum());
-    });
+    withTrackedConnection(
+        (tracked, tally) -> {
+          // A broken close that returns while a listener runs: closing from inside a watched call
+          // models it, because that close (rightly) does not wait for its own caller.
+          tracked
+              .watch("a listener still running", ignored -> tracked.closeFromOutside())
+              .accept(null);
+          assertEquals(1, tally.callbacksAfterClose.sum());
+        });
   }
 
   @Test
@@ -140,9 +150,11 @@ class RelayDemoTest {
       dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), closedAtOnce.getLocalPort());
     }
     ByteArrayOutputStream text = new ByteArrayOutputStream();
-    RelayDemo.Result result = RelayDemo.run(
-        RelayDemo.Options.parse("--pairs", "3", "--messages", "10", "--timeout", "20"),
-        new PrintStream(text, true, StandardCharsets.UTF_8), relay -> dead);
+    RelayDemo.Result result =
+        RelayDemo.run(
+            RelayDemo.Options.parse("--pairs", "3", "--messages", "10", "--timeout", "20"),
+            new PrintStream(text, true, StandardCharsets.UTF_8),
+            relay -> dead);
     String report = text.toString(StandardCharsets.UTF_8);
     // At least one client per pair is refused; its partner may be refused too, or be closed by
     // the demo first (it would wait for a partner that never comes) and then not be counted.
@@ -192,22 +204,36 @@ class RelayDemoTest {
 
   @Test
   void parse_badBacklogOrCycles_rejectedNamingTheOption() {
-    for (String[] bad : new String[][] {{"--backlog", "0"}, {"--backlog", "x"}, {"--backlog"},
-        {"--cycles", "-1"}, {"--cycles", "many"}, {"--cycles"}, {"--connect-timeout", "0"}}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> RelayDemo.Options.parse(bad));
+    for (String[] bad :
+        new String[][] {
+          {"--backlog", "0"},
+          {"--backlog", "x"},
+          {"--backlog"},
+          {"--cycles", "-1"},
+          {"--cycles", "many"},
+          {"--cycles"},
+          {"--connect-timeout", "0"}
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> RelayDemo.Options.parse(bad));
       assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
     }
   }
 
   @Test
   void badOptions_areRejectedNamingTheOption() {
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> RelayDemo.Options.parse("--pairs", "0")).getMessage().contains("--pairs"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> RelayDemo.Options.parse("--messages")).getMessage().contains("--messages"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> RelayDemo.Options.parse("--bogus")).getMessage().contains("--bogus"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> RelayDemo.Options.parse("--pairs", "0"))
+            .getMessage()
+            .contains("--pairs"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> RelayDemo.Options.parse("--messages"))
+            .getMessage()
+            .contains("--messages"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> RelayDemo.Options.parse("--bogus"))
+            .getMessage()
+            .contains("--bogus"));
     assertEquals(16, RelayDemo.Options.parse().pairs());
   }
 }

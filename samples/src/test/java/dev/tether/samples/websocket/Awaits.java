@@ -29,7 +29,10 @@ final class Awaits {
    * on the calling thread, so thousands of such waits stay fast and need no extra threads.
    */
   static ConditionFactory awaitInListener() {
-    return Awaitility.await().atMost(TIMEOUT).pollInSameThread().pollDelay(Duration.ZERO)
+    return Awaitility.await()
+        .atMost(TIMEOUT)
+        .pollInSameThread()
+        .pollDelay(Duration.ZERO)
         .pollInterval(Duration.ofMillis(1));
   }
 
@@ -80,17 +83,19 @@ final class Awaits {
    */
   static String threadDump() {
     StringBuilder dump = new StringBuilder("thread dump at the timeout:\n");
-    Thread.getAllStackTraces().forEach((thread, stack) -> {
-      dump.append('"').append(thread.getName()).append("\" ").append(thread.getState());
-      Object blocker = LockSupport.getBlocker(thread);
-      if (blocker != null) {
-        dump.append(" parked on ").append(blocker);
-      }
-      dump.append('\n');
-      for (StackTraceElement frame : stack) {
-        dump.append("    at ").append(frame).append('\n');
-      }
-    });
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              dump.append('"').append(thread.getName()).append("\" ").append(thread.getState());
+              Object blocker = LockSupport.getBlocker(thread);
+              if (blocker != null) {
+                dump.append(" parked on ").append(blocker);
+              }
+              dump.append('\n');
+              for (StackTraceElement frame : stack) {
+                dump.append("    at ").append(frame).append('\n');
+              }
+            });
     return dump.toString();
   }
 }

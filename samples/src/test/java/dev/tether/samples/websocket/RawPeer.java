@@ -98,14 +98,20 @@ final class RawPeer implements AutoCloseable {
     assertTrue(key != null, "no Sec-WebSocket-Key in " + request);
     String accept;
     try {
-      accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-          .digest((key + GUID).getBytes(StandardCharsets.ISO_8859_1)));
+      accept =
+          Base64.getEncoder()
+              .encodeToString(
+                  MessageDigest.getInstance("SHA-1")
+                      .digest((key + GUID).getBytes(StandardCharsets.ISO_8859_1)));
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }
-    out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1));
+    out.write(
+        ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                + accept
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     out.flush();
   }
 

@@ -63,9 +63,14 @@ final class TestServer implements AutoCloseable {
    * failure there and then stop, which would stall every connection they serve).
    */
   String describe() {
-    return "test server: " + server.floodsStarted.get() + " floods started, the latest sent "
-        + server.lastFloodSent.get() + " messages; " + openConnections()
-        + " connections open; errors " + server.errors;
+    return "test server: "
+        + server.floodsStarted.get()
+        + " floods started, the latest sent "
+        + server.lastFloodSent.get()
+        + " messages; "
+        + openConnections()
+        + " connections open; errors "
+        + server.errors;
   }
 
   URI uri() {
@@ -148,19 +153,21 @@ final class TestServer implements AutoCloseable {
           int count = Integer.parseInt(message.substring("flood:".length()));
           lastFloodSent.set(0);
           floodsStarted.incrementAndGet();
-          Thread flood = new Thread(() -> sendNumbers(conn, count, lastFloodSent),
-              "test-server-flood");
+          Thread flood =
+              new Thread(() -> sendNumbers(conn, count, lastFloodSent), "test-server-flood");
           flood.setDaemon(true);
           flood.start();
         } else if (message.startsWith("burst-close:")) {
-          sendNumbers(conn, Integer.parseInt(message.substring("burst-close:".length())),
+          sendNumbers(
+              conn,
+              Integer.parseInt(message.substring("burst-close:".length())),
               new AtomicInteger());
           conn.close(4000, "bye");
         } else if (message.startsWith("frag-text:")) {
           byte[] utf8 = message.substring("frag-text:".length()).getBytes(StandardCharsets.UTF_8);
           for (int i = 0; i < utf8.length; i++) {
-            conn.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap(utf8, i, 1),
-                i == utf8.length - 1);
+            conn.sendFragmentedFrame(
+                Opcode.TEXT, ByteBuffer.wrap(utf8, i, 1), i == utf8.length - 1);
           }
         } else if (message.startsWith("frag-binary:")) {
           int size = Integer.parseInt(message.substring("frag-binary:".length()));
@@ -171,8 +178,8 @@ final class TestServer implements AutoCloseable {
           int third = size / 3;
           conn.sendFragmentedFrame(Opcode.BINARY, ByteBuffer.wrap(bytes, 0, third), false);
           conn.sendFragmentedFrame(Opcode.BINARY, ByteBuffer.wrap(bytes, third, third), false);
-          conn.sendFragmentedFrame(Opcode.BINARY,
-              ByteBuffer.wrap(bytes, 2 * third, size - 2 * third), true);
+          conn.sendFragmentedFrame(
+              Opcode.BINARY, ByteBuffer.wrap(bytes, 2 * third, size - 2 * third), true);
         } else if (message.equals("bad-ping")) {
           PingFrame ping = new PingFrame();
           ping.setPayload(ByteBuffer.allocate(200));

@@ -172,11 +172,12 @@ class TetherWebSocketTest {
       throws Exception {
     List<String> texts = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .maxMessageBytes(100)
-        .build()
-        .onText(texts::add)
-        .onError(errors::add);
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .maxMessageBytes(100)
+            .build()
+            .onText(texts::add)
+            .onError(errors::add);
     connect(socket);
     String atLimit = "\u00e9".repeat(50); // 100 UTF-8 bytes, one a frame
 
@@ -192,11 +193,12 @@ class TetherWebSocketTest {
       throws Exception {
     List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .maxMessageBytes(300)
-        .build()
-        .onBinary(messages::add)
-        .onError(errors::add);
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .maxMessageBytes(300)
+            .build()
+            .onBinary(messages::add)
+            .onError(errors::add);
     connect(socket);
 
     socket.sendText("frag-binary:300");
@@ -211,11 +213,12 @@ class TetherWebSocketTest {
   void wholeTextFrame_overMaxMessageBytes_onError_thenAbortedAndClosed() throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     AtomicInteger texts = new AtomicInteger();
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .maxMessageBytes(100)
-        .build()
-        .onText(text -> texts.incrementAndGet())
-        .onError(errors::add);
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .maxMessageBytes(100)
+            .build()
+            .onText(text -> texts.incrementAndGet())
+            .onError(errors::add);
     connect(socket);
 
     socket.sendText("x".repeat(101)); // echoed in one frame
@@ -230,8 +233,10 @@ class TetherWebSocketTest {
     assertEquals(1, errors.size(), errors.toString());
     assertInstanceOf(ProtocolException.class, errors.get(0));
     String message = errors.get(0).getMessage();
-    assertTrue(message.contains("'" + socket.lifecycle().path() + "'")
-        && message.contains("maxMessageBytes (" + limit + ")"), message);
+    assertTrue(
+        message.contains("'" + socket.lifecycle().path() + "'")
+            && message.contains("maxMessageBytes (" + limit + ")"),
+        message);
     assertEquals(1006, server.awaitClose().code(), "aborted, no close frame");
   }
 
@@ -258,17 +263,19 @@ class TetherWebSocketTest {
     AtomicInteger mostQueued = new AtomicInteger(-1);
     List<Throwable> listenerFailures = new CopyOnWriteArrayList<>();
     AtomicReference<Delivery> lane = new AtomicReference<>();
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .receiveWindow(window)
-        .callbackErrorHandler((slot, error) -> listenerFailures.add(error))
-        .build()
-        .onText(text -> {
-          int behind = Math.min(window - 1, count - 1 - texts.size());
-          Awaits.awaitInListener().until(() -> lane.get().queuedCount() >= behind);
-          mostQueued.accumulateAndGet(lane.get().queuedCount(), Math::max);
-          texts.add(text);
-          received.incrementAndGet(); // publishes texts and mostQueued to the test thread
-        });
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .receiveWindow(window)
+            .callbackErrorHandler((slot, error) -> listenerFailures.add(error))
+            .build()
+            .onText(
+                text -> {
+                  int behind = Math.min(window - 1, count - 1 - texts.size());
+                  Awaits.awaitInListener().until(() -> lane.get().queuedCount() >= behind);
+                  mostQueued.accumulateAndGet(lane.get().queuedCount(), Math::max);
+                  texts.add(text);
+                  received.incrementAndGet(); // publishes texts and mostQueued to the test thread
+                });
     lane.set(socket.lifecycle().delivery());
     connect(socket);
 
@@ -279,7 +286,9 @@ class TetherWebSocketTest {
     for (int i = 0; i < count; i++) {
       assertEquals(Integer.toString(i), texts.get(i));
     }
-    assertEquals(window - 1, mostQueued.get(),
+    assertEquals(
+        window - 1,
+        mostQueued.get(),
         "messages queued behind a running listener call: more breaks flow control, fewer "
             + "means the window was never used in full");
   }
@@ -294,12 +303,14 @@ class TetherWebSocketTest {
     List<Thread> senders = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      Thread sender = new Thread(() -> {
-        Awaits.await(start, "start");
-        for (int i = 0; i < perThread; i++) {
-          sends.add(socket.sendText(id + ":" + i));
-        }
-      });
+      Thread sender =
+          new Thread(
+              () -> {
+                Awaits.await(start, "start");
+                for (int i = 0; i < perThread; i++) {
+                  sends.add(socket.sendText(id + ":" + i));
+                }
+              });
       sender.start();
       senders.add(sender);
     }
@@ -322,16 +333,18 @@ class TetherWebSocketTest {
   void listenerException_goesToErrorHandler_andDeliveryGoesOn() throws Exception {
     List<String> failures = new CopyOnWriteArrayList<>();
     List<String> texts = new CopyOnWriteArrayList<>();
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .callbackErrorHandler(
-            (slot, error) -> failures.add(slot.name() + ": " + error.getMessage()))
-        .build()
-        .onText(text -> {
-          if (text.equals("boom")) {
-            throw new IllegalStateException("listener failed");
-          }
-          texts.add(text);
-        });
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .callbackErrorHandler(
+                (slot, error) -> failures.add(slot.name() + ": " + error.getMessage()))
+            .build()
+            .onText(
+                text -> {
+                  if (text.equals("boom")) {
+                    throw new IllegalStateException("listener failed");
+                  }
+                  texts.add(text);
+                });
     connect(socket);
 
     socket.sendText("boom");
@@ -340,7 +353,8 @@ class TetherWebSocketTest {
     await().until(() -> texts.size() == 1);
     assertEquals(List.of("ok"), texts);
     assertEquals(1, failures.size(), failures::toString);
-    assertTrue(failures.get(0).matches("app/websocket-\\d+/onText: listener failed"),
+    assertTrue(
+        failures.get(0).matches("app/websocket-\\d+/onText: listener failed"),
         failures::toString); // the slot is named with its node's path
     assertTrue(socket.isOpen());
   }
@@ -352,9 +366,10 @@ class TetherWebSocketTest {
       throws Exception {
     AtomicInteger texts = new AtomicInteger();
     List<String> closes = new CopyOnWriteArrayList<>();
-    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
-        .onText(text -> texts.incrementAndGet())
-        .onClose((code, reason) -> closes.add(code + " " + reason + " after " + texts.get()));
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri())
+            .onText(text -> texts.incrementAndGet())
+            .onClose((code, reason) -> closes.add(code + " " + reason + " after " + texts.get()));
     connect(socket);
 
     socket.sendText("burst-close:50");
@@ -367,7 +382,8 @@ class TetherWebSocketTest {
     ExecutionException refused =
         assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
     assertInstanceOf(IllegalStateException.class, refused.getCause());
-    assertTrue(refused.getCause().getMessage().contains("app/websocket-"),
+    assertTrue(
+        refused.getCause().getMessage().contains("app/websocket-"),
         refused.getCause().getMessage());
   }
 
@@ -375,9 +391,10 @@ class TetherWebSocketTest {
   void protocolError_onErrorOnce_thenNodeClosed() throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     AtomicInteger closes = new AtomicInteger();
-    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
-        .onError(errors::add)
-        .onClose((code, reason) -> closes.incrementAndGet());
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri())
+            .onError(errors::add)
+            .onClose((code, reason) -> closes.incrementAndGet());
     connect(socket);
 
     socket.sendText("bad-ping");
@@ -392,11 +409,13 @@ class TetherWebSocketTest {
   void closeFromInsideOnClose_returns() throws Exception {
     CountDownLatch closeReturned = new CountDownLatch(1);
     AtomicReference<TetherWebSocket> self = new AtomicReference<>();
-    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
-        .onClose((code, reason) -> {
-          self.get().close();
-          closeReturned.countDown();
-        });
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri())
+            .onClose(
+                (code, reason) -> {
+                  self.get().close();
+                  closeReturned.countDown();
+                });
     self.set(socket);
     connect(socket);
 
@@ -422,7 +441,8 @@ class TetherWebSocketTest {
     ExecutionException refused =
         assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
     assertInstanceOf(IllegalStateException.class, refused.getCause());
-    assertTrue(refused.getCause().getMessage().contains(socket.lifecycle().path() + "' is closed"),
+    assertTrue(
+        refused.getCause().getMessage().contains(socket.lifecycle().path() + "' is closed"),
         refused.getCause().getMessage());
     socket.close(); // idempotent
   }
@@ -432,9 +452,10 @@ class TetherWebSocketTest {
     // A peer that reads nothing until told: with a real server the sends could all go out before
     // close() (they are written on the caller's thread while the peer keeps up), as CI once saw.
     try (RawPeer peer = new RawPeer()) {
-      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
-          .closeTimeout(Duration.ZERO) // abort at once: the queued sends cannot all go out
-          .build();
+      TetherWebSocket socket =
+          TetherWebSocket.builder(app, CLIENT, peer.uri())
+              .closeTimeout(Duration.ZERO) // abort at once: the queued sends cannot all go out
+              .build();
       connect(socket);
       List<CompletableFuture<Void>> sends = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -465,7 +486,8 @@ class TetherWebSocketTest {
       // reset that would drop them: the client has no unread input (the peer sent only its 101).
       peer.startReading();
       List<String> received = RawPeer.textMessages(peer.awaitEnd());
-      assertTrue(received.size() >= sent,
+      assertTrue(
+          received.size() >= sent,
           sent + " sends succeeded, but the peer received " + received.size() + " messages");
       for (int i = 0; i < received.size(); i++) {
         assertTrue(received.get(i).startsWith(i + ":"), "message " + i + " out of order");
@@ -476,9 +498,10 @@ class TetherWebSocketTest {
   @Test
   void closeInsideSendCompletion_sendsCloseFrameWithoutWaitingForItself() throws Exception {
     try (RawPeer peer = new RawPeer()) {
-      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
-          .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
-          .build();
+      TetherWebSocket socket =
+          TetherWebSocket.builder(app, CLIENT, peer.uri())
+              .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
+              .build();
       connect(socket);
       CompletableFuture<Void> big = socket.sendText("x".repeat(8 << 20)); // pending: no reader
       // Queued behind it, so its completion, and close(), run inside the send queue's drain.
@@ -496,9 +519,8 @@ class TetherWebSocketTest {
   void close_peerNotReading_abortsAfterCloseTimeout_andFailsPendingSend() throws Exception {
     try (RawPeer peer = new RawPeer()) {
       Duration closeTimeout = Duration.ofMillis(300);
-      TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, peer.uri())
-          .closeTimeout(closeTimeout)
-          .build();
+      TetherWebSocket socket =
+          TetherWebSocket.builder(app, CLIENT, peer.uri()).closeTimeout(closeTimeout).build();
       connect(socket);
       CompletableFuture<Void> big = socket.sendText("x".repeat(8 << 20)); // pending: no reader
       assertFalse(big.isDone(), "the peer's buffers took 8 MiB: nothing is pending");
@@ -522,23 +544,32 @@ class TetherWebSocketTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean closeReturned = new AtomicBoolean();
     AtomicBoolean closeReturnedWhileRunning = new AtomicBoolean(true);
-    TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
-        .onText(text -> {
-          entered.countDown();
-          Awaits.await(release, "the test to release the listener");
-          closeReturnedWhileRunning.set(closeReturned.get());
-        });
+    TetherWebSocket socket =
+        TetherWebSocket.create(app, CLIENT, server.uri())
+            .onText(
+                text -> {
+                  entered.countDown();
+                  Awaits.await(release, "the test to release the listener");
+                  closeReturnedWhileRunning.set(closeReturned.get());
+                });
     connect(socket);
     socket.sendText("x");
     Awaits.await(entered, "the listener to start");
 
-    Thread closer = new Thread(() -> {
-      socket.close();
-      closeReturned.set(true);
-    }, "closer");
+    Thread closer =
+        new Thread(
+            () -> {
+              socket.close();
+              closeReturned.set(true);
+            },
+            "closer");
     closer.start();
-    await().until(() -> closeReturned.get() || closer.getState() == Thread.State.WAITING
-        || closer.getState() == Thread.State.TIMED_WAITING);
+    await()
+        .until(
+            () ->
+                closeReturned.get()
+                    || closer.getState() == Thread.State.WAITING
+                    || closer.getState() == Thread.State.TIMED_WAITING);
     release.countDown();
     Awaits.join(closer, "close()");
 
@@ -557,17 +588,24 @@ class TetherWebSocketTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean inListener = new AtomicBoolean();
-    WebSocket raw = Awaits.get(CLIENT.newWebSocketBuilder().buildAsync(server.uri(),
-        new WebSocket.Listener() {
-          @Override
-          public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            inListener.set(true);
-            entered.countDown();
-            Awaits.await(release, "the test to release the listener");
-            inListener.set(false);
-            return null;
-          }
-        }), "raw connect");
+    WebSocket raw =
+        Awaits.get(
+            CLIENT
+                .newWebSocketBuilder()
+                .buildAsync(
+                    server.uri(),
+                    new WebSocket.Listener() {
+                      @Override
+                      public CompletionStage<?> onText(
+                          WebSocket ws, CharSequence data, boolean last) {
+                        inListener.set(true);
+                        entered.countDown();
+                        Awaits.await(release, "the test to release the listener");
+                        inListener.set(false);
+                        return null;
+                      }
+                    }),
+            "raw connect");
     try {
       raw.sendText("x", true);
       Awaits.await(entered, "the listener to start");
@@ -581,8 +619,8 @@ class TetherWebSocketTest {
   }
 
   /** The default lane, a lane drained by the JDK's threads, and no lane at all. */
-  private static TetherWebSocket.Builder withDelivery(TetherWebSocket.Builder builder,
-      String delivery) {
+  private static TetherWebSocket.Builder withDelivery(
+      TetherWebSocket.Builder builder, String delivery) {
     switch (delivery) {
       case "default":
         return builder;
@@ -607,19 +645,23 @@ class TetherWebSocketTest {
       AtomicInteger received = new AtomicInteger();
       TetherWebSocket socket =
           withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery)
-          .callbackErrorHandler(late.errorHandler())
-          .build()
-          .onText(late.watch(text -> {
-            if (received.incrementAndGet() == closeAt) {
-              reached.countDown();
-            }
-          }))
-          .onClose(late.watchClose())
-          .onError(late.errorListener());
+              .callbackErrorHandler(late.errorHandler())
+              .build()
+              .onText(
+                  late.watch(
+                      text -> {
+                        if (received.incrementAndGet() == closeAt) {
+                          reached.countDown();
+                        }
+                      }))
+              .onClose(late.watchClose())
+              .onError(late.errorListener());
       connect(socket);
       socket.sendText("flood:" + FLOOD);
       int thisRound = round;
-      Awaits.await(reached, "message " + closeAt,
+      Awaits.await(
+          reached,
+          "message " + closeAt,
           () -> late.explain(delivery, thisRound, socket, received.get(), server));
 
       socket.close();
@@ -650,24 +692,27 @@ class TetherWebSocketTest {
       AtomicReference<TetherWebSocket> self = new AtomicReference<>();
       TetherWebSocket socket =
           withDelivery(TetherWebSocket.builder(app, CLIENT, server.uri()), delivery)
-          .callbackErrorHandler(late.errorHandler())
-          .build()
-          .onText(late.watch(text -> {
-            if (received.incrementAndGet() == closeAt) {
-              self.get().close();
-              late.closeReturnedInsideThisCall();
-              closeReturned.countDown();
-            }
-          }))
-          .onClose(late.closeRecorder())
-          .onError(late.errorListener());
+              .callbackErrorHandler(late.errorHandler())
+              .build()
+              .onText(
+                  late.watch(
+                      text -> {
+                        if (received.incrementAndGet() == closeAt) {
+                          self.get().close();
+                          late.closeReturnedInsideThisCall();
+                          closeReturned.countDown();
+                        }
+                      }))
+              .onClose(late.closeRecorder())
+              .onError(late.errorListener());
       self.set(socket);
       connect(socket);
       socket.sendText("flood:" + FLOOD);
 
       int thisRound = round;
-      Awaits.await(closeReturned, "close() from inside onText at message " + closeAt
-          + " to return",
+      Awaits.await(
+          closeReturned,
+          "close() from inside onText at message " + closeAt + " to return",
           () -> late.explain(delivery, thisRound, socket, received.get(), server));
       await().until(() -> socket.lifecycle().state() == Lifecycle.State.CLOSED);
       server.awaitClose();
@@ -682,12 +727,15 @@ class TetherWebSocketTest {
       LateCalls late = new LateCalls();
       CountDownLatch reached = new CountDownLatch(1);
       AtomicInteger received = new AtomicInteger();
-      TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri())
-          .onText(late.watch(text -> {
-            if (received.incrementAndGet() == 100) {
-              reached.countDown();
-            }
-          }));
+      TetherWebSocket socket =
+          TetherWebSocket.create(app, CLIENT, server.uri())
+              .onText(
+                  late.watch(
+                      text -> {
+                        if (received.incrementAndGet() == 100) {
+                          reached.countDown();
+                        }
+                      }));
       connect(socket);
       socket.sendText("flood:" + FLOOD);
       Awaits.await(reached, "message 100");
@@ -695,14 +743,18 @@ class TetherWebSocketTest {
       CountDownLatch go = new CountDownLatch(1);
       List<Thread> closers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        Thread closer = new Thread(() -> {
-          Awaits.await(go, "go");
-          socket.close();
-          late.closeReturned();
-          if (socket.lifecycle().state() != Lifecycle.State.CLOSED) {
-            late.fail(Thread.currentThread().getName() + ": close() returned before CLOSED");
-          }
-        }, "closer-" + i);
+        Thread closer =
+            new Thread(
+                () -> {
+                  Awaits.await(go, "go");
+                  socket.close();
+                  late.closeReturned();
+                  if (socket.lifecycle().state() != Lifecycle.State.CLOSED) {
+                    late.fail(
+                        Thread.currentThread().getName() + ": close() returned before CLOSED");
+                  }
+                },
+                "closer-" + i);
         closer.setUncaughtExceptionHandler((t, e) -> late.fail(t.getName() + ": " + e));
         closer.start();
         closers.add(closer);
@@ -723,14 +775,17 @@ class TetherWebSocketTest {
     Lifecycle session = app.child("session");
     CountDownLatch reached = new CountDownLatch(1);
     AtomicInteger received = new AtomicInteger();
-    TetherWebSocket socket = TetherWebSocket.builder(session, CLIENT, server.uri())
-        .name("feed")
-        .build()
-        .onText(late.watch(text -> {
-          if (received.incrementAndGet() == 10) {
-            reached.countDown();
-          }
-        }));
+    TetherWebSocket socket =
+        TetherWebSocket.builder(session, CLIENT, server.uri())
+            .name("feed")
+            .build()
+            .onText(
+                late.watch(
+                    text -> {
+                      if (received.incrementAndGet() == 10) {
+                        reached.countDown();
+                      }
+                    }));
     connect(socket);
     assertEquals("app/session/feed", socket.lifecycle().path());
     socket.sendText("flood:" + FLOOD);
@@ -760,7 +815,9 @@ class TetherWebSocketTest {
         assertThrows(ExecutionException.class, () -> Awaits.get(socket.connect(), "connect"));
 
     assertInstanceOf(IOException.class, failed.getCause(), failed.toString());
-    assertEquals(Lifecycle.State.CLOSED, socket.lifecycle().state(),
+    assertEquals(
+        Lifecycle.State.CLOSED,
+        socket.lifecycle().state(),
         "the node is closed before the future fails");
   }
 
@@ -772,30 +829,38 @@ class TetherWebSocketTest {
    */
   @Test
   void connect_closeBeganBeforeOpen_failsFutureAndAbortsWithoutCloseFrame() throws Exception {
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .closeTimeout(Duration.ofMinutes(1)) // a close-frame wait would show as a stall
-        .build();
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .closeTimeout(Duration.ofMinutes(1)) // a close-frame wait would show as a stall
+            .build();
     CountDownLatch childClosing = new CountDownLatch(1);
     CountDownLatch releaseChild = new CountDownLatch(1);
-    socket.lifecycle().child("held").own(() -> {
-      childClosing.countDown();
-      Awaits.await(releaseChild, "the test to release the child's close");
-    });
+    socket
+        .lifecycle()
+        .child("held")
+        .own(
+            () -> {
+              childClosing.countDown();
+              Awaits.await(releaseChild, "the test to release the child's close");
+            });
     Thread closer = new Thread(socket::close, "closer");
     closer.start();
     try {
       Awaits.await(childClosing, "close() to reach the held child");
       assertEquals(Lifecycle.State.CLOSING, socket.lifecycle().state());
 
-      ExecutionException failed = assertThrows(ExecutionException.class,
-          () -> Awaits.get(socket.connect(), "connect"));
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> Awaits.get(socket.connect(), "connect"));
 
       assertInstanceOf(IllegalStateException.class, failed.getCause(), failed.toString());
-      assertTrue(failed.getCause().getMessage().contains(socket.lifecycle().path()),
+      assertTrue(
+          failed.getCause().getMessage().contains(socket.lifecycle().path()),
           failed.getCause().getMessage());
       assertFalse(socket.isOpen());
       assertEquals(1006, server.awaitClose().code(), "aborted, no close frame");
-      assertEquals(Lifecycle.State.CLOSING, socket.lifecycle().state(),
+      assertEquals(
+          Lifecycle.State.CLOSING,
+          socket.lifecycle().state(),
           "the future failed while the close was still held, not by the close's end");
     } finally {
       releaseChild.countDown();
@@ -825,9 +890,10 @@ class TetherWebSocketTest {
 
   @Test
   void closeInsideConnectCompletion_sendsCloseFrameWithoutStalling() throws Exception {
-    TetherWebSocket socket = TetherWebSocket.builder(app, CLIENT, server.uri())
-        .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
-        .build();
+    TetherWebSocket socket =
+        TetherWebSocket.builder(app, CLIENT, server.uri())
+            .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
+            .build();
 
     Awaits.get(socket.connect().thenAccept(TetherWebSocket::close), "connect, then close");
 
@@ -844,19 +910,23 @@ class TetherWebSocketTest {
 
     connect(socket);
 
-    IllegalStateException late = assertThrows(IllegalStateException.class,
-        () -> socket.onText(text -> {}));
+    IllegalStateException late =
+        assertThrows(IllegalStateException.class, () -> socket.onText(text -> {}));
     assertTrue(late.getMessage().contains(socket.lifecycle().path()), late.getMessage());
     assertThrows(IllegalStateException.class, socket::connect);
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TetherWebSocket.create(app, CLIENT, URI.create("http://127.0.0.1/")));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TetherWebSocket.builder(app, CLIENT, server.uri()).receiveWindow(0));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> TetherWebSocket.builder(app, CLIENT, server.uri()).maxMessageBytes(0));
     app.close();
-    IllegalStateException closedParent = assertThrows(IllegalStateException.class,
-        () -> TetherWebSocket.create(app, CLIENT, server.uri()));
+    IllegalStateException closedParent =
+        assertThrows(
+            IllegalStateException.class, () -> TetherWebSocket.create(app, CLIENT, server.uri()));
     assertTrue(closedParent.getMessage().contains("app"), closedParent.getMessage());
   }
 
@@ -932,8 +1002,14 @@ class TetherWebSocketTest {
 
     /** Records what a listener threw: a race test's listener must not throw, close() included. */
     CallbackErrorHandler errorHandler() {
-      return (slot, error) -> late.add("listener " + slot.name() + " threw on thread '"
-          + Thread.currentThread().getName() + "': " + stackTrace(error));
+      return (slot, error) ->
+          late.add(
+              "listener "
+                  + slot.name()
+                  + " threw on thread '"
+                  + Thread.currentThread().getName()
+                  + "': "
+                  + stackTrace(error));
     }
 
     /** Records a peer's close for {@link #explain}: one before the close explains a stall. */
@@ -947,11 +1023,25 @@ class TetherWebSocketTest {
     }
 
     /** What a timed-out race round leaves for the reader of the CI log. */
-    String explain(String delivery, int round, TetherWebSocket socket, int received,
-        TestServer server) {
-      return "delivery " + delivery + ", round " + round + ", " + received
-          + " messages received, socket " + socket + ", lane " + socket.lifecycle().delivery()
-          + ", recorded: " + late + ", events: " + events + "\n" + server.describe() + "\n"
+    String explain(
+        String delivery, int round, TetherWebSocket socket, int received, TestServer server) {
+      return "delivery "
+          + delivery
+          + ", round "
+          + round
+          + ", "
+          + received
+          + " messages received, socket "
+          + socket
+          + ", lane "
+          + socket.lifecycle().delivery()
+          + ", recorded: "
+          + late
+          + ", events: "
+          + events
+          + "\n"
+          + server.describe()
+          + "\n"
           + socket.lifecycle().dump();
     }
 
