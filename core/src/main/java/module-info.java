@@ -5,6 +5,7 @@
  */
 module dev.tether {
   requires static org.jspecify;
+  requires static com.google.errorprone.annotations;
   requires java.management;
   // Tether's JFR events (dev.tether.internal.events, not exported: JFR records events of a
   // non-exported package, which ModulePathTest checks on the module path).

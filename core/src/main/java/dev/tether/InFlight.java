@@ -198,8 +198,8 @@ final class InFlight {
   static void mark(Record self, Registration<?> registration, int depth) {
     if (depth != OUTERMOST) {
       self.pushNested(depth, registration);
-    } else if (self instanceof Guest) {
-      ((Guest) self).insert(registration);
+    } else if (self instanceof Guest guest) {
+      guest.insert(registration);
     } else {
       ACTIVE.setVolatile(self, registration);
     }
@@ -214,8 +214,8 @@ final class InFlight {
   static boolean clear(Record self, int depth) {
     if (depth != OUTERMOST) {
       self.popNested(depth);
-    } else if (self instanceof Guest) {
-      ((Guest) self).remove();
+    } else if (self instanceof Guest guest) {
+      guest.remove();
     } else {
       ACTIVE.setRelease(self, null);
     }

@@ -650,8 +650,8 @@ public final class Lifecycle implements AutoCloseable {
       if (stack.isEmpty() && failure != null) { // the walked node's failure holds all the others
         event.failures = 1 + failure.getSuppressed().length;
       }
-      if (failure instanceof VirtualMachineError && fatal == null) {
-        fatal = (VirtualMachineError) failure;
+      if (failure instanceof VirtualMachineError vmError && fatal == null) {
+        fatal = vmError;
       }
       if (!stack.isEmpty()) {
         Frame parent = stack.peek();
@@ -716,9 +716,8 @@ public final class Lifecycle implements AutoCloseable {
         failure =
             combine(
                 failure,
-                e instanceof Exception && !(e instanceof RuntimeException)
-                    ? new ResourceCloseException(
-                        path(), describeResource(ownResources[i]), (Exception) e)
+                e instanceof Exception checked && !(e instanceof RuntimeException)
+                    ? new ResourceCloseException(path(), describeResource(ownResources[i]), checked)
                     : e);
       }
     }
@@ -801,11 +800,11 @@ public final class Lifecycle implements AutoCloseable {
 
   private void rethrowFailure() {
     Throwable failure = failure();
-    if (failure instanceof RuntimeException) {
-      throw (RuntimeException) failure;
+    if (failure instanceof RuntimeException runtimeException) {
+      throw runtimeException;
     }
-    if (failure instanceof Error) {
-      throw (Error) failure;
+    if (failure instanceof Error error) {
+      throw error;
     }
     if (failure != null) {
       throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
@@ -869,8 +868,8 @@ public final class Lifecycle implements AutoCloseable {
       public void collectBlockers(
           @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
         Object state = closer;
-        if (state instanceof Thread && state != excluded) {
-          out.add((Thread) state);
+        if (state instanceof Thread thread && thread != excluded) {
+          out.add(thread);
         }
       }
 
@@ -999,7 +998,7 @@ public final class Lifecycle implements AutoCloseable {
         LOG.log(Level.ERROR, "leak listener threw", e);
       }
     }
-    closeAsync();
+    CompletableFuture<Void> unused = closeAsync(); // failures go to closeFuture's observers
   }
 
   /** {@code site}'s stack, one {@code at} line a frame. */
@@ -1044,8 +1043,7 @@ public final class Lifecycle implements AutoCloseable {
             .append(')');
       }
     }
-    if (state instanceof Thread) {
-      Thread closingThread = (Thread) state;
+    if (state instanceof Thread closingThread) {
       text.append("\n  closing on ").append(ThreadNames.describe(closingThread));
       String wait = WaitForGraph.describeWait(closingThread);
       if (wait != null) {

@@ -60,7 +60,7 @@ public final class Replay {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Replay && ((Replay) other).capacity == capacity;
+    return other instanceof Replay replay && replay.capacity == capacity;
   }
 
   @Override

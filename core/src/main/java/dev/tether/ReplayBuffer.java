@@ -1,5 +1,6 @@
 package dev.tether;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -142,7 +143,10 @@ abstract class ReplayBuffer {
     private static final Object NULL = new Object();
 
     private final ReentrantLock lock = new ReentrantLock();
+
+    @GuardedBy("lock")
     private final ArrayDeque<Object> values = new ArrayDeque<>();
+
     private final int capacity;
 
     Bounded(int capacity) {

@@ -1,5 +1,7 @@
 package dev.tether;
 
+import static java.util.Objects.requireNonNull;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -150,6 +152,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
   }
 
   /** The chunk numbered {@code required}, linking it (and any before it) if it is not yet. */
+  @SuppressWarnings("ThreadPriorityCheck") // yield is the backoff after spinning, not a priority
   private Chunk producerChunkFor(Chunk start, long required) {
     @Nullable Chunk chunk = start;
     int spins = 0;
@@ -162,8 +165,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
       if (current != NOT_USED && back >= 0) {
         for (long i = 0; i < back; i++) {
           // Not null: chunks newer than `required` are not retired before this producer stores.
-          chunk = chunk.prev;
-          assert chunk != null;
+          chunk = requireNonNull(chunk.prev);
         }
         assert chunk.index == required;
         return chunk;

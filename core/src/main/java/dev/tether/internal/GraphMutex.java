@@ -1,6 +1,9 @@
 package dev.tether.internal;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The wait-for graph's own lock: a plain, non-reentrant mutex (the example of
@@ -8,16 +11,40 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  * {@link LockOwnerProbe} can tell it from user locks: a waiter probes while holding it, so a
  * thread that is just entering the graph shows up in {@code ThreadMXBean} as "blocked on a lock
  * owned by the waiter", which is no deadlock (its holder never blocks while holding it).
+ *
+ * <p>It is a {@link Lock} so that Error Prone's GuardedBy check sees where it is held.
  */
-final class GraphMutex extends AbstractQueuedSynchronizer {
+final class GraphMutex extends AbstractQueuedSynchronizer implements Lock {
   private static final long serialVersionUID = 1L;
 
-  void lock() {
+  @Override
+  public void lock() {
     acquire(1);
   }
 
-  void unlock() {
+  @Override
+  public void lockInterruptibly() throws InterruptedException {
+    acquireInterruptibly(1);
+  }
+
+  @Override
+  public boolean tryLock() {
+    return tryAcquire(1);
+  }
+
+  @Override
+  public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+    return tryAcquireNanos(1, unit.toNanos(time));
+  }
+
+  @Override
+  public void unlock() {
     release(1);
+  }
+
+  @Override
+  public Condition newCondition() {
+    return new ConditionObject();
   }
 
   @Override

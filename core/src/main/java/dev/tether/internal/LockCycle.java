@@ -14,6 +14,7 @@ import java.util.List;
  * @param chain the steps from the callback thread back to the waiter, in words
  * @param callbackThreadStack the callback thread's stack at detection
  */
+@SuppressWarnings("ArrayRecordComponent") // a snapshot for display; never compared or hashed
 public record LockCycle(
     long callbackThreadId,
     String callbackThreadName,

@@ -80,7 +80,7 @@ final class LockOwnerProbe {
       if (edge != null) {
         Step step = new Step(thread, true, edge.lockName);
         if (edge.owner == waiterId) {
-          return describe(waiterId, edge.owner, step, reachedBy, infos, threads);
+          return describe(edge.owner, step, reachedBy, infos, threads);
         }
         if (reachedBy.putIfAbsent(edge.owner, step) == null) {
           frontier.add(edge.owner);
@@ -90,7 +90,7 @@ final class LockOwnerProbe {
         Step step = new Step(thread, false, null);
         if (next == waiterId) {
           if (pathHasLock(thread, reachedBy)) {
-            return describe(waiterId, next, step, reachedBy, infos, threads);
+            return describe(next, step, reachedBy, infos, threads);
           }
           continue; // a pure wait cycle: the wait-for graph handles it by not waiting
         }
@@ -161,7 +161,7 @@ final class LockOwnerProbe {
 
   private static boolean pathHasLock(long thread, Map<Long, Step> reachedBy) {
     for (Step step = reachedBy.get(thread);
-        step != Step.START && step != null;
+        step != null && !step.equals(Step.START);
         step = reachedBy.get(step.from)) {
       if (step.lock) {
         return true;
@@ -171,7 +171,6 @@ final class LockOwnerProbe {
   }
 
   private static LockCycle describe(
-      long waiterId,
       long last,
       Step lastStep,
       Map<Long, Step> reachedBy,
@@ -180,7 +179,7 @@ final class LockOwnerProbe {
     List<Step> steps = new ArrayList<>();
     steps.add(lastStep);
     for (Step step = reachedBy.get(lastStep.from);
-        step != Step.START && step != null;
+        step != null && !step.equals(Step.START);
         step = reachedBy.get(step.from)) {
       steps.add(0, step);
     }

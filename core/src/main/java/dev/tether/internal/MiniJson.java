@@ -45,22 +45,15 @@ final class MiniJson {
       throw error("unexpected end");
     }
     char c = text.charAt(at);
-    switch (c) {
-      case '{':
-        return object();
-      case '[':
-        return array();
-      case '"':
-        return string();
-      case 't':
-        return literal("true", Boolean.TRUE);
-      case 'f':
-        return literal("false", Boolean.FALSE);
-      case 'n':
-        return literal("null", null);
-      default:
-        return number();
-    }
+    return switch (c) {
+      case '{' -> object();
+      case '[' -> array();
+      case '"' -> string();
+      case 't' -> literal("true", true);
+      case 'f' -> literal("false", false);
+      case 'n' -> literal("null", null);
+      default -> number();
+    };
   }
 
   private Map<String, @Nullable Object> object() {
@@ -130,35 +123,20 @@ final class MiniJson {
       }
       char e = text.charAt(at++);
       switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          out.append(e);
-          break;
-        case 'b':
-          out.append('\b');
-          break;
-        case 'f':
-          out.append('\f');
-          break;
-        case 'n':
-          out.append('\n');
-          break;
-        case 'r':
-          out.append('\r');
-          break;
-        case 't':
-          out.append('\t');
-          break;
-        case 'u':
+        case '"', '\\', '/' -> out.append(e);
+        case 'b' -> out.append('\b');
+        case 'f' -> out.append('\f');
+        case 'n' -> out.append('\n');
+        case 'r' -> out.append('\r');
+        case 't' -> out.append('\t');
+        case 'u' -> {
           if (at + 4 > text.length()) {
             throw error("short unicode escape");
           }
           out.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
           at += 4;
-          break;
-        default:
-          throw error("bad escape");
+        }
+        default -> throw error("bad escape");
       }
     }
   }

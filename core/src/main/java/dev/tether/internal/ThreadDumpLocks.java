@@ -106,27 +106,24 @@ final class ThreadDumpLocks {
     for (Object container : list(field(dump, "threadContainers"))) {
       for (Object thread : list(field(container, "threads"))) {
         Object tid = field(thread, "tid");
-        if (!(tid instanceof String)) {
+        if (!(tid instanceof String tidText)) {
           continue;
         }
-        long id = Long.parseLong((String) tid);
-        Object monitor = field(thread, "blockedOn");
-        if (monitor instanceof String) {
-          blockedOn.put(id, (String) monitor);
+        long id = Long.parseLong(tidText);
+        if (field(thread, "blockedOn") instanceof String monitor) {
+          blockedOn.put(id, monitor);
         }
         for (Object owned : list(field(thread, "monitorsOwned"))) {
           for (Object lock : list(field(owned, "locks"))) {
-            if (lock instanceof String) {
-              monitorOwners.put((String) lock, id);
+            if (lock instanceof String lockName) {
+              monitorOwners.put(lockName, id);
             }
           }
         }
         Object blocker = field(thread, "parkBlocker");
-        Object object = field(blocker, "object");
-        Object owner = field(blocker, "owner");
-        if (object instanceof String && owner instanceof String) {
-          parkBlockerOwners.put(
-              id, new LockOwnerProbe.LockEdge(Long.parseLong((String) owner), (String) object));
+        if (field(blocker, "object") instanceof String object
+            && field(blocker, "owner") instanceof String owner) {
+          parkBlockerOwners.put(id, new LockOwnerProbe.LockEdge(Long.parseLong(owner), object));
         }
       }
     }

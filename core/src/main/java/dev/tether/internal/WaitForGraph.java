@@ -1,5 +1,8 @@
 package dev.tether.internal;
 
+import static java.util.Objects.requireNonNull;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import dev.tether.internal.events.SlotWaitEvent;
 import dev.tether.internal.events.WaitCycleSkippedEvent;
 import java.util.ArrayDeque;
@@ -115,19 +118,22 @@ public final class WaitForGraph {
 
   private final GraphMutex lock = new GraphMutex();
 
-  /** Guarded by lock: every thread parked in await, and what it waits for. */
+  /** Every thread parked in await, and what it waits for. */
+  @GuardedBy("lock")
   private final Map<Thread, Waiter> waiting = new HashMap<>();
 
   /**
-   * Guarded by lock: waiters whose wait was given up by another member of their cycle (rules B1
-   * and B3); each returns on its next wake-up and removes itself.
+   * Waiters whose wait was given up by another member of their cycle (rules B1 and B3); each
+   * returns on its next wake-up and removes itself.
    */
+  @GuardedBy("lock")
   private final Set<Thread> released = new HashSet<>();
 
   /** Canaries only: the pre-0.1 rule, where the thread whose wait closes a cycle gives up. */
   private volatile boolean breakAtArrival;
 
-  /** Guarded by lock: pending asynchronous waits. */
+  /** Pending asynchronous waits. */
+  @GuardedBy("lock")
   private final List<AsyncWait> asyncWaits = new ArrayList<>();
 
   private WaitForGraph() {}
@@ -284,6 +290,7 @@ public final class WaitForGraph {
    * @return whether {@code self} is the member that gives up; false when no cycle remains, and
    *     every member chosen instead has been released
    */
+  @GuardedBy("lock")
   private boolean breakCyclesThrough(Thread self, Waiter me, List<Thread> blockers) {
     Map<Thread, Waiter> chosen = new HashMap<>(); // tentatively released: edges out of the graph
     Map<Thread, List<Thread>> cycleOf = new HashMap<>(); // the cycle each was chosen to break
@@ -335,6 +342,7 @@ public final class WaitForGraph {
    * {@code blockers}, as the list of its members in wait order ({@code self} first, then a
    * blocker of self, then a blocker of that one, ...), or null if there is none.
    */
+  @GuardedBy("lock")
   private @Nullable List<Thread> cycleThrough(Thread self, List<Thread> blockers) {
     Map<Thread, Thread> waitedForBy = new HashMap<>(); // breadth-first tree: member -> its waiter
     ArrayDeque<Thread> frontier = new ArrayDeque<>();
@@ -348,7 +356,10 @@ public final class WaitForGraph {
       Thread thread = frontier.poll();
       if (thread == self) {
         ArrayDeque<Thread> members = new ArrayDeque<>();
-        for (Thread t = waitedForBy.get(self); t != self; t = waitedForBy.get(t)) {
+        // Every member reached has its waiter in the tree, back to self.
+        for (Thread t = requireNonNull(waitedForBy.get(self));
+            t != self;
+            t = requireNonNull(waitedForBy.get(t))) {
           members.addFirst(t);
         }
         members.addFirst(self);
@@ -372,6 +383,7 @@ public final class WaitForGraph {
    * Under lock: the member of {@code cycle} (self first, each member waiting for the next, the
    * last for self) whose wait is given up. See rules B1 to B4 in the class notes.
    */
+  @GuardedBy("lock")
   private Thread memberToRelease(Thread self, Waiter me, List<Thread> cycle) {
     if (breakAtArrival) {
       return self;
@@ -558,10 +570,10 @@ public final class WaitForGraph {
     final CompletableFuture<Void> future = new CompletableFuture<>();
     private final List<Thread> blockers = new ArrayList<>();
 
-    /** Guarded by lock. */
+    @GuardedBy("WaitForGraph.this.lock")
     private boolean registered;
 
-    /** Guarded by lock. */
+    @GuardedBy("WaitForGraph.this.lock")
     private long pollNanos = MIN_PARK_NANOS;
 
     AsyncWait(Quiescible target) {

@@ -89,29 +89,21 @@ public final class Battery {
 
   private static RoundResult round(Check check, SubjectFactory factory, Budget budget, int round) {
     try {
-      switch (check) {
-        case NO_LISTENER_AFTER_CLOSE:
-          return NoListenerAfterClose.round(factory, budget, round);
-        case CLOSE_FROM_LISTENER:
-          return CloseFromListener.round(factory, budget, round);
-        case CROSS_CLOSE:
-          return CrossClose.round(factory, budget, round);
-        case CONCURRENT_CLOSE:
-          return ConcurrentClose.round(factory, budget, round);
-        case LISTENER_BLOCKED_ON_CLOSERS_LOCK:
-          return BlockedOnClosersLock.round(factory, budget, round);
-        case THROWING_LISTENER:
-          return ThrowingListener.round(factory, budget, round);
-        case NO_LEAKS:
-          return NoLeaks.round(factory, budget, round);
-        default:
-          throw new AssertionError(check);
-      }
+      return switch (check) {
+        case NO_LISTENER_AFTER_CLOSE -> NoListenerAfterClose.round(factory, budget, round);
+        case CLOSE_FROM_LISTENER -> CloseFromListener.round(factory, budget, round);
+        case CROSS_CLOSE -> CrossClose.round(factory, budget, round);
+        case CONCURRENT_CLOSE -> ConcurrentClose.round(factory, budget, round);
+        case LISTENER_BLOCKED_ON_CLOSERS_LOCK -> BlockedOnClosersLock.round(factory, budget, round);
+        case THROWING_LISTENER -> ThrowingListener.round(factory, budget, round);
+        case NO_LEAKS -> NoLeaks.round(factory, budget, round);
+      };
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return RoundResult.fail("the test thread was interrupted in round " + round, List.of());
     } catch (AdapterException e) {
-      return RoundResult.fail(e.getMessage(), List.of("cause: " + describe(e.getCause())));
+      return RoundResult.fail(
+          String.valueOf(e.getMessage()), List.of("cause: " + describe(e.getCause())));
     }
   }
 

@@ -99,7 +99,7 @@ final class BlockedOnClosersLock {
       if (outcome.kind != CloseCall.Outcome.Kind.HUNG) {
         return RoundResult.pass(
             verdict.startsWith("failed loudly")
-                ? "failed loudly with " + Battery.describe(outcome.thrown).split(":")[0]
+                ? "failed loudly with " + exceptionName(Battery.describe(outcome.thrown))
                 : verdict);
       }
       String listenerStack = Battery.stack(listener);
@@ -128,5 +128,11 @@ final class BlockedOnClosersLock {
       go.countDown();
       CloseCall.closeQuietly(subject, "testkit-cleanup-" + name, bound);
     }
+  }
+
+  /** "X" of "X: message", or all of it when it has no message. */
+  private static String exceptionName(String description) {
+    int colon = description.indexOf(':');
+    return colon < 0 ? description : description.substring(0, colon);
   }
 }

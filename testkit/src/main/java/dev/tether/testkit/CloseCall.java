@@ -115,14 +115,11 @@ final class CloseCall {
 
     /** "returned", "failed loudly with X: message", or "hung past the bound of N ms". */
     String verdict(long boundNanos) {
-      switch (kind) {
-        case RETURNED:
-          return "returned";
-        case THREW:
-          return "failed loudly with " + Battery.describe(thrown);
-        default:
-          return "hung past the bound of " + Battery.millis(boundNanos);
-      }
+      return switch (kind) {
+        case RETURNED -> "returned";
+        case THREW -> "failed loudly with " + Battery.describe(thrown);
+        case HUNG -> "hung past the bound of " + Battery.millis(boundNanos);
+      };
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.tether.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -66,7 +67,8 @@ final class CrossClose {
                 Thread.currentThread().interrupt();
               }
               try {
-                other.subject.close();
+                // Both subjects are open before either is fired.
+                Objects.requireNonNull(other.subject, "other subject").close();
               } catch (Throwable t) {
                 self.thrown = t;
               } finally {
@@ -77,8 +79,9 @@ final class CrossClose {
       Battery.fire(a.subject, a.recorder, "r" + round + "-A");
       Battery.fire(b.subject, b.recorder, "r" + round + "-B");
       // Each side that ran must return; a side that never ran is not a hang.
-      if (!a.entered.await(bound, TimeUnit.NANOSECONDS)
-          & !b.entered.await(bound, TimeUnit.NANOSECONDS)) {
+      boolean aRan = a.entered.await(bound, TimeUnit.NANOSECONDS);
+      boolean bRan = b.entered.await(bound, TimeUnit.NANOSECONDS); // waits even if a did not run
+      if (!aRan && !bRan) {
         throw new Battery.AdapterException(
             "neither subject's listener ran within "
                 + Battery.millis(bound)

@@ -61,7 +61,8 @@ final class Flood implements AutoCloseable {
           continue;
         }
         try {
-          subject.fire("r" + recorder.round + "-e" + (++count));
+          count++;
+          subject.fire("r" + recorder.round + "-e" + count);
           fired = count;
         } catch (Exception e) {
           if (!closing && failure == null) {
