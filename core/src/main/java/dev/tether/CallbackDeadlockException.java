@@ -33,6 +33,7 @@ public final class CallbackDeadlockException extends IllegalStateException {
   private final String waitingThreadName;
   private final String callbackThreadName;
   private final String lockName;
+
   @SuppressWarnings("serial") // always a List.of list, which serializes
   private final List<StackTraceElement> callbackThreadStack;
 
