@@ -314,6 +314,7 @@ final class MessageConnection implements AutoCloseable {
     closed.set(listener);
   }
 
+  /** Starts connecting, once; events then flow to the listeners set. */
   public void connect() {
     requireOpen("connect");
     transport.start(new Transport.Events() { // called on the transport's I/O thread
@@ -337,6 +338,7 @@ final class MessageConnection implements AutoCloseable {
     node.close();
   }
 
+  /** Completes when the connection is closed, by {@code close()} or by the transport's end. */
   public CompletableFuture<Void> closeFuture() {
     return node.closeFuture();
   }
