@@ -6,6 +6,9 @@
 #   short (default): 1 fork, 3 x 1 s warm-up, 5 x 1 s measurement; about 6 minutes on 2 cores.
 #   long:            3 forks, 5 x 2 s warm-up, 10 x 2 s measurement; about 55 minutes.
 #
+# Either mode first rebuilds bench/target/benchmarks.jar from the current sources (and refuses a
+# jar older than them), then prints the commit it measures, so a run always measures this code.
+#
 # Results: bench/target/jmh-result-<mode>.json (JMH JSON, with -prof gc secondary metrics),
 #          bench/target/footprint-<mode>.txt, bench/target/ratios-<mode>.txt.
 # Measure on an idle machine: the two-thread benchmarks need both cores. Extra arguments go to JMH,
@@ -21,11 +24,23 @@ case "$mode" in
   *) echo "usage: $0 [short|long] [JMH args...]" >&2; exit 2 ;;
 esac
 
+# Always rebuild: a jar left from an earlier checkout would measure old code. Maven recompiles
+# only what changed, so this costs seconds to a minute, against minutes of measurement.
 jar=bench/target/benchmarks.jar
-if [[ ! -f "$jar" ]]; then
-  ./mvnw -B -q -pl bench -am package -DskipTests
+./mvnw -B -q -pl bench -am package -DskipTests
+# Refuse a jar older than any source it is built from (a build that failed to replace it).
+stale=$(find core/src/main bench/src/main pom.xml core/pom.xml bench/pom.xml -type f \
+  -newer "$jar" -print -quit)
+if [[ -n "$stale" ]]; then
+  echo "$jar is older than $stale: the build did not replace it; not measuring old code" >&2
+  exit 1
 fi
 
+echo "== code"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo n/a)$(
+  git diff --quiet HEAD -- core/src bench/src pom.xml core/pom.xml bench/pom.xml 2>/dev/null || echo ' (core or bench modified)')"
+echo "jar built: $(date -u -r "$jar" '+%Y-%m-%d %H:%M:%S UTC')"
+echo
 echo "== machine"
 lscpu | head -n 15 || true
 java -version 2>&1 | head -n 3
