@@ -99,7 +99,8 @@ public final class ApiSurface {
           continue;
         }
         if (header == null) {
-          header = trimmed.endsWith("{") ? trimmed.substring(0, trimmed.length() - 1).strip() : trimmed;
+          header =
+              trimmed.endsWith("{") ? trimmed.substring(0, trimmed.length() - 1).strip() : trimmed;
           types.put(header, new TreeSet<>());
         } else {
           types.get(header).add(trimmed);
@@ -153,8 +154,12 @@ public final class ApiSurface {
     List<String> before = List.of(expected.split("\n"));
     List<String> after = List.of(actual.split("\n"));
     StringBuilder out = new StringBuilder();
-    before.stream().filter(l -> !after.contains(l)).forEach(l -> out.append("- ").append(l).append('\n'));
-    after.stream().filter(l -> !before.contains(l)).forEach(l -> out.append("+ ").append(l).append('\n'));
+    before.stream()
+        .filter(l -> !after.contains(l))
+        .forEach(l -> out.append("- ").append(l).append('\n'));
+    after.stream()
+        .filter(l -> !before.contains(l))
+        .forEach(l -> out.append("+ ").append(l).append('\n'));
     return out.toString();
   }
 }
