@@ -111,7 +111,7 @@ class CallbackSlotManyVirtualThreadsTest {
   }
 
   @Test
-  void reentrantInvoke_onVirtualOverflowThreads_isDeferred() throws Throwable {
+  void invoke_reentrantOnVirtualOverflowThreads_isDeferred() throws Throwable {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     AtomicInteger outOfOrder = new AtomicInteger();
     AtomicInteger calls = new AtomicInteger();
@@ -143,7 +143,7 @@ class CallbackSlotManyVirtualThreadsTest {
   }
 
   @Test
-  void endedVirtualThreads_areNotKeptReachableBySlot() throws Throwable {
+  void invoke_virtualThreadsThatEnded_areNotKeptReachableBySlot() throws Throwable {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     slot.set(v -> {});
     List<WeakReference<Thread>> ended = new ArrayList<>();

@@ -162,7 +162,7 @@ class CallbackSlotOverflowLincheckTest {
   }
 
   @Test
-  void canary_resetThatMissesOverflowCalls_isCaught() {
+  void reset_canaryThatMissesOverflowCalls_isCaught() {
     assertThrows(AssertionError.class, () -> options().check(BrokenUnscannedOverflow.class));
   }
 

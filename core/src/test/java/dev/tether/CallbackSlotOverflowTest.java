@@ -51,7 +51,8 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void endedThreads_areNotKeptReachable_withoutAnotherInvoke() throws InterruptedException {
+  void invoke_overflowThreadsThatEnded_areNotKeptReachableWithoutAnotherInvoke()
+      throws InterruptedException {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     AtomicInteger calls = new AtomicInteger();
     slot.set(v -> calls.incrementAndGet());
@@ -70,7 +71,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void inlineRecordsOfEndedThreads_areReclaimedByLaterInvokers() throws InterruptedException {
+  void invoke_afterEarlierInvokersEnded_reclaimsTheirInlineRecords() throws InterruptedException {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     slot.set(v -> {});
     List<WeakReference<Thread>> owners = new ArrayList<>();
@@ -100,7 +101,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void reentrantInvoke_onOverflowThread_rejectDetectsIt() {
+  void invoke_reentrantWithRejectOnOverflowThread_isDetected() {
     CallbackSlot<Integer> slot =
         CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
     occupyInlineRecords(slot);
@@ -118,7 +119,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void reentrantInvoke_onOverflowThread_deferRunsItAfterTheCall() {
+  void invoke_reentrantWithDeferOnOverflowThread_runsAfterTheCall() {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     occupyInlineRecords(slot);
     List<String> events = new ArrayList<>();
@@ -135,7 +136,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void reentrantInvoke_onOverflowThread_allowNestsAndAResetFromInsideWaitsForNoOne() {
+  void invoke_reentrantWithAllowOnOverflowThread_nestsAndAResetFromInsideWaitsForNoOne() {
     CallbackSlot<Integer> slot =
         CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.ALLOW).build();
     occupyInlineRecords(slot);
@@ -155,7 +156,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void setFromInsideCallback_onOverflowThread_deliversKeptValuesAfterTheCall() {
+  void set_fromInsideCallbackOnOverflowThread_deliversKeptValuesAfterTheCall() {
     CallbackSlot<Integer> slot =
         CallbackSlot.<Integer>builder("onData").replay(Replay.latest()).build();
     occupyInlineRecords(slot);
@@ -172,7 +173,8 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void reset_waitsForACallOnAnOverflowThread_andNamesThatThread() throws InterruptedException {
+  void reset_callRunningOnAnOverflowThread_waitsForItAndNamesThatThread()
+      throws InterruptedException {
     CallbackSlot<String> slot = CallbackSlot.create("onMessage");
     occupyInlineRecords(slot);
     HeldCallback<String> held = HeldCallback.inFlight(slot, "x", "overflow-io");
@@ -194,7 +196,8 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void crossReset_onOverflowThreads_bothTerminateAndExactlyOneSkips() throws InterruptedException {
+  void reset_crossResetOnOverflowThreads_bothTerminateAndExactlyOneSkips()
+      throws InterruptedException {
     CallbackSlot<String> x = CallbackSlot.create("x");
     CallbackSlot<String> y = CallbackSlot.create("y");
     occupyInlineRecords(x);
@@ -223,7 +226,7 @@ class CallbackSlotOverflowTest {
   }
 
   @Test
-  void reset_waitsForMoreConcurrentOverflowCallsThanTheFirstTableHolds()
+  void reset_moreConcurrentOverflowCallsThanTheFirstTableHolds_waitsForEveryOne()
       throws InterruptedException {
     CallbackSlot<Integer> slot = CallbackSlot.create("onData");
     occupyInlineRecords(slot);

@@ -42,7 +42,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void nullHostility_everyPublicMethod_rejectsNullWithNullPointerException() throws Exception {
+    void everyPublicMethod_nullArgument_throwsNullPointerException() throws Exception {
       NullPointerTester tester =
           new NullPointerTester()
               .setDefault(Delivery.class, Delivery.serial())
@@ -64,7 +64,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void toString_namesSlotAndState() {
+    void toString_eachState_namesSlotAndState() {
       CallbackSlot<String> slot = CallbackSlot.create("onOpen");
       assertContains(slot.toString(), "onOpen", "empty");
       slot.set(v -> {});
@@ -113,7 +113,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void set_replacesPreviousCallback() {
+    void set_callbackAlreadySet_replacesIt() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       List<String> seen = new ArrayList<>();
       slot.set(v -> seen.add("first:" + v));
@@ -162,7 +162,7 @@ class CallbackSlotTest {
   @Nested
   class Reset {
     @Test
-    void reset_returnsWhetherACallbackWasRemoved() {
+    void reset_withAndWithoutCallback_returnsWhetherOneWasRemoved() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       assertFalse(slot.reset());
       slot.set(v -> {});
@@ -376,7 +376,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void close_isIdempotentAndResetAfterCloseReturnsFalse() {
+    void close_calledTwice_isIdempotentAndResetAfterItReturnsFalse() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       slot.set(v -> {});
       slot.close();
@@ -401,7 +401,7 @@ class CallbackSlotTest {
   @Nested
   class Reentrancy_ {
     @Test
-    void defer_nestedInvoke_runsAfterCurrentCallBeforeOuterInvokeReturns() {
+    void invoke_nestedWithDefer_runsAfterCurrentCallBeforeOuterInvokeReturns() {
       CallbackSlot<Integer> slot = CallbackSlot.create("onMessage");
       List<String> events = new ArrayList<>();
       slot.set(
@@ -430,7 +430,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void allow_nestedInvoke_runsNested() {
+    void invoke_nestedWithAllow_runsNested() {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onMessage").reentrancy(Reentrancy.ALLOW).build();
       List<String> events = new ArrayList<>();
@@ -447,7 +447,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void allow_resetFromOtherThreadDuringNestedCallOfReplacement_waitsForWholeStack()
+    void reset_otherThreadDuringNestedCallOfReplacementWithAllow_waitsForWholeStack()
         throws Exception {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onMessage").reentrancy(Reentrancy.ALLOW).build();
@@ -482,7 +482,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void reject_nestedInvoke_throwsReentrantInvocationExceptionNamingTheSlot() {
+    void invoke_nestedWithReject_throwsReentrantInvocationExceptionNamingTheSlot() {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onData").reentrancy(Reentrancy.REJECT).build();
       AtomicReference<RuntimeException> thrown = new AtomicReference<>();
@@ -517,7 +517,7 @@ class CallbackSlotTest {
   @Nested
   class ReplayModes {
     @Test
-    void none_valueWithoutCallback_isDroppedNotReplayed() {
+    void invoke_noCallbackWithReplayNone_isDroppedNotReplayed() {
       CallbackSlot<String> slot = CallbackSlot.create("onOpen");
       assertFalse(slot.invoke("open"));
       List<String> seen = new ArrayList<>();
@@ -527,7 +527,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void latest_keepsLastValueAndDeliversOnceOnSettingThread() {
+    void set_valuesKeptByLatestReplay_deliversTheLastOnceOnSettingThread() {
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onState").replay(Replay.latest()).build();
       assertTrue(slot.invoke("connecting"));
@@ -547,7 +547,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void latest_nullValue_isKeptAndReplayed() {
+    void invoke_nullValueWithLatestReplay_isKeptAndReplayed() {
       CallbackSlot<Void> slot =
           CallbackSlot.<Void>builder("onOpen").replay(Replay.latest()).build();
       assertTrue(slot.invoke(null));
@@ -558,7 +558,8 @@ class CallbackSlotTest {
 
     /** Review finding: replay inside set() from the own callback hit REJECT and lost the value. */
     @Test
-    void latest_setFromOwnCallbackWithReject_deliversKeptValueAfterTheCall() throws Exception {
+    void set_fromOwnCallbackWithRejectAndLatestReplay_deliversKeptValueAfterTheCall()
+        throws Exception {
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onState")
               .reentrancy(Reentrancy.REJECT)
@@ -583,7 +584,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void buffered_keepsUpToCapacityInOrderAndCountsEvictions() {
+    void invoke_noCallbackWithBufferedReplay_keepsUpToCapacityInOrderAndCountsEvictions() {
       CallbackSlot<Integer> slot =
           CallbackSlot.<Integer>builder("onMessage").replay(Replay.buffered(3)).build();
       for (int i = 1; i <= 5; i++) {
@@ -597,7 +598,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void latest_invokeRacesSet_deliversExactlyOnce() throws Exception {
+    void invoke_racingSetWithLatestReplay_deliversExactlyOnce() throws Exception {
       for (int round = 0; round < 200; round++) {
         CallbackSlot<Integer> slot =
             CallbackSlot.<Integer>builder("onOpen").replay(Replay.latest()).build();
@@ -628,7 +629,7 @@ class CallbackSlotTest {
   @Nested
   class Errors {
     @Test
-    void runtimeException_goesToHandler_invokeReturnsTrueAndSlotStillWorks() {
+    void invoke_callbackThrowsRuntimeException_goesToHandlerAndSlotStillWorks() {
       List<String> handled = new ArrayList<>();
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onMessage")
@@ -650,7 +651,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void error_goesToHandler() {
+    void invoke_callbackThrowsError_goesToHandler() {
       List<Throwable> handled = new ArrayList<>();
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onMessage").errorHandler((s, e) -> handled.add(e)).build();
@@ -664,7 +665,8 @@ class CallbackSlotTest {
     }
 
     @Test
-    void virtualMachineError_propagatesAndLeavesNoMarkBehind() throws Exception {
+    void invoke_callbackThrowsVirtualMachineError_propagatesAndLeavesNoMarkBehind()
+        throws Exception {
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onMessage")
               .errorHandler(
@@ -683,7 +685,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void handlerThrows_isLoggedAndInvokeStillReturnsTrue() {
+    void invoke_errorHandlerThrows_isLoggedAndInvokeStillReturnsTrue() {
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("onMessage")
               .errorHandler(
@@ -703,7 +705,7 @@ class CallbackSlotTest {
     }
 
     @Test
-    void defaultHandler_logsAndContinues() {
+    void invoke_callbackThrowsWithDefaultHandler_logsAndContinues() {
       CallbackSlot<String> slot = CallbackSlot.create("onMessage");
       AtomicInteger calls = new AtomicInteger();
       slot.set(

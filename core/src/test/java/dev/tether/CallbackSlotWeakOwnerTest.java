@@ -61,7 +61,7 @@ class CallbackSlotWeakOwnerTest {
   }
 
   @Test
-  void setWeak_slotDoesNotRetainOwner() {
+  void setWeak_ownerReachableOnlyThroughSlot_isCollected() {
     CallbackSlot<String> slot = CallbackSlot.create("onMessage");
     WeakReference<Owner> ownerRef = installWeakly(slot, new AtomicInteger());
     GcFinalization.awaitClear(ownerRef); // fails with a timeout if the slot kept it

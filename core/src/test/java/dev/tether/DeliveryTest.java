@@ -115,7 +115,7 @@ class DeliveryTest {
   @Nested
   class Configuration {
     @Test
-    void inlineIsTheDefaultEverywhere() {
+    void delivery_nothingConfigured_isInlineEverywhere() {
       assertSame(Delivery.inline(), CallbackSlot.create("s").delivery());
       assertSame(Delivery.inline(), Lifecycle.root("r").delivery());
       assertFalse(Delivery.inline().isSerial());
@@ -124,7 +124,7 @@ class DeliveryTest {
     }
 
     @Test
-    void eachSerialCallMakesANewLane() {
+    void serial_calledTwice_makesTwoLanes() {
       Delivery first = Delivery.serial();
       Delivery second = Delivery.serial();
       assertNotSame(first, second);
@@ -137,7 +137,7 @@ class DeliveryTest {
     }
 
     @Test
-    void lifecycleSlotsShareTheNodesLaneAndChildrenInheritIt() {
+    void root_withALane_itsSlotsShareItAndChildrenInheritIt() {
       Delivery lane = Delivery.serial();
       Lifecycle connection = Lifecycle.root("conn", lane);
       Lifecycle channel = connection.child("channel");
@@ -151,7 +151,7 @@ class DeliveryTest {
     }
 
     @Test
-    void builderDeliveryOverridesTheNodes() {
+    void builderDelivery_onANodeWithALane_overridesTheNodes() {
       Lifecycle connection = Lifecycle.root("conn", Delivery.serial());
       CallbackSlot<String> inline =
           connection.slot(CallbackSlot.<String>builder("raw").delivery(Delivery.inline()));
@@ -160,7 +160,7 @@ class DeliveryTest {
     }
 
     @Test
-    void dumpShowsTheLaneOnceWhereItIsSet() {
+    void dump_nodeWithALane_showsTheLaneOnceWhereItIsSet() {
       Delivery lane = Delivery.serial();
       Lifecycle connection = Lifecycle.root("conn", lane);
       connection.child("channel");
@@ -170,7 +170,7 @@ class DeliveryTest {
     }
 
     @Test
-    void nullArgumentsAreRejected() {
+    void everyPublicMethod_nullArgument_isRejected() {
       new NullPointerTester().testAllPublicStaticMethods(Delivery.class);
       assertThrows(NullPointerException.class, () -> CallbackSlot.builder("s").delivery(null));
       assertThrows(NullPointerException.class, () -> Lifecycle.root("r", null));
@@ -181,7 +181,7 @@ class DeliveryTest {
   @Nested
   class Inline {
     @Test
-    void callsFromTwoThreadsOverlap() throws Exception {
+    void invoke_inlineFromTwoThreads_callsOverlap() throws Exception {
       CallbackSlot<Integer> slot = CallbackSlot.create("inline");
       CyclicBarrier bothInside = new CyclicBarrier(2);
       AtomicInteger inside = new AtomicInteger();
@@ -203,7 +203,7 @@ class DeliveryTest {
   @Nested
   class Serial {
     @Test
-    void invokeOnABusyLaneQueuesAndReturnsAndTheDrainerRunsTheCall() throws Exception {
+    void invoke_busyLane_queuesAndReturnsAndTheDrainerRunsTheCall() throws Exception {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot = slotOn("events", lane);
       CountDownLatch entered = new CountDownLatch(1);
@@ -241,7 +241,7 @@ class DeliveryTest {
      * found nothing, the lane stops lingering until another thread queues behind a drain again.
      */
     @Test
-    void aDrainerLingersAfterAnotherThreadsCallButNeverAfterOnlyItsOwn() throws Exception {
+    void invoke_drainerRanAnotherThreadsCall_lingersButNeverAfterOnlyItsOwn() throws Exception {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot = slotOn("events", lane);
       CallbackSlot<String> sibling = slotOn("sibling", lane);
@@ -275,7 +275,7 @@ class DeliveryTest {
     }
 
     @Test
-    void slotsOfOneLaneNeverOverlapAndKeepEachProducersOrder() throws Exception {
+    void invoke_slotsOfOneLane_neverOverlapAndKeepEachProducersOrder() throws Exception {
       Delivery lane = Delivery.serial();
       int producers = 4;
       int perProducer = 5_000;
@@ -326,7 +326,7 @@ class DeliveryTest {
     }
 
     @Test
-    void invokeFromInsideALaneCallbackIsQueuedBehindTheCurrentCallWhateverTheReentrancy() {
+    void invoke_fromInsideALaneCallbackWithAnyReentrancy_isQueuedBehindTheCurrentCall() {
       for (Reentrancy reentrancy : Reentrancy.values()) {
         Delivery lane = Delivery.serial();
         CallbackSlot<Integer> slot =
@@ -355,7 +355,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aFailingCallbackDoesNotStallTheLane() {
+    void invoke_callbackThrowsOnALane_doesNotStallTheLane() {
       Delivery lane = Delivery.serial();
       List<Throwable> reported = new CopyOnWriteArrayList<>();
       CallbackSlot<String> slot =
@@ -381,7 +381,8 @@ class DeliveryTest {
     }
 
     @Test
-    void aVirtualMachineErrorReleasesTheLaneAndTheNextInvokeRunsWhatIsQueued() {
+    void
+        invoke_callbackThrowsVirtualMachineErrorOnALane_releasesTheLaneAndTheNextInvokeRunsWhatIsQueued() {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot = slotOn("fatal", lane);
       List<String> seen = new CopyOnWriteArrayList<>();
@@ -402,7 +403,7 @@ class DeliveryTest {
     }
 
     @Test
-    void nullValuesPassThroughTheLane() {
+    void invoke_nullValueOnALane_passesThrough() {
       CallbackSlot<String> slot = slotOn("nulls", Delivery.serial());
       List<String> seen = Collections.synchronizedList(new ArrayList<>());
       slot.set(seen::add);
@@ -412,7 +413,8 @@ class DeliveryTest {
     }
 
     @Test
-    void invokeWithNoCallbackFollowsTheReplayPolicyAndReplayGoesThroughTheLane() throws Exception {
+    void invoke_noCallbackOnALane_followsTheReplayPolicyAndReplayGoesThroughTheLane()
+        throws Exception {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot =
           CallbackSlot.<String>builder("replayed")
@@ -437,7 +439,7 @@ class DeliveryTest {
     }
 
     @Test
-    void withoutCallbackAndReplayNoneTheValueIsDroppedAndCounted() {
+    void invoke_noCallbackAndReplayNoneOnALane_dropsAndCountsTheValue() {
       CallbackSlot<String> slot = slotOn("empty", Delivery.serial());
       assertFalse(slot.invoke("lost"));
       assertEquals(1, slot.droppedCount());
@@ -450,7 +452,7 @@ class DeliveryTest {
   @Nested
   class RemovalWithQueuedCalls {
     @Test
-    void resetDiscardsQueuedCallsOfTheRemovedCallbackAndCountsThem() throws Exception {
+    void reset_callsQueuedOnALane_discardsAndCountsThem() throws Exception {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> busy = slotOn("busy", lane);
       CallbackSlot<String> slot = slotOn("reset-me", lane);
@@ -474,7 +476,7 @@ class DeliveryTest {
     }
 
     @Test
-    void resetWaitsForTheCallTheLaneIsRunning() throws Exception {
+    void reset_callRunningOnALane_waitsForIt() throws Exception {
       Delivery lane = Delivery.serial();
       CallbackSlot<String> slot = slotOn("running", lane);
       HeldCallback<String> held = HeldCallback.inFlight(slot, "v", "lane-holder");
@@ -500,7 +502,7 @@ class DeliveryTest {
     }
 
     @Test
-    void lifecycleCloseFromInsideALaneCallbackReturnsAndDiscardsTheRest() {
+    void close_fromInsideALaneCallback_returnsAndDiscardsTheRest() {
       Delivery lane = Delivery.serial();
       Lifecycle connection = Lifecycle.root("conn", lane);
       CallbackSlot<String> message = connection.slot("message");
@@ -529,7 +531,7 @@ class DeliveryTest {
   @Nested
   class OnExecutor {
     @Test
-    void invokeNeverRunsTheCallbackAndTheExecutorRunsCallsInOrder() {
+    void invoke_laneOnAnExecutor_neverRunsTheCallbackAndTheExecutorRunsCallsInOrder() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<Integer> slot = slotOn("io", lane);
@@ -546,7 +548,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aLongBacklogIsDrainedInBatchesSoAPoolThreadIsGivenBack() {
+    void drain_longBacklogOnAnExecutor_runsInBatchesSoAPoolThreadIsGivenBack() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<Integer> slot = slotOn("batched", lane);
@@ -569,7 +571,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aDirectExecutorDrainsALongBacklogWithoutRecursingPerBatch() {
+    void drain_longBacklogOnADirectExecutor_doesNotRecursePerBatch() {
       Delivery lane = Delivery.serialOn(Runnable::run);
       CallbackSlot<Integer> slot = slotOn("direct", lane);
       int backlog = Delivery.EXECUTOR_BATCH * 20;
@@ -594,7 +596,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aVirtualMachineErrorOnTheExecutorResubmitsTheRestOfTheDrain() {
+    void drain_callbackThrowsVirtualMachineErrorOnTheExecutor_resubmitsTheRestOfTheDrain() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("fatal-on-pool", lane);
@@ -622,7 +624,7 @@ class DeliveryTest {
      * inside a callback, until T1 has ended or a second callback has started beside it.
      */
     @Test
-    void aHandOffRunInlineOnOneThreadNeverMakesAnotherThreadDrainToo() throws Exception {
+    void drain_handOffRunInlineOnOneThread_neverMakesAnotherThreadDrainToo() throws Exception {
       int calls = Delivery.EXECUTOR_BATCH * 8;
       CountDownLatch allQueued = new CountDownLatch(1);
       CountDownLatch t2RanItsHandOffInline = new CountDownLatch(1);
@@ -698,7 +700,7 @@ class DeliveryTest {
      * had claimed it meanwhile: a third invoke then drained beside that thread.
      */
     @Test
-    void aVirtualMachineErrorFromADrainRunInsideExecutePropagatesAsItselfAndKeepsTheClaim()
+    void drain_virtualMachineErrorInsideExecute_propagatesAsItselfAndKeepsTheClaim()
         throws Exception {
       AtomicReference<CallbackSlot<String>> slotRef = new AtomicReference<>();
       CountDownLatch holding = new CountDownLatch(1);
@@ -740,7 +742,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aDrainTaskTheExecutorReportedAsFailedButRunsLaterDoesNothing() {
+    void drain_taskTheExecutorReportedAsFailedRunsLater_doesNothing() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("late-task", lane);
@@ -764,7 +766,8 @@ class DeliveryTest {
     }
 
     @Test
-    void aVirtualMachineErrorFromExecuteBeforeTheTaskStartedPropagatesAndReleasesTheLane() {
+    void
+        invoke_executeThrowsVirtualMachineErrorBeforeTheTaskStarted_propagatesAndReleasesTheLane() {
       ManualExecutor pool = new ManualExecutor();
       AtomicBoolean outOfThreads = new AtomicBoolean(true);
       Executor executor =
@@ -785,7 +788,7 @@ class DeliveryTest {
     }
 
     @Test
-    void aRejectedDrainThrowsNamingLaneAndSlotAndKeepsTheCallsQueued() {
+    void invoke_executorRejectsTheDrain_throwsNamingLaneAndSlotAndKeepsTheCallsQueued() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("rejected-slot", lane);
@@ -804,7 +807,7 @@ class DeliveryTest {
     }
 
     @Test
-    void resetDiscardsQueuedCallsBeforeTheExecutorRunsThem() {
+    void reset_callsQueuedOnAnExecutor_discardsThemBeforeTheyRun() {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       CallbackSlot<String> slot = slotOn("discarded", lane);
@@ -819,7 +822,7 @@ class DeliveryTest {
     }
 
     @Test
-    void closeFromInsideACallbackOnTheExecutorThreadTerminates() throws Exception {
+    void close_fromInsideACallbackOnTheExecutorThread_terminates() throws Exception {
       ManualExecutor executor = new ManualExecutor();
       Delivery lane = Delivery.serialOn(executor);
       Lifecycle connection = Lifecycle.root("conn", lane);

@@ -194,7 +194,7 @@ class LifecycleOutsideCloserLincheckTest {
   }
 
   @Test
-  void canary_cycleBrokenAtArrival_outsideCloseReturnsWhileListenerRuns()
+  void close_canaryBreakingCyclesAtArrival_outsideCloseReturnsWhileListenerRuns()
       throws NoSuchMethodException {
     assertThrows(
         AssertionError.class,

@@ -31,7 +31,7 @@ class LifecycleTest {
   @Nested
   class Structure {
     @Test
-    void path_joinsNamesFromTheRoot() {
+    void path_nestedNode_joinsNamesFromTheRoot() {
       Lifecycle root = Lifecycle.root("server");
       Lifecycle data = root.child("conn-42").child("data");
       assertEquals("server/conn-42/data", data.path());
@@ -41,7 +41,7 @@ class LifecycleTest {
     }
 
     @Test
-    void children_snapshotOldestFirst() {
+    void children_severalCreated_returnsSnapshotOldestFirst() {
       Lifecycle root = Lifecycle.root("root");
       Lifecycle a = root.child("a");
       Lifecycle b = root.child("b");
@@ -49,7 +49,7 @@ class LifecycleTest {
     }
 
     @Test
-    void badNames_areRejectedNamingTheParent() {
+    void child_badName_isRejectedNamingTheParent() {
       Lifecycle root = Lifecycle.root("root");
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> root.child("a/b"));
@@ -58,7 +58,7 @@ class LifecycleTest {
     }
 
     @Test
-    void nullHostility_everyPublicMethod() {
+    void everyPublicMethod_nullArgument_throwsNullPointerException() {
       NullPointerTester tester =
           new NullPointerTester().setDefault(Delivery.class, Delivery.serial());
       tester.testAllPublicStaticMethods(Lifecycle.class);
@@ -93,7 +93,7 @@ class LifecycleTest {
     }
 
     @Test
-    void closeFuture_isAlwaysTheSameInstance() {
+    void closeFuture_calledRepeatedly_returnsTheSameInstance() {
       Lifecycle root = Lifecycle.root("root");
       CompletableFuture<Void> future = root.closeFuture();
       assertSame(future, root.closeFuture());
@@ -136,7 +136,7 @@ class LifecycleTest {
     }
 
     @Test
-    void close_childCompletesBeforeNextSiblingStarts() {
+    void close_siblings_eachCompletesBeforeTheNextStarts() {
       List<String> order = new ArrayList<>();
       Lifecycle root = Lifecycle.root("root");
       Lifecycle older = root.child("older");
@@ -150,7 +150,7 @@ class LifecycleTest {
     }
 
     @Test
-    void close_detachesClosedChildFromParent() {
+    void close_child_isDetachedFromParent() {
       Lifecycle root = Lifecycle.root("root");
       Lifecycle child = root.child("child");
       child.close();
@@ -159,7 +159,7 @@ class LifecycleTest {
     }
 
     @Test
-    void close_isIdempotent() {
+    void close_calledTwice_isIdempotent() {
       Lifecycle root = Lifecycle.root("root");
       AtomicInteger closes = new AtomicInteger();
       root.own(closes::incrementAndGet);
@@ -330,7 +330,7 @@ class LifecycleTest {
     }
 
     @Test
-    void childCreationRacingParentClose_childIsClosedNeverOrphaned() throws Exception {
+    void child_creationRacingParentClose_isClosedNeverOrphaned() throws Exception {
       for (int round = 0; round < 200; round++) {
         Lifecycle parent = Lifecycle.root("parent");
         CountDownLatch go = new CountDownLatch(1);
@@ -366,7 +366,7 @@ class LifecycleTest {
   @Nested
   class Failures {
     @Test
-    void close_failuresAreAggregatedAndTheWholeSubtreeStillCloses() {
+    void close_severalResourcesFail_failuresAreAggregatedAndTheWholeSubtreeStillCloses() {
       Lifecycle root = Lifecycle.root("root");
       AtomicInteger closed = new AtomicInteger();
       root.own(closed::incrementAndGet);
@@ -406,11 +406,8 @@ class LifecycleTest {
       assertEquals("root", e.path());
       assertEquals("socket close failed", e.getCause().getMessage());
     }
-  }
 
-  @Nested
-  class ReviewRegressions {
-    /** Review finding: an Error from a resource left the tree CLOSING and later closes hung. */
+    /** Regression: an Error from a resource left the tree CLOSING and later closes hung. */
     @Test
     void close_resourceThrowsVirtualMachineError_everyNodeStillClosesThenItPropagates()
         throws Exception {
@@ -435,9 +432,13 @@ class LifecycleTest {
       again.joinOrFail();
       assertTrue(root.closeFuture().isCompletedExceptionally());
     }
+  }
 
+  /** A close whose wait would close a cycle of waits through callbacks and other closes. */
+  @Nested
+  class CloseWaitCycles {
     /**
-     * Review finding: W closes the child and waits for L's callback; inside it, L closes the root
+     * Regression: W closes the child and waits for L's callback; inside it, L closes the root
      * and must skip waiting for the child (a cycle). The root used to become CLOSED at once, with
      * its child still CLOSING.
      */
@@ -478,7 +479,7 @@ class LifecycleTest {
     }
 
     /**
-     * Review finding: the walker of the parent skips its wait for a child that another thread is
+     * Regression: the walker of the parent skips its wait for a child that another thread is
      * closing (that thread waits for a callback whose thread waits for the parent's close), and
      * hands the walk to a fresh thread. That thread used to skip the same wait and hand over
      * again, without end: about a thousand threads a second, and the callback's thread never
@@ -487,7 +488,7 @@ class LifecycleTest {
      * with the parent CLOSING; W keeps waiting. Every thread ends, and no close thread is left.
      */
     @Test
-    void close_handedOffWalk_waitsInsteadOfHandingOffForever_andTheCallbackThreadSkips()
+    void close_handedOffWalk_waitsInsteadOfHandingOffForeverAndTheCallbackThreadSkips()
         throws Exception {
       Lifecycle parent = Lifecycle.root("parent");
       Lifecycle child = parent.child("child"); // older: the walk reaches it second
@@ -555,7 +556,7 @@ class LifecycleTest {
   @Nested
   class Scale {
     @Test
-    void manyShortLivedChildren_parentDoesNotGrow() {
+    void child_manyShortLived_parentDoesNotGrow() {
       Lifecycle parent = Lifecycle.root("server");
       for (int i = 0; i < 100_000; i++) {
         Lifecycle conn = parent.child("conn-" + i);

@@ -23,14 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModulePathTest {
   @Test
-  void serialLaneWorksOnTheModulePathWithOnlyRequiredModulesObservable(@TempDir Path dir)
-      throws Exception {
+  void serialLane_onTheModulePathWithOnlyRequiredModules_works(@TempDir Path dir) throws Exception {
     assertContains(
         runOnModulePath(ModulePathProbe.class, dir), "module dev.tether delivered hello");
   }
 
   @Test
-  void jfrEventsAreRecordedOnTheModulePath(@TempDir Path dir) throws Exception {
+  void jfrEvents_onTheModulePath_areRecorded(@TempDir Path dir) throws Exception {
     assertContains(
         runOnModulePath(ModulePathEventsProbe.class, dir),
         "module dev.tether recorded 1 CallbackFailed events");

@@ -15,7 +15,8 @@ import org.openjdk.jol.info.FieldLayout;
 class PaddedLayoutTest {
 
   @Test
-  void theLaneClaimWordAndItsHintsHave128BytesOfPaddingOnEachSide() throws ClassNotFoundException {
+  void layout_laneClaimWordAndItsHints_have128BytesOfPaddingOnEachSide()
+      throws ClassNotFoundException {
     ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Delivery$DrainState"));
     assertPadded(layout, field(layout, "value"), 128);
     assertPadded(layout, field(layout, "drainerId"), 128); // the linger's hints, read with it
@@ -23,7 +24,7 @@ class PaddedLayoutTest {
   }
 
   @Test
-  void theLaneQueuesProducerAndConsumerFieldsAre128BytesApart() {
+  void layout_laneQueue_producerAndConsumerFieldsAre128BytesApart() {
     ClassLayout layout = ClassLayout.parseClass(XaddLaneQueue.class);
     FieldLayout producerIndex = field(layout, "producerIndex");
     FieldLayout producerChunk = field(layout, "producerChunk");
@@ -39,7 +40,7 @@ class PaddedLayoutTest {
   }
 
   @Test
-  void everyFieldOfAnInlineRecordHas64BytesOfPaddingOnEachSide() {
+  void layout_inlineRecord_everyFieldHas64BytesOfPaddingOnEachSide() {
     ClassLayout layout = ClassLayout.parseClass(InFlight.Padded.class);
     int checked = 0;
     for (FieldLayout field : layout.fields()) {

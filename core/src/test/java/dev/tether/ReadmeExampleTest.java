@@ -44,7 +44,7 @@ class ReadmeExampleTest {
   }
 
   @Test
-  void lifecycleExample_closesSocketAfterSlots() throws Exception {
+  void close_lifecycleExample_closesSocketAfterSlots() throws Exception {
     List<String> closed = new ArrayList<>();
     AutoCloseable socket = () -> closed.add("socket");
     // @start region="lifecycle"
@@ -59,7 +59,7 @@ class ReadmeExampleTest {
   }
 
   @Test
-  void laneExample_closesFromItsOwnCallbackOnTheExecutor() {
+  void close_laneExampleFromItsOwnCallbackOnTheExecutor_returns() {
     DeliveryTest.ManualExecutor callbackPool = new DeliveryTest.ManualExecutor();
     // @start region="lane"
     Lifecycle peer = Lifecycle.root("peer-7", Delivery.serialOn(callbackPool));

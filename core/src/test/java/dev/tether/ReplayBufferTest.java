@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ReplayBufferTest {
 
   @Test
-  void latest_putBackAfterNewerValueArrived_newerWinsAndOlderIsCountedDropped() {
+  void putBack_latestAfterNewerValueArrived_newerWinsAndOlderIsCountedDropped() {
     ReplayBuffer buffer = Replay.latest().newBuffer();
     buffer.offer("v1");
     Object taken = buffer.take();
@@ -24,7 +24,7 @@ class ReplayBufferTest {
   }
 
   @Test
-  void latest_putBackIntoEmptyBuffer_keepsTheValue() {
+  void putBack_latestIntoEmptyBuffer_keepsTheValue() {
     ReplayBuffer buffer = Replay.latest().newBuffer();
     buffer.offer("v1");
     buffer.putBack(buffer.take());
@@ -33,7 +33,7 @@ class ReplayBufferTest {
   }
 
   @Test
-  void buffered_putBack_returnsValueToTheFrontInOrder() {
+  void putBack_buffered_returnsValuesToTheFrontInOrder() {
     ReplayBuffer buffer = Replay.buffered(3).newBuffer();
     buffer.offer(1);
     buffer.offer(2);
@@ -47,7 +47,7 @@ class ReplayBufferTest {
   }
 
   @Test
-  void buffered_putBackIntoFullBuffer_dropsItAsTheOldest() {
+  void putBack_bufferedAndFull_dropsItAsTheOldest() {
     ReplayBuffer buffer = Replay.buffered(2).newBuffer();
     buffer.offer(1);
     buffer.offer(2);

@@ -46,21 +46,21 @@ class StackExcerptTest {
   }
 
   @Test
-  void userFrameOnTop_showsTheMinimum() {
+  void framesToShow_userFrameOnTop_showsTheMinimum() {
     assertEquals(
         StackExcerpt.MIN_FRAMES,
         StackExcerpt.framesToShow(stack(List.of(user("com.example.Stuck")), 20)));
   }
 
   @Test
-  void deepInTheJdk_showsThroughTheFirstUserFrame() {
+  void framesToShow_deepInTheJdk_showsThroughTheFirstUserFrame() {
     List<StackTraceElement> top = jdkFrames(7);
     top.add(user("com.example.Stuck"));
     assertEquals(8, StackExcerpt.framesToShow(stack(top, 20)));
   }
 
   @Test
-  void tetherFramesCountAsLibrary_samplesAndOtherPackagesAsUser() {
+  void isLibraryFrame_tetherSamplesAndOtherPackages_countsOnlyTetherAsLibrary() {
     List<StackTraceElement> top = jdkFrames(3);
     top.add(tether("dev.tether.internal.WaitForGraph"));
     top.add(tether("dev.tether.CallbackSlot$Registration"));
@@ -73,7 +73,7 @@ class StackExcerptTest {
   }
 
   @Test
-  void noUserFrameWithinTheCap_stopsAtTheCap_andSaysHowManyAreLeftOut() {
+  void appendTo_noUserFrameWithinTheCap_stopsAtTheCapAndSaysHowManyAreLeftOut() {
     StackTraceElement[] stack = stack(jdkFrames(30), 2);
     assertEquals(StackExcerpt.MAX_FRAMES, StackExcerpt.framesToShow(stack));
     StringBuilder text = new StringBuilder();
@@ -85,7 +85,7 @@ class StackExcerptTest {
   }
 
   @Test
-  void shortStack_showsItAll_withoutAMoreLine() {
+  void appendTo_shortStack_showsItAllWithoutAMoreLine() {
     StackTraceElement[] stack = jdkFrames(3).toArray(new StackTraceElement[0]);
     StringBuilder text = new StringBuilder();
     StackExcerpt.appendTo(text, stack, "");
@@ -95,7 +95,7 @@ class StackExcerptTest {
 
   /** A real thread parked in CompletableFuture.get: its caller is more than five frames deep. */
   @Test
-  void realThreadParkedInAFuture_excerptReachesTheWaitingFrame() throws Exception {
+  void framesToShow_realThreadParkedInAFuture_reachesTheWaitingFrame() throws Exception {
     CompletableFuture<Void> never = new CompletableFuture<>();
     CountDownLatch started = new CountDownLatch(1);
     Thread waiter =

@@ -117,7 +117,7 @@ class CanaryTest {
   }
 
   @Test
-  void everyCheck_hasACanary() {
+  void checkValues_everyCheck_hasACanary() {
     // The table above, as data: a new check without a canary fails here.
     java.util.Set<Check> covered =
         java.util.EnumSet.of(

@@ -82,7 +82,7 @@ class JavaWebSocketFindingsTest {
   }
 
   @Test
-  void onMessageThrows_holds() {
+  void onMessage_listenerThrows_holds() {
     Findings.assertHolds(Check.THROWING_LISTENER, javaWebSocket);
   }
 

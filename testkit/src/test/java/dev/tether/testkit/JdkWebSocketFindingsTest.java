@@ -49,7 +49,7 @@ class JdkWebSocketFindingsTest {
   }
 
   @Test
-  void onTextThrows_detectedAsLaterEventsStopping() {
+  void onText_listenerThrows_detectedAsLaterEventsStopping() {
     Findings.assertDetected(
         Check.THROWING_LISTENER,
         jdk,

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ComparisonExamplesTest {
 
   @Test
-  void selfReset_returnsAtOnceAndTheRunningCallFinishes() {
+  void reset_fromOwnCallback_returnsAtOnceAndTheRunningCallFinishes() {
     List<String> steps = new CopyOnWriteArrayList<>();
     // @start region="self-reset"
     CallbackSlot<String> onEvent = CallbackSlot.create("conn-42/onEvent");
@@ -32,7 +32,7 @@ class ComparisonExamplesTest {
   }
 
   @Test
-  void lockInversion_isAnExceptionNamingTheSlotBothThreadsAndTheLock() {
+  void reset_lockInversion_isAnExceptionNamingTheSlotBothThreadsAndTheLock() {
     Object state = new Object();
     List<String> seen = new CopyOnWriteArrayList<>();
     CallbackSlot<String> onEvent = CallbackSlot.create("conn-42/onEvent");

@@ -100,7 +100,7 @@ class DesignGuideExamplesTest {
   // ---- destroy only after close returns ----
 
   @Test
-  void releasingWhatAListenerTouchesBeforeClose_theRunningListenerFindsItReleased() {
+  void close_afterReleasingWhatAListenerTouches_theRunningListenerFindsItReleased() {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     Lifecycle conn = app.child("conn-2");
     Journal journal = new Journal();
@@ -296,7 +296,7 @@ class DesignGuideExamplesTest {
   // ---- never wait for yourself ----
 
   @Test
-  void waitingFromInsideAListenerForACloseOnAnotherThread_onlyTheTimeoutEndsIt() throws Exception {
+  void close_awaitedFromInsideAListenerOnAnotherThread_onlyTheTimeoutEndsIt() throws Exception {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     Lifecycle conn = app.child("conn-6");
     CallbackSlot<String> onMessage =
@@ -331,7 +331,7 @@ class DesignGuideExamplesTest {
   // ---- bounding shutdown, reading dump() ----
 
   @Test
-  void closeAsyncWithATimeout_listenerStuckOnAMonitor_dumpNamesNodeSlotThreadAndFrame()
+  void closeAsync_listenerStuckOnAMonitorPastTheTimeout_dumpNamesNodeSlotThreadAndFrame()
       throws Exception {
     Lifecycle server = app.child("server-4711");
     server.slot("onAccept");

@@ -28,7 +28,7 @@ class DocLinksTest {
   private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
 
   @Test
-  void everyRelativeLinkAndAnchorResolves() throws IOException {
+  void docs_everyRelativeLinkAndAnchor_resolves() throws IOException {
     List<String> broken = new ArrayList<>();
     int checked = 0;
     for (Path doc : docs()) {
@@ -61,7 +61,7 @@ class DocLinksTest {
   }
 
   @Test
-  void anchorsFollowGitHubsRule() {
+  void anchor_headingWithPunctuation_followsGitHubsRule() {
     assertEquals(
         "1-reset-never-again-and-not-running-anywhere",
         anchor("### 1. `reset()`: never again, and not running anywhere"));

@@ -50,7 +50,7 @@ class DocSnippetsTest {
   }
 
   @Test
-  void theDocsHaveJavaBlocksToCheck() {
+  void docs_asShipped_haveJavaBlocksToCheck() {
     // Guards against a vacuous pass: a wrong root or a broken fence parser finds no blocks.
     long readmeBlocks = javaBlocks(ROOT.resolve("README.md"));
     long allBlocks = docFiles().stream().mapToLong(DocSnippetsTest::javaBlocks).sum();
@@ -59,7 +59,7 @@ class DocSnippetsTest {
   }
 
   @Test
-  void noSourceFileDeclaresARegionTwiceOrLeavesOneOpen() throws IOException {
+  void regions_everySourceFile_noneDeclaredTwiceOrLeftOpen() throws IOException {
     List<String> problems = new ArrayList<>();
     List<Path> trees = new ArrayList<>(List.of(ROOT.resolve("samples/src"), ROOT.resolve("it")));
     try (Stream<Path> modules = Files.list(ROOT)) {
@@ -121,7 +121,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aBlockEqualToTheDedentedRegion_passes() {
+    void check_blockEqualToTheDedentedRegion_passes() {
       assertEquals(
           List.of(),
           check(
@@ -137,7 +137,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aBlockThatDiffers_isReportedWithDocLineSourceAndDiff() {
+    void check_blockThatDiffers_isReportedWithDocLineSourceAndDiff() {
       List<String> problems =
           check(
               "Intro.",
@@ -158,7 +158,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aBlockKeepingTheSourceIndentation_isReported() {
+    void check_blockKeepingTheSourceIndentation_isReported() {
       List<String> problems =
           check(
               "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
@@ -172,7 +172,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aJavaBlockWithoutMarker_isReported() {
+    void check_javaBlockWithoutMarker_isReported() {
       List<String> problems = check("Some prose.", "```java", "int x;", "```");
       assertEquals(1, problems.size(), problems.toString());
       assertTrue(
@@ -181,7 +181,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aMarkerSeparatedFromItsFenceByABlankLine_isReportedTwice() {
+    void check_markerSeparatedFromItsFenceByABlankLine_isReportedTwice() {
       List<String> problems =
           check(
               "<!-- snippet: samples/src/test/java/Demo.java#hello -->",
@@ -193,7 +193,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aMalformedMarker_isNamed() {
+    void check_malformedMarker_isNamed() {
       List<String> problems =
           check("<!-- snippet: samples/src/test/java/Demo.java -->", "```java", "int x;", "```");
       assertEquals(1, problems.size(), problems.toString());
@@ -201,7 +201,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aMissingFileOrRegion_isReported() {
+    void check_missingFileOrRegion_isReported() {
       List<String> problems =
           check(
               "<!-- snippet: samples/src/test/java/Nope.java#hello -->",
@@ -220,7 +220,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aFileThatIsNeitherASampleNorATest_cannotBeCited() {
+    void check_fileThatIsNeitherASampleNorATest_cannotBeCited() {
       List<String> problems =
           check(
               "<!-- snippet: core/src/main/java/Main.java#main -->",
@@ -237,7 +237,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void otherLanguagesNeedNoMarker_butAMarkerBeforeOne_isReported() {
+    void check_otherLanguagesWithoutMarkerOrWithOne_needNoneButOneIsReported() {
       assertEquals(
           List.of(),
           check(
@@ -257,12 +257,12 @@ class DocSnippetsTest {
     }
 
     @Test
-    void aJavaFenceInsideALongerFence_isNotABlock() {
+    void check_javaFenceInsideALongerFence_isNotABlock() {
       assertEquals(List.of(), check("````markdown", "```java", "int x;", "```", "````"));
     }
 
     @Test
-    void duplicateUnclosedStrayAndMalformedRegions_areReported() {
+    void regions_duplicateUnclosedStrayOrMalformed_areReported() {
       List<String> errors =
           SnippetChecker.regions(
                   String.join(
@@ -281,7 +281,7 @@ class DocSnippetsTest {
     }
 
     @Test
-    void nestedRegions_excludeEveryMarkerLine() {
+    void regions_nested_excludeEveryMarkerLine() {
       SnippetChecker.Regions regions = SnippetChecker.regions(String.join("\n",
           "  // @start region=\"outer\"", "  a();", "    // @start region=\"inner\"", "    b();",
           "    // @end region=\"inner\"",

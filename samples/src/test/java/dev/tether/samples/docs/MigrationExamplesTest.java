@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 class MigrationExamplesTest {
 
   @Test
-  void issue1181_crossReset_bothThreadsReturnAndBothSlotsAreEmpty() {
+  void reset_crossResetOfIssue1181_bothThreadsReturnAndBothSlotsAreEmpty() {
     Rendezvous bothInside = new Rendezvous(2);
     // @start region="cross-reset"
     CallbackSlot<String> x = CallbackSlot.create("pc-1/x");
@@ -56,7 +56,7 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void storedCallback_lateListenerSeesTheOpenEventOnce() {
+  void set_lateListenerWithLatestReplay_seesTheOpenEventOnce() {
     Lifecycle conn = Lifecycle.root("pc-1");
     AtomicInteger opened = new AtomicInteger();
     // @start region="stored"
@@ -72,7 +72,7 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void pr1384_onClosedFiresOnceAfterTheSocketAndEveryCloserWaitsForIt() {
+  void close_concurrentClosersOfPr1384_onClosedFiresOnceAfterTheSocketAndEveryCloserWaitsForIt() {
     List<String> events = new CopyOnWriteArrayList<>();
     AutoCloseable socket = () -> events.add("socket closed");
     // @start region="on-closed-once"
@@ -110,7 +110,7 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void pr600_pr690_pr697_connectionClosesItselfFromItsOwnEventAndQueuedCallsAreDiscarded() {
+  void close_fromItsOwnEventAsInPr600Pr690Pr697_returnsAndQueuedCallsAreDiscarded() {
     ManualExecutor callbackPool = new ManualExecutor();
     List<String> messages = new ArrayList<>();
     // @start region="processor"
@@ -132,7 +132,7 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void issue850_weakBind_theSlotEmptiesItselfOnceTheOwnerIsCollected() {
+  void setWeak_ownerCollectedAsInIssue850_theSlotEmptiesItself() {
     CallbackSlot<String> onMessage = CallbackSlot.create("pc-1/dc-0/onMessage");
     WeakReference<ChatView> view = bindView(onMessage);
     eventuallyAfterGc("the view to be collected and the slot emptied", () -> !onMessage.isSet());
@@ -161,7 +161,7 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void issue619_cleanup_aBoundedShutdownNamesTheStuckNodeSlotAndThread() throws Exception {
+  void closeAsync_boundedShutdownOfIssue619_namesTheStuckNodeSlotAndThread() throws Exception {
     Lifecycle app = Lifecycle.root("app");
     CallbackSlot<String> onMessage = app.child("conn-42").slot("onMessage");
     CountDownLatch entered = new CountDownLatch(1);
@@ -200,7 +200,8 @@ class MigrationExamplesTest {
   }
 
   @Test
-  void issue850_leak_aConnectionDroppedWithoutCloseIsReportedByPathAndClosed() throws Exception {
+  void addLeakListener_connectionDroppedWithoutCloseAsInIssue850_isReportedByPathAndClosed()
+      throws Exception {
     Lifecycle app = Lifecycle.root("app");
     List<String> leaks = new CopyOnWriteArrayList<>();
     // @start region="leak-listener"

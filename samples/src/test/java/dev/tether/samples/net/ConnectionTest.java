@@ -81,7 +81,7 @@ class ConnectionTest {
   }
 
   @Test
-  void messages_echoed_arriveWholeAndInOrder() throws Exception {
+  void send_manyMessagesEchoed_arriveWholeAndInOrder() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, conn -> conn.onMessage(conn::send));
     Client client = Client.open(app, "client");
     Connection conn = client.connect(server.address(), c -> {});
@@ -148,7 +148,7 @@ class ConnectionTest {
   }
 
   @Test
-  void largeMessage_spanningManyReads_arrivesIntact() throws Exception {
+  void send_largeMessageSpanningManyReads_arrivesIntact() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, conn -> conn.onMessage(conn::send));
     Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     byte[] big = new byte[Connection.MAX_MESSAGE_BYTES];
@@ -195,7 +195,7 @@ class ConnectionTest {
   }
 
   @Test
-  void localClose_firesOnClosedOnTheRemoteSideExactlyOnce_andNeverLocally() throws Exception {
+  void close_fromOneSide_firesOnClosedOnTheOtherSideExactlyOnceAndNeverLocally() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
     Connection serverSide = take();
@@ -283,7 +283,7 @@ class ConnectionTest {
   }
 
   @Test
-  void listenersOfOneConnection_neverOverlap_evenOnAPool() throws Exception {
+  void onMessage_listenersOfOneConnectionOnAPool_neverOverlap() throws Exception {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger overlaps = new AtomicInteger();
     CountDownLatch all = new CountDownLatch(2000);
@@ -312,7 +312,8 @@ class ConnectionTest {
   }
 
   @Test
-  void closingTheServer_closesEveryConnection_andThePeersSeeOnClosed() throws Exception {
+  void close_serverWithOpenConnections_closesEveryConnectionAndThePeersSeeOnClosed()
+      throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
     Client client = Client.open(app, "client");
     CountDownLatch peersClosed = new CountDownLatch(3);
@@ -330,7 +331,7 @@ class ConnectionTest {
   }
 
   @Test
-  void serverClosedFromAListenerOnItsOwnIoThread_doesNotWaitForItself() throws Exception {
+  void close_serverFromAListenerOnItsOwnIoThread_doesNotWaitForItself() throws Exception {
     AtomicReference<Server> serverRef = new AtomicReference<>();
     AtomicReference<Thread> ranOn = new AtomicReference<>();
     Server server =
@@ -357,7 +358,7 @@ class ConnectionTest {
   }
 
   @Test
-  void relayCrossClose_bothSidesClosingEachOtherFromOnClosed_neitherHangs() throws Exception {
+  void close_relayCrossCloseFromBothOnClosedListeners_neitherHangs() throws Exception {
     for (int round = 0; round < 20; round++) {
       Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
       Client client = Client.open(app, "client-" + round);
@@ -389,7 +390,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aPeerSendingAnOversizeLength_getsOnErrorThenOnClosed_andTheLimitIsNamed() throws Exception {
+  void onError_peerSendsAnOversizeLength_firesNamingTheLimitThenOnClosed() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     List<String> events = new CopyOnWriteArrayList<>();
     CountDownLatch closed = new CountDownLatch(1);
@@ -416,7 +417,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aPeerEndingInTheMiddleOfAMessage_getsOnErrorNamingIt_notACleanClose() throws Exception {
+  void onError_peerEndsInTheMiddleOfAMessage_firesNamingItInsteadOfACleanClose() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     AtomicReference<Throwable> error = new AtomicReference<>();
     CountDownLatch closed = new CountDownLatch(1);
@@ -436,7 +437,7 @@ class ConnectionTest {
   }
 
   @Test
-  void connectRefused_reportsOnErrorThenOnClosed() throws Exception {
+  void connect_refused_reportsOnErrorThenOnClosed() throws Exception {
     InetSocketAddress nobody;
     try (ServerSocketChannel probe = ServerSocketChannel.open()) {
       probe.bind(ANY_LOOPBACK);
@@ -459,7 +460,7 @@ class ConnectionTest {
   }
 
   @Test
-  void connectSetupThatThrows_closesTheConnection_andRethrows() throws Exception {
+  void connect_setupThrows_closesTheConnectionAndRethrows() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
     Client client = Client.open(app, "client");
     Connection[] seen = new Connection[1];
@@ -479,7 +480,7 @@ class ConnectionTest {
   }
 
   @Test
-  void nothingIsRead_untilOnMessageIsSet_thenEveryMessageArrivesInOrder() throws Exception {
+  void onMessage_setLate_nothingIsReadBeforeThenEveryMessageArrivesInOrder() throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, accepted::add); // onAccept sets nothing
     AtomicInteger sent = new AtomicInteger();
     Connection conn =
@@ -517,7 +518,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aConnectThatFailsAtOnce_isReportedOnTheConnection_notThrown() throws Exception {
+  void connect_failsAtOnce_isReportedOnTheConnectionNotThrown() throws Exception {
     // Linux refuses a broadcast address synchronously (EACCES); elsewhere it may fail later.
     // Either way the listeners set in setup hear of it.
     InetSocketAddress broadcast = new InetSocketAddress("255.255.255.255", 9);
@@ -537,7 +538,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aVirtualMachineErrorInAListenerOnTheIoThread_failsEveryConnectionOfThatLoop()
+  void onMessage_listenerThrowsVirtualMachineErrorOnTheIoThread_failsEveryConnectionOfThatLoop()
       throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     CountDownLatch serverSidesEnded = new CountDownLatch(2);
@@ -575,7 +576,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aRefusedHandOffWhenOnMessageResumesReading_endsTheConnection() throws Exception {
+  void onMessage_handOffRefusedWhenReadingResumes_endsTheConnection() throws Exception {
     AtomicBoolean refusing = new AtomicBoolean();
     Executor gate =
         task -> {
@@ -605,7 +606,7 @@ class ConnectionTest {
   }
 
   @Test
-  void aPeerEndingWhileALocalCloseWaitsForAListener_isReadOnce_theIoThreadDoesNotSpin()
+  void close_peerEndsWhileItWaitsForAListener_endIsReadOnceAndTheIoThreadDoesNotSpin()
       throws Exception {
     Server server = Server.listen(app, ANY_LOOPBACK, pool, accepted::add);
     Client client = Client.open(app, "client");
@@ -643,7 +644,7 @@ class ConnectionTest {
   }
 
   @Test
-  void acceptsThatKeepFailing_pauseAndDouble_insteadOfSpinning_thenThePendingPeerIsAccepted()
+  void listen_acceptsKeepFailing_pausesDoublingInsteadOfSpinningThenAcceptsThePendingPeer()
       throws Exception {
     int failures = 5;
     AtomicInteger attempts = new AtomicInteger();
@@ -685,7 +686,7 @@ class ConnectionTest {
   @Nested
   class BadInput {
     @Test
-    void oversizeSend_throwsNamingTheConnectionAndTheLimit() throws Exception {
+    void send_oversizeMessage_throwsNamingTheConnectionAndTheLimit() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
       Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
       IllegalArgumentException e =
@@ -699,7 +700,7 @@ class ConnectionTest {
     }
 
     @Test
-    void afterClose_sendReturnsFalse_andSettingAListenerThrowsNamingTheSlot() throws Exception {
+    void send_afterClose_returnsFalseAndSettingAListenerThrowsNamingTheSlot() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
       Connection conn = Client.open(app, "client").connect(server.address(), c -> {});
       conn.close();
@@ -710,7 +711,7 @@ class ConnectionTest {
     }
 
     @Test
-    void nullArguments_throwNamingTheParameter() throws Exception {
+    void everyPublicMethod_nullArgument_throwsNamingTheParameter() throws Exception {
       Server server = Server.listen(app, ANY_LOOPBACK, accepted::add);
       Client client = Client.open(app, "client");
       Connection conn = client.connect(server.address(), c -> {});
@@ -751,7 +752,7 @@ class ConnectionTest {
     }
 
     @Test
-    void scheduleOffTheIoThread_throwsNamingBothThreads() {
+    void schedule_offTheIoThread_throwsNamingBothThreads() {
       IoLoop loop = new IoLoop("tether-io-schedule-test");
       try {
         IllegalStateException e =
@@ -766,7 +767,7 @@ class ConnectionTest {
     }
 
     @Test
-    void listenUnderAClosedParent_throwsNamingThePath() throws Exception {
+    void listen_underAClosedParent_throwsNamingThePath() throws Exception {
       Lifecycle closed = app.child("gone");
       closed.close();
       IllegalStateException e =

@@ -33,7 +33,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void jfrOption_writesARecordingWithTethersEvents() throws Exception {
+  void run_jfrOption_writesARecordingWithTethersEvents() throws Exception {
     java.nio.file.Path file = java.nio.file.Files.createTempFile("relay", ".jfr");
     try {
       run("--pairs", "2", "--messages", "20", "--chaos", "--jfr", file.toString());
@@ -56,7 +56,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void withoutChaos_everyMessageArrives_andEveryConnectionCloses() throws Exception {
+  void run_withoutChaos_everyMessageArrivesAndEveryConnectionCloses() throws Exception {
     RelayDemo.Result result = run("--pairs", "8", "--messages", "300");
     Tally tally = result.tally();
     assertEquals(2L * 8 * 300, tally.sent.sum());
@@ -66,7 +66,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void withChaos_closesHappen_andNoInvariantBreaks() throws Exception {
+  void run_withChaos_closesHappenAndNoInvariantBreaks() throws Exception {
     for (int seed = 1; seed <= 5; seed++) {
       RelayDemo.Result result =
           run("--pairs", "16", "--messages", "200", "--chaos", "--seed", "" + seed);
@@ -89,7 +89,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void theAfterCloseCheck_catchesAListenerThatStartsAfterCloseReturned() throws Exception {
+  void watch_listenerStartsAfterCloseReturned_isCaughtByTheAfterCloseCheck() throws Exception {
     withTrackedConnection(
         (tracked, tally) -> {
           tracked.closeFromOutside();
@@ -103,7 +103,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void theAfterCloseCheck_catchesAListenerStillRunningWhenCloseReturned() throws Exception {
+  void watch_listenerStillRunningWhenCloseReturned_isCaughtByTheAfterCloseCheck() throws Exception {
     withTrackedConnection(
         (tracked, tally) -> {
           // A broken close that returns while a listener runs: closing from inside a watched call
@@ -116,7 +116,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void withoutChaos_aLostMessageIsAViolation() {
+  void violations_withoutChaosAMessageLost_reportsIt() {
     Tally tally = new Tally();
     tally.sent.add(10);
     tally.delivered.add(9);
@@ -221,7 +221,7 @@ class RelayDemoTest {
   }
 
   @Test
-  void badOptions_areRejectedNamingTheOption() {
+  void parse_badOptions_rejectedNamingTheOption() {
     assertTrue(
         assertThrows(IllegalArgumentException.class, () -> RelayDemo.Options.parse("--pairs", "0"))
             .getMessage()

@@ -116,7 +116,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void fragmentedText_splitInsideUtf8Characters_isReassembled() throws Exception {
+  void onText_fragmentsSplitInsideUtf8Characters_isReassembled() throws Exception {
     String text = "h\u00e9llo w\u00f6rld \u20ac \uD834\uDD1E!"; // 2-, 3- and 4-byte characters
     List<String> texts = new CopyOnWriteArrayList<>();
     TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri()).onText(texts::add);
@@ -130,7 +130,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void fragmentedBinary_isReassembled_andEachMessageIsItsOwnCopy() throws Exception {
+  void onBinary_fragmented_isReassembledAndEachMessageIsItsOwnCopy() throws Exception {
     List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
     TetherWebSocket socket =
         TetherWebSocket.create(app, CLIENT, server.uri()).onBinary(messages::add);
@@ -146,7 +146,7 @@ class TetherWebSocketTest {
 
   /** Regression: a reassembled buffer had spare capacity, so clear() exposed stale bytes. */
   @Test
-  void fragmentedBinary_deliveredBuffer_capacityIsTheMessageLength() throws Exception {
+  void onBinary_fragmented_deliveredBufferCapacityIsTheMessageLength() throws Exception {
     List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
     TetherWebSocket socket =
         TetherWebSocket.create(app, CLIENT, server.uri()).onBinary(messages::add);
@@ -168,7 +168,7 @@ class TetherWebSocketTest {
    * out of memory. The limit counts UTF-8 bytes: 51 two-byte characters are over a limit of 100.
    */
   @Test
-  void fragmentedText_overMaxMessageBytes_onErrorNamesPathAndLimit_thenAbortedAndClosed()
+  void onText_fragmentedOverMaxMessageBytes_onErrorNamesPathAndLimitThenAbortedAndClosed()
       throws Exception {
     List<String> texts = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -189,7 +189,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void fragmentedBinary_overMaxMessageBytes_onErrorNamesPathAndLimit_thenAbortedAndClosed()
+  void onBinary_fragmentedOverMaxMessageBytes_onErrorNamesPathAndLimitThenAbortedAndClosed()
       throws Exception {
     List<ByteBuffer> messages = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
@@ -210,7 +210,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void wholeTextFrame_overMaxMessageBytes_onError_thenAbortedAndClosed() throws Exception {
+  void onText_wholeFrameOverMaxMessageBytes_onErrorThenAbortedAndClosed() throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     AtomicInteger texts = new AtomicInteger();
     TetherWebSocket socket =
@@ -330,7 +330,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void listenerException_goesToErrorHandler_andDeliveryGoesOn() throws Exception {
+  void onText_listenerThrows_goesToErrorHandlerAndDeliveryGoesOn() throws Exception {
     List<String> failures = new CopyOnWriteArrayList<>();
     List<String> texts = new CopyOnWriteArrayList<>();
     TetherWebSocket socket =
@@ -362,7 +362,7 @@ class TetherWebSocketTest {
   // ---- the peer ends it ----
 
   @Test
-  void remoteClose_onCloseOnceWithCodeAndReason_afterEarlierMessages_thenNodeClosed()
+  void onClose_remoteClose_firesOnceWithCodeAndReasonAfterEarlierMessagesThenNodeCloses()
       throws Exception {
     AtomicInteger texts = new AtomicInteger();
     List<String> closes = new CopyOnWriteArrayList<>();
@@ -388,7 +388,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void protocolError_onErrorOnce_thenNodeClosed() throws Exception {
+  void onError_protocolError_firesOnceThenNodeCloses() throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     AtomicInteger closes = new AtomicInteger();
     TetherWebSocket socket =
@@ -406,7 +406,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void closeFromInsideOnClose_returns() throws Exception {
+  void close_fromInsideOnClose_returns() throws Exception {
     CountDownLatch closeReturned = new CountDownLatch(1);
     AtomicReference<TetherWebSocket> self = new AtomicReference<>();
     TetherWebSocket socket =
@@ -428,7 +428,7 @@ class TetherWebSocketTest {
   // ---- this side ends it ----
 
   @Test
-  void close_sendsCloseFrame_andRefusesLaterSends() throws Exception {
+  void close_open_sendsCloseFrameAndRefusesLaterSends() throws Exception {
     TetherWebSocket socket = connect(TetherWebSocket.create(app, CLIENT, server.uri()));
 
     socket.close();
@@ -448,7 +448,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void close_withSendsQueued_everySendCompletesOrFails_inOrder() throws Exception {
+  void close_withSendsQueued_everySendCompletesOrFailsInOrder() throws Exception {
     // A peer that reads nothing until told: with a real server the sends could all go out before
     // close() (they are written on the caller's thread while the peer keeps up), as CI once saw.
     try (RawPeer peer = new RawPeer()) {
@@ -516,7 +516,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void close_peerNotReading_abortsAfterCloseTimeout_andFailsPendingSend() throws Exception {
+  void close_peerNotReading_abortsAfterCloseTimeoutAndFailsPendingSend() throws Exception {
     try (RawPeer peer = new RawPeer()) {
       Duration closeTimeout = Duration.ofMillis(300);
       TetherWebSocket socket =
@@ -539,7 +539,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void close_waitsForRunningListener() throws Exception {
+  void close_listenerRunning_waitsForIt() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean closeReturned = new AtomicBoolean();
@@ -584,7 +584,7 @@ class TetherWebSocketTest {
    * {@code onText} until abort() has returned.
    */
   @Test
-  void jdkWebSocketAlone_abortReturnsWhileListenerStillRuns() throws Exception {
+  void abort_jdkWebSocketAlone_returnsWhileListenerStillRuns() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicBoolean inListener = new AtomicBoolean();
@@ -722,7 +722,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void closeFromTwoThreads_racingFlood_bothReturnAfterListenersStopped() throws Exception {
+  void close_fromTwoThreadsRacingFlood_bothReturnAfterListenersStopped() throws Exception {
     for (int round = 0; round < ROUNDS; round++) {
       LateCalls late = new LateCalls();
       CountDownLatch reached = new CountDownLatch(1);
@@ -770,7 +770,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void parentClose_closesSocket_andNoListenerRunsAfter() throws Exception {
+  void close_ofTheParentNode_closesSocketAndNoListenerRunsAfter() throws Exception {
     LateCalls late = new LateCalls();
     Lifecycle session = app.child("session");
     CountDownLatch reached = new CountDownLatch(1);
@@ -870,7 +870,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void closeWhileConnecting_leavesNoConnectionBehind() throws Exception {
+  void close_whileConnecting_leavesNoConnectionBehind() throws Exception {
     for (int round = 0; round < 10; round++) {
       TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri());
       CompletableFuture<TetherWebSocket> connecting = socket.connect();
@@ -889,7 +889,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void closeInsideConnectCompletion_sendsCloseFrameWithoutStalling() throws Exception {
+  void close_insideConnectCompletion_sendsCloseFrameWithoutStalling() throws Exception {
     TetherWebSocket socket =
         TetherWebSocket.builder(app, CLIENT, server.uri())
             .closeTimeout(Duration.ofMinutes(1)) // longer than any wait here: a stall fails
@@ -902,7 +902,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void misuse_isReportedClearly() throws Exception {
+  void everyPublicMethod_misused_isReportedClearly() throws Exception {
     TetherWebSocket socket = TetherWebSocket.create(app, CLIENT, server.uri());
     ExecutionException early =
         assertThrows(ExecutionException.class, () -> Awaits.get(socket.sendText("x"), "send"));
@@ -931,7 +931,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void nullArguments_throwNullPointerExceptionNamingTheParameter() {
+  void everyPublicMethod_nullArgument_throwsNullPointerExceptionNamingTheParameter() {
     URI uri = server.uri();
     assertNpe("parent", () -> TetherWebSocket.create(null, CLIENT, uri));
     assertNpe("client", () -> TetherWebSocket.create(app, null, uri));
