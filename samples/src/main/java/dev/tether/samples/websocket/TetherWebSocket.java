@@ -181,7 +181,7 @@ import java.util.function.Function;
  * A future whose JDK send completed asynchronously is completed on the pool, not on the JDK's
  * thread: that thread is inside the JDK's send scheduler, and a close() in a dependent there
  * would wait the whole close timeout for a close frame the JDK sends only after it returns
- * (found by closeInsideSendCompletion_sendsCloseFrameWithoutWaitingForItself).
+ * (found by close_insideSendCompletion_sendsCloseFrameWithoutWaitingForItself).
  * The close frame is the queue's last entry: `sendsClosed` is set under sendLock when it is
  * queued, so no send is queued behind it; sends queued before it go out first (within the
  * close timeout). After abort, the JDK fails every pending and later send with IOException, so no

@@ -496,7 +496,7 @@ class TetherWebSocketTest {
   }
 
   @Test
-  void closeInsideSendCompletion_sendsCloseFrameWithoutWaitingForItself() throws Exception {
+  void close_insideSendCompletion_sendsCloseFrameWithoutWaitingForItself() throws Exception {
     try (RawPeer peer = new RawPeer()) {
       TetherWebSocket socket =
           TetherWebSocket.builder(app, CLIENT, peer.uri())
