@@ -137,9 +137,11 @@ public final class WaitForGraph {
    * Threads that start waiting afterwards no longer see the old graph's waiters, so a cycle
    * through both graphs would go undetected; call it only when no wait is in progress.
    *
+   * <p>Package-private: tests reach it through a test-side accessor in this package.
+   *
    * @return the new graph, for a model-checking test to keep in a field of its test object
    */
-  public static WaitForGraph replaceForTesting() {
+  static WaitForGraph replaceForTesting() {
     WaitForGraph fresh = new WaitForGraph();
     current = fresh;
     return fresh;
@@ -153,7 +155,7 @@ public final class WaitForGraph {
    *
    * @return this graph
    */
-  public WaitForGraph breakCyclesAtArrivalForTesting() {
+  WaitForGraph breakCyclesAtArrivalForTesting() {
     breakAtArrival = true;
     return this;
   }
