@@ -1,6 +1,5 @@
 package dev.tether;
 
-import dev.tether.CallbackSlot.Registration;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -366,7 +365,7 @@ final class InFlight {
    * The fields of a record, after 64 bytes of padding; {@link Padded} adds 64 after. The owner
    * writes {@code active} on every call: without the pads a garbage collector that copies two
    * threads' records next to each other, or next to the slot, makes every call of one thread
-   * evict the other's line (measured: 3x slower on a shared slot).
+   * evict the other's line (docs/design-notes.md).
    */
   abstract static class RecordFields extends RecordPaddingBefore {
     final Thread thread;

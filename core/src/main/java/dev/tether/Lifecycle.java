@@ -102,10 +102,8 @@ import org.jspecify.annotations.Nullable;
  * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
  * callback to return on it, so its giving up could not break a cycle. Another member of the
  * cycle (one inside a callback, or, in a cycle made only of closers, the child's closer) finds
- * the cycle on its next re-check and gives up instead. (A fresh thread that skipped
- * would hand over again, without end: a review found a thousand threads a second started when a
- * callback's thread waited for the parent's close while another thread closing the child waited
- * for that callback.) finishClose never throws; a VirtualMachineError is rethrown only after
+ * the cycle on its next re-check and gives up instead; a hand-off thread that could skip would
+ * hand over again, without end (docs/design-notes.md). finishClose never throws; a VirtualMachineError is rethrown only after
  * every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's

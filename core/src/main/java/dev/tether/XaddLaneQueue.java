@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * the next place to consume, written only by the drainer, and advanced by 2 after a call's value
  * is taken, so producerIndex - consumerIndex is twice the number of calls claimed and not
  * consumed, and isEmpty() (a volatile read of both) is false while a claimed place is unstored:
- * the lane's release-and-re-check loop relies on that (Delivery's notes, the "hole" limit in
+ * the lane's release-and-re-check relies on that ([LaneDekker], SerialLane; the "hole" limit in
  * docs/guarantees.md). Index i lives in chunk i >>> CHUNK_SHIFT at offset i & CHUNK_MASK.
  *
  * Chunks. Each chunk has an index (its number, NOT_USED while pooled), prev (the chunk before it;
@@ -79,8 +79,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Stores. A producer stores the value first (plain) and then the header (release); the consumer
  * reads the header with acquire, so a visible header implies a visible value and pollValue never
- * waits. (JCTools' fill stored the pair in order, so the drainer had to spin for the value of a
- * producer descheduled between its two stores.)
+ * waits.
  *
  * Failure while appending. If allocating a chunk throws (an OutOfMemoryError), the appender
  * releases producerChunkIndex at the last chunk it did link, so other producers are not left
@@ -88,7 +87,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Padding. producerIndex is written by every offer, producerChunk read by every offer and written
  * once per chunk, and the consumer's fields by the drainer: each group has 128 bytes (two cache
- * lines, fetched in pairs) on each side, as in Delivery's DrainState (PaddedLayoutTest).
+ * lines, fetched in pairs) on each side, as the lane's claim word (LanePadding; PaddedLayoutTest).
  */
 final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue {
   /** Places per chunk: 256 calls. A power of two, and even, so a call never straddles chunks. */
