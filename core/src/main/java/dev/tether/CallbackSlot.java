@@ -10,7 +10,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -132,6 +131,11 @@ import org.jspecify.annotations.Nullable;
  * blockers are the Thread objects of the records with a removed mark, whichever kind of record.
  * An invoker clears its mark with a release store and then reads its record's wake flag, so it
  * pays one full fence per call; a wakeup lost in that window costs the waiter one timed park.
+ *
+ * Serial lanes. invoke submits the installed Registration as the call's header to the lane's
+ * SerialLane; the drainer calls back through LaneCall (Registration.runQueued, then runQueued
+ * here), which marks and re-checks as above and may keep the mark across calls ([HeldMark],
+ * SerialLane). The slot knows the lane; the lane knows registrations and records, not slots.
  *
  * Costs. invoke takes no lock and holds none while the callback runs. For the threads with an
  * inline record it allocates nothing when a callback is set and no reentrancy occurs; a further
@@ -405,33 +409,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** A wait for {@code removed}, as the waiting machinery sees it; made only on the slow path. */
   private Quiescible asWaitTarget(List<Registration<?>> removed) {
     InFlight marks = Objects.requireNonNull(inFlight); // a mark was found in it
-    return new Quiescible() {
-      @Override
-      public void collectBlockers(
-          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
-        marks.collectBlockers(removed, excluded, out, requestWake);
-      }
-
-      @Override
-      public boolean waitsForCallbacks() {
-        return true;
-      }
-
-      @Override
-      public String describe() {
-        return "slot '" + name + "'";
-      }
-
-      @Override
-      public String targetName() {
-        return name;
-      }
-
-      @Override
-      public Object identity() {
-        return CallbackSlot.this;
-      }
-    };
+    return marks.waitTarget(removed, name, this);
   }
 
   // ---- hot path: mark, re-check, call, clear, wake ----

@@ -1,6 +1,8 @@
 package dev.tether;
 
+import dev.tether.internal.LockCycle;
 import dev.tether.internal.StripedLocks;
+import dev.tether.internal.WaitForGraph;
 import dev.tether.internal.events.LifecycleCloseEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ final class CloseWalk {
     }
 
     void fail(Throwable t) {
-      failure = Lifecycle.combine(failure, t);
+      failure = combine(failure, t);
     }
   }
 
@@ -104,7 +106,7 @@ final class CloseWalk {
       if (child != null) {
         CallbackDeadlockException lockCycle = null;
         try {
-          Lifecycle.awaitClosedBy(child, !handedOver);
+          awaitClosedBy(child, !handedOver);
         } catch (CallbackDeadlockException e) {
           lockCycle = e;
           top.fail(e);
@@ -169,5 +171,45 @@ final class CloseWalk {
       frame.node.handCloseTo(next);
     }
     next.start();
+  }
+
+  static Throwable combine(@Nullable Throwable first, Throwable next) {
+    if (first == null) {
+      return next;
+    }
+    if (first != next) {
+      first.addSuppressed(next);
+    }
+    return first;
+  }
+
+  /**
+   * Waits until {@code node} is CLOSED, unless {@code mayBreakCycles} and the wait would close a
+   * wait-for cycle or a lock cycle; a thread inside no callback passes false and never gives up
+   * ({@link WaitForGraph#awaitOutsideCallbacks}).
+   *
+   * @throws CallbackDeadlockException if a thread the wait depends on is blocked on a lock that
+   *     this thread holds ({@code mayBreakCycles} only)
+   */
+  static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
+    if (!node.closedNow()) {
+      if (!mayBreakCycles) {
+        WaitForGraph.awaitOutsideCallbacks(new CloseWaitTarget(node));
+      } else {
+        LockCycle cycle = WaitForGraph.await(new CloseWaitTarget(node));
+        if (cycle != null) {
+          String path = node.path();
+          throw new CallbackDeadlockException(
+              path, "the close of lifecycle '" + path + "'", Thread.currentThread(), cycle);
+        }
+      }
+    }
+    if (node.closedNow()) {
+      // CLOSED, but a call its closer did not wait for may still run: wait for it as the
+      // slot's own close would, under the same rules (a call of this thread is not waited for).
+      for (CallbackSlot<?> slot : node.lingering) { // [Published], Lifecycle
+        slot.awaitRemovedCalls(mayBreakCycles);
+      }
+    }
   }
 }

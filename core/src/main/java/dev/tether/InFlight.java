@@ -1,5 +1,6 @@
 package dev.tether;
 
+import dev.tether.internal.Quiescible;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -114,6 +115,43 @@ final class InFlight {
 
   /** The overflow table's first level, created by the first guest's mark. */
   private volatile @Nullable Table overflow;
+
+  /**
+   * A wait for {@code removed} as the waiting machinery sees it: its blockers are the threads
+   * whose records carry a mark of one of them. Made only on a remover's slow path.
+   *
+   * @param slotName names the slot in reports
+   * @param slot the slot, the wait's identity
+   */
+  Quiescible waitTarget(List<Registration<?>> removed, String slotName, Object slot) {
+    return new Quiescible() {
+      @Override
+      public void collectBlockers(
+          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
+        InFlight.this.collectBlockers(removed, excluded, out, requestWake);
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return true;
+      }
+
+      @Override
+      public String describe() {
+        return "slot '" + slotName + "'";
+      }
+
+      @Override
+      public String targetName() {
+        return slotName;
+      }
+
+      @Override
+      public Object identity() {
+        return slot;
+      }
+    };
+  }
 
   // ---- lookup ----
 

@@ -1,27 +1,20 @@
 package dev.tether;
 
-import dev.tether.internal.LockCycle;
-import dev.tether.internal.Quiescible;
 import dev.tether.internal.StripedLocks;
 import dev.tether.internal.TetherCleaner;
-import dev.tether.internal.ThreadNames;
 import dev.tether.internal.WaitForGraph;
-import dev.tether.internal.events.LeakEvent;
-import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -160,9 +153,6 @@ public final class Lifecycle implements AutoCloseable {
   private static final Object[] NOTHING = new Object[0];
   private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
   private static final boolean PARANOID = "paranoid".equals(System.getProperty("dev.tether.leaks"));
-  private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
-  private static final List<Consumer<? super LeakReport>> LEAK_LISTENERS =
-      new CopyOnWriteArrayList<>();
 
   private final @Nullable Lifecycle parent;
   private final String name;
@@ -350,7 +340,7 @@ public final class Lifecycle implements AutoCloseable {
                 + "' is "
                 + stateName()
                 + ": cannot own "
-                + describeResource(resource)
+                + LifecycleDiagnostics.describeResource(resource)
                 + "; it has been closed");
     try {
       resource.close();
@@ -397,8 +387,7 @@ public final class Lifecycle implements AutoCloseable {
    */
   public static AutoCloseable addLeakListener(Consumer<? super LeakReport> listener) {
     Objects.requireNonNull(listener, "listener");
-    LEAK_LISTENERS.add(listener);
-    return () -> LEAK_LISTENERS.remove(listener);
+    return LifecycleDiagnostics.addLeakListener(listener);
   }
 
   /** The name given at creation. */
@@ -461,7 +450,7 @@ public final class Lifecycle implements AutoCloseable {
         throw lockCycle; // the close goes on, handed to another thread
       }
     } else {
-      awaitClosedBy(this, true);
+      CloseWalk.awaitClosedBy(this, true);
     }
     rethrowFailure();
   }
@@ -506,18 +495,7 @@ public final class Lifecycle implements AutoCloseable {
    * outside the JDK and Tether (the code that is stuck), at most 24.
    */
   public String dump() {
-    StringBuilder text = new StringBuilder();
-    ArrayDeque<Lifecycle> pending = new ArrayDeque<>();
-    pending.push(this);
-    while (!pending.isEmpty()) {
-      Lifecycle node = pending.pop();
-      node.dumpLine(text);
-      List<Lifecycle> children = node.children();
-      for (int i = children.size() - 1; i >= 0; i--) {
-        pending.push(children.get(i));
-      }
-    }
-    return text.toString();
+    return LifecycleDiagnostics.dump(this);
   }
 
   @Override
@@ -579,7 +557,7 @@ public final class Lifecycle implements AutoCloseable {
       try {
         ((CallbackSlot<?>) ownSlots[i]).close();
       } catch (Throwable e) { // even a VirtualMachineError: the walk rethrows it once all is CLOSED
-        failure = combine(failure, e);
+        failure = CloseWalk.combine(failure, e);
       }
     }
     for (int i = ownResources.length - 1; i >= 0; i--) {
@@ -587,11 +565,13 @@ public final class Lifecycle implements AutoCloseable {
         ((AutoCloseable) ownResources[i]).close();
       } catch (Throwable e) {
         failure =
-            combine(
+            CloseWalk.combine(
                 failure,
                 e instanceof Exception && !(e instanceof RuntimeException)
                     ? new ResourceCloseException(
-                        path(), describeResource(ownResources[i]), (Exception) e)
+                        path(),
+                        LifecycleDiagnostics.describeResource(ownResources[i]),
+                        (Exception) e)
                     : e);
       }
     }
@@ -625,46 +605,6 @@ public final class Lifecycle implements AutoCloseable {
       closeFuture.completeExceptionally(failure);
     }
     return failure;
-  }
-
-  static Throwable combine(@Nullable Throwable first, Throwable next) {
-    if (first == null) {
-      return next;
-    }
-    if (first != next) {
-      first.addSuppressed(next);
-    }
-    return first;
-  }
-
-  /**
-   * Waits until {@code node} is CLOSED, unless {@code mayBreakCycles} and the wait would close a
-   * wait-for cycle or a lock cycle; a thread inside no callback passes false and never gives up
-   * ({@link WaitForGraph#awaitOutsideCallbacks}).
-   *
-   * @throws CallbackDeadlockException if a thread the wait depends on is blocked on a lock that
-   *     this thread holds ({@code mayBreakCycles} only)
-   */
-  static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
-    if (node.closer != CLOSED) {
-      if (!mayBreakCycles) {
-        WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
-      } else {
-        LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
-        if (cycle != null) {
-          String path = node.path();
-          throw new CallbackDeadlockException(
-              path, "the close of lifecycle '" + path + "'", Thread.currentThread(), cycle);
-        }
-      }
-    }
-    if (node.closer == CLOSED) {
-      // CLOSED, but a call its closer did not wait for may still run: wait for it as the
-      // slot's own close would, under the same rules (a call of this thread is not waited for).
-      for (CallbackSlot<?> slot : node.lingering) {
-        slot.awaitRemovedCalls(mayBreakCycles);
-      }
-    }
   }
 
   /** This node's close failure, once CLOSED; null before, or if it closed cleanly. */
@@ -735,54 +675,6 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
-  /** This node's close as the waiting machinery sees it: blocked by the closing thread. */
-  private Quiescible asWaitTarget() {
-    return new Quiescible() {
-      @Override
-      public void collectBlockers(
-          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
-        Object state = closer;
-        if (state instanceof Thread && state != excluded) {
-          out.add((Thread) state);
-        }
-      }
-
-      @Override
-      public boolean waitsForCallbacks() {
-        return false; // the closing thread is waited for as a closer, not as a callback's runner
-      }
-
-      @Override
-      public boolean encloses(Quiescible other) {
-        // The graph asks only about targets that wait for callbacks: slots.
-        Object waitedOn = other.identity();
-        Lifecycle node =
-            waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner() : null;
-        for (; node != null; node = node.parent) {
-          if (node == Lifecycle.this) {
-            return true; // a callback of this subtree
-          }
-        }
-        return false;
-      }
-
-      @Override
-      public String describe() {
-        return "the close of lifecycle '" + path() + "'";
-      }
-
-      @Override
-      public String targetName() {
-        return path();
-      }
-
-      @Override
-      public Object identity() {
-        return Lifecycle.this;
-      }
-    };
-  }
-
   // ---- registration helpers ----
 
   private <T extends @Nullable Object> CallbackSlot<T> register(CallbackSlot<T> slot) {
@@ -815,28 +707,6 @@ public final class Lifecycle implements AutoCloseable {
     return target;
   }
 
-  /**
-   * A resource as a reader knows it: its class's simple name, or, for a lambda or an anonymous
-   * class, "a lambda" or "an anonymous AutoCloseable" from the class that wrote it.
-   */
-  static String describeResource(Object resource) {
-    String className = resource.getClass().getName();
-    int lambda = className.indexOf("$$Lambda");
-    if (lambda >= 0) {
-      return "a lambda from " + simpleName(className.substring(0, lambda));
-    }
-    String simple = resource.getClass().getSimpleName();
-    if (simple.isEmpty()) {
-      String enclosing = className.replaceAll("\\$\\d+$", "");
-      return "an anonymous AutoCloseable from " + simpleName(enclosing);
-    }
-    return simple;
-  }
-
-  private static String simpleName(String binaryName) {
-    return binaryName.substring(binaryName.lastIndexOf('.') + 1);
-  }
-
   private static String checkName(String name, @Nullable Lifecycle parent) {
     Objects.requireNonNull(name, "name");
     if (name.isBlank() || name.indexOf('/') >= 0) {
@@ -857,74 +727,29 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return; // closed, or being closed: not a leak
     }
-    LeakReport report = new LeakReport(path(), creationSite);
-    LOG.log(Level.WARNING, report.toString(), creationSite);
-    LeakEvent event = new LeakEvent();
-    if (event.shouldCommit()) {
-      event.target = path();
-      event.creationSite = creationSite == null ? "" : frames(creationSite);
-      event.commit();
-    }
-    for (Consumer<? super LeakReport> listener : LEAK_LISTENERS) {
-      try {
-        listener.accept(report);
-      } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "leak listener threw", e);
-      }
-    }
+    LifecycleDiagnostics.reportLeak(path(), creationSite);
     closeAsync();
   }
 
-  /** {@code site}'s stack, one {@code at} line a frame. */
-  private static String frames(Throwable site) {
-    StringBuilder text = new StringBuilder();
-    for (StackTraceElement frame : site.getStackTrace()) {
-      text.append(text.length() == 0 ? "at " : "\nat ").append(frame);
-    }
-    return text.toString();
+  /** The thread closing this node, or null if it is OPEN or CLOSED; a volatile read. */
+  @Nullable Thread closingThread() {
+    Object state = closer;
+    return state instanceof Thread ? (Thread) state : null;
   }
 
-  private void dumpLine(StringBuilder text) {
-    Object state = closer;
-    text.append(path()).append(" [").append(state()).append(']');
-    if (delivery.isSerial() && (parent == null || parent.delivery != delivery)) {
-      text.append(" lane ")
-          .append(delivery.name())
-          .append(" (queued ")
-          .append(delivery.queuedCount())
-          .append(", discarded ")
-          .append(delivery.discardedCount())
-          .append(')');
-    }
-    Object[] ownSlots;
+  /** The parent, or null for a root. */
+  @Nullable Lifecycle parentNode() {
+    return parent;
+  }
+
+  /** A snapshot of the slots this node has created and not yet closed. */
+  Object[] slotsSnapshot() {
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
     try {
-      ownSlots = Arrays.copyOf(slots, slotCount);
+      return Arrays.copyOf(slots, slotCount);
     } finally {
       lock.unlock();
     }
-    if (ownSlots.length > 0) {
-      text.append(" slots:");
-      for (Object slot : ownSlots) {
-        CallbackSlot<?> s = (CallbackSlot<?>) slot;
-        String prefix = path() + "/";
-        String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
-        text.append(' ')
-            .append(local)
-            .append('(')
-            .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty")
-            .append(')');
-      }
-    }
-    if (state instanceof Thread) {
-      Thread closingThread = (Thread) state;
-      text.append("\n  closing on ").append(ThreadNames.describe(closingThread));
-      String wait = WaitForGraph.describeWait(closingThread);
-      if (wait != null) {
-        text.append(", which ").append(wait.replace("\n", "\n  "));
-      }
-    }
-    text.append('\n');
   }
 }
