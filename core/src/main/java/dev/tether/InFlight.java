@@ -62,9 +62,9 @@ import org.jspecify.annotations.Nullable;
  * with a volatile write, before its thread's first mark through it, so a scan ordered after the
  * mark reads it too.
  *
- * Waking. A remover that finds a mark sets the record's wakeRequested; the owner clears its mark
- * with release stores and then reads the flag (clear returns it). A wakeup lost in that window
- * costs the waiter one timed park (WaitForGraph).
+ * [Wake] A remover that finds a mark sets the record's wakeRequested; the owner clears its mark
+ * with release stores and then reads the flag (clear returns it). No fence orders the two, so a
+ * wakeup can be lost in that window; it costs the waiter one timed park (WaitForGraph).
  *
  * Reentrancy. A record with a mark belongs to a thread inside this slot's callback: an inline
  * record's `active`, or a guest found in the table (INV-CELL). A thread claims an inline record
@@ -256,7 +256,7 @@ final class InFlight {
     } else {
       ACTIVE.setRelease(self, null);
     }
-    if (self.wakeRequested) {
+    if (self.wakeRequested) { // [Wake]: read after the release stores of the clear
       self.wakeRequested = false;
       return true;
     }

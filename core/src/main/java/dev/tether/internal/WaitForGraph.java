@@ -85,8 +85,8 @@ import org.jspecify.annotations.Nullable;
  * so it has no outgoing edges and cannot close a cycle. A false cycle would need a stale edge out
  * of a parked thread, and those edges are recomputed under lock.
  *
- * Wakeups. The hot path clears its mark with a release store and then reads a per-record wake
- * flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
+ * Wakeups ([Wake], InFlight). The hot path clears its mark with a release store and then reads
+ * a per-record wake flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
  * window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
  * bounds the cost of a lost wakeup, and each wake-up re-checks everything under lock.
  *
