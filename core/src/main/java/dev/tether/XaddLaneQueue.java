@@ -77,9 +77,9 @@ import org.jspecify.annotations.Nullable;
  * plain stores: the pool's CAS, the appender's getAndSet and the chunk's volatile index order them
  * before any producer's store into the recycled chunk.
  *
- * Stores. A producer stores the value first (plain) and then the header (release); the consumer
- * reads the header with acquire, so a visible header implies a visible value and pollValue never
- * waits.
+ * [ValueFirst] A producer stores the value first (plain) and then the header (release); the
+ * consumer reads the header with acquire, so a visible header implies a visible value and
+ * pollValue never waits.
  *
  * Failure while appending. If allocating a chunk throws (an OutOfMemoryError), the appender
  * releases producerChunkIndex at the last chunk it did link, so other producers are not left
@@ -137,14 +137,14 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
 
   @Override
   public void offer(Object header, Object value) {
-    long index = (long) PRODUCER_INDEX.getAndAdd(this, 2L);
+    long index = (long) PRODUCER_INDEX.getAndAdd(this, 2L); // [LaneDekker], SerialLane
     long chunkIndex = index >>> CHUNK_SHIFT;
     Chunk chunk = producerChunk;
     if (chunk.index != chunkIndex) {
       chunk = producerChunkFor(chunk, chunkIndex);
     }
     int offset = (int) index & CHUNK_MASK;
-    ELEMENT.set(chunk.elements, offset + 1, value); // published by the header's release store
+    ELEMENT.set(chunk.elements, offset + 1, value); // [ValueFirst]
     ELEMENT.setRelease(chunk.elements, offset, header);
   }
 
@@ -245,7 +245,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
       chunk = next;
     }
     int offset = (int) index & CHUNK_MASK;
-    Object header = ELEMENT.getAcquire(chunk.elements, offset);
+    Object header = ELEMENT.getAcquire(chunk.elements, offset); // [ValueFirst]
     if (header != null) {
       ELEMENT.set(chunk.elements, offset, null);
     }
@@ -267,7 +267,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
 
   @Override
   public boolean isEmpty() {
-    // Consumer first: the producer index read after it is at least as large.
+    // Consumer first: the producer index read after it is at least as large. [LaneDekker]
     long consumed = (long) CONSUMER_INDEX.getVolatile(this);
     return (long) PRODUCER_INDEX.getVolatile(this) == consumed;
   }
