@@ -8,11 +8,8 @@ import dev.tether.internal.WaitForGraph;
 import dev.tether.internal.events.CallbackFailedEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -135,6 +132,11 @@ import org.jspecify.annotations.Nullable;
  * An invoker clears its mark with a release store and then reads its record's wake flag, so it
  * pays one full fence per call; a wakeup lost in that window costs the waiter one timed park.
  *
+ * Serial lanes. invoke submits the installed Registration as the call's header to the lane's
+ * SerialLane; the drainer calls back through LaneCall (Registration.runQueued, then runQueued
+ * here), which marks and re-checks as above and may keep the mark across calls ([HeldMark],
+ * SerialLane). The slot knows the lane; the lane knows registrations and records, not slots.
+ *
  * Costs. invoke takes no lock and holds none while the callback runs. For the threads with an
  * inline record it allocates nothing when a callback is set and no reentrancy occurs; a further
  * thread allocates one short-lived record per outermost invoke (see InFlight). A thread's first
@@ -163,8 +165,11 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private final String name;
   private final Policy policy;
 
-  /** The serial lane calls go through, or null for inline delivery. */
-  private final @Nullable Delivery lane;
+  /** How calls are run: {@link Delivery#inline()} or a serial lane. */
+  private final Delivery delivery;
+
+  /** The drain engine of {@link #delivery}, or null for inline delivery. */
+  private final @Nullable SerialLane lane;
 
   /** The lifecycle that created this slot and closes it, or null for a slot made on its own. */
   private final @Nullable Lifecycle owner;
@@ -181,7 +186,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   private CallbackSlot(String name, Policy policy, Delivery delivery, @Nullable Lifecycle owner) {
     this.name = name;
     this.policy = policy;
-    this.lane = delivery.isSerial() ? delivery : null;
+    this.delivery = delivery;
+    this.lane = delivery.lane();
     this.owner = owner;
   }
 
@@ -243,7 +249,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   public <O> void setWeak(O owner, BiConsumer<? super O, ? super T> callback) {
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(callback, "callback");
-    WeakRegistration<O, T> registration = new WeakRegistration<>(this, owner, callback);
+    Registration.Weak<O, T> registration = new Registration.Weak<>(this, owner, callback);
     registration.cleanable = TetherCleaner.register(owner, () -> evict(registration));
     install(registration);
     // Until installed, only this frame holds the owner: a collection before the CAS would run
@@ -335,8 +341,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** The delivery of this slot's calls: {@link Delivery#inline()} or the serial lane it is on. */
   public Delivery delivery() {
-    Delivery serial = lane;
-    return serial == null ? Delivery.inline() : serial;
+    return delivery;
   }
 
   /** The lifecycle that created this slot, or null. */
@@ -382,7 +387,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         + policy.reentrancy
         + ", replay="
         + policy.replay
-        + (lane == null ? "" : ", lane=" + lane.name())
+        + (lane == null ? "" : ", lane=" + delivery.name())
         + "]";
   }
 
@@ -404,33 +409,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** A wait for {@code removed}, as the waiting machinery sees it; made only on the slow path. */
   private Quiescible asWaitTarget(List<Registration<?>> removed) {
     InFlight marks = Objects.requireNonNull(inFlight); // a mark was found in it
-    return new Quiescible() {
-      @Override
-      public void collectBlockers(
-          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
-        marks.collectBlockers(removed, excluded, out, requestWake);
-      }
-
-      @Override
-      public boolean waitsForCallbacks() {
-        return true;
-      }
-
-      @Override
-      public String describe() {
-        return "slot '" + name + "'";
-      }
-
-      @Override
-      public String targetName() {
-        return name;
-      }
-
-      @Override
-      public Object identity() {
-        return CallbackSlot.this;
-      }
-    };
+    return marks.waitTarget(removed, name, this);
   }
 
   // ---- hot path: mark, re-check, call, clear, wake ----
@@ -494,7 +473,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** Clears a mark of this slot and wakes the removers waiting for it, if one asked. */
-  private void clearMark(Record self, int depth) {
+  void clearMark(Record self, int depth) {
     if (InFlight.clear(self, depth)) {
       WaitForGraph.wake(this);
     }
@@ -572,12 +551,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   // ---- serial lanes ----
 
   /** invoke on a serial lane: queue the call (the lane runs it), or apply the replay policy. */
-  private boolean invokeOnLane(Delivery serial, T value) {
+  private boolean invokeOnLane(SerialLane serial, T value) {
     return submitToLane(serial, value) || keepOrDrop(value, null);
   }
 
   /** Queues a call of the installed callback; false if none is installed. */
-  private boolean submitToLane(Delivery serial, T value) {
+  private boolean submitToLane(SerialLane serial, T value) {
     Registration<? super T> registration = current;
     if (registration == null || registration == CLOSED) {
       return false;
@@ -588,47 +567,27 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /**
-   * Runs a call that {@code lane} queued for {@code registration}, on the lane's drainer thread;
+   * Runs a call that the lane queued for {@code registration}, on the lane's drainer thread;
    * false if the registration was removed before the call could start (the call is discarded).
-   *
-   * <p>The drainer marks a registration as any invoker does (mark, then re-check), but keeps the
-   * mark across consecutive calls of the same registration ({@link Delivery.HeldMark}): the mark
-   * is already visible, so each further call needs only the re-check, a volatile read, and no
-   * fence. A remover that swaps the registration out and then scans finds the mark and waits;
-   * the drainer's next re-check sees the swap, discards, and clears the mark. The lane clears a
-   * held mark before it stops draining ({@link #releaseHeldMark}).
+   * The drainer marks a registration as any invoker does ([Dekker], InFlight), but keeps the mark
+   * across consecutive calls of the same registration ([HeldMark], SerialLane): the mark is
+   * already visible, so each further call needs only the re-check.
    */
-  @SuppressWarnings("unchecked")
-  static boolean runQueued(
-      Delivery.HeldMark held, Registration<?> registration, @Nullable Object value) {
-    Registration<Object> target = (Registration<Object>) registration;
-    CallbackSlot<Object> slot = Objects.requireNonNull(target.slot);
-    if (held.registration == registration) {
-      if (slot.current != target) {
-        releaseHeldMark(held);
+  boolean runQueued(SerialLane.HeldMark held, Registration<? super T> registration, T value) {
+    if (held.holds(registration)) {
+      if (current != registration) {
+        held.release();
         return false; // removed between two calls: discarded, never run
       }
-      return slot.deliverMarked(held, target, value);
+      return deliverMarked(held, registration, value);
     }
-    releaseHeldMark(held);
-    return slot.runQueuedCall(held, target, value);
-  }
-
-  /** Clears the mark {@code held} keeps, if any, and wakes a remover waiting for it. */
-  static void releaseHeldMark(Delivery.HeldMark held) {
-    Record record = (Record) held.record;
-    CallbackSlot<?> slot = held.slot;
-    if (record != null && slot != null) {
-      held.record = null;
-      held.registration = null;
-      held.slot = null;
-      slot.clearMark(record, InFlight.OUTERMOST);
-    }
+    held.release();
+    return runQueuedCall(held, registration, value);
   }
 
   /** The first call of a registration in a run of the drain: mark, re-check, call. */
   private boolean runQueuedCall(
-      Delivery.HeldMark held, Registration<? super T> registration, T value) {
+      SerialLane.HeldMark held, Registration<? super T> registration, T value) {
     Record self = inFlight().recordFor(Thread.currentThread());
     if (self.isInside()) {
       // Not expected: a slot's calls all run on its one lane, which is busy while one of them
@@ -643,21 +602,19 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (!markCurrent(self, registration, InFlight.OUTERMOST)) {
       return false; // removed before the call started: discarded, never run
     }
-    held.record = self;
-    held.registration = registration;
-    held.slot = this;
+    held.hold(registration, self);
     return deliverMarked(held, registration, value);
   }
 
   /** Calls {@code registration}, whose mark {@code held} keeps; false if its owner is gone. */
   private boolean deliverMarked(
-      Delivery.HeldMark held, Registration<? super T> registration, T value) {
+      SerialLane.HeldMark held, Registration<? super T> registration, T value) {
     boolean delivered = false;
     try {
       delivered = deliver(registration, value);
     } finally {
       if (!delivered) {
-        releaseHeldMark(held); // a weak owner gone, or a VirtualMachineError on its way out
+        held.release(); // a weak owner gone, or a VirtualMachineError on its way out
       }
     }
     if (!delivered) {
@@ -860,63 +817,6 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   // ---- nested types ----
-
-  /** One installation of a callback; identity distinguishes installations. */
-  static class Registration<T extends @Nullable Object> {
-    /** The slot it is installed in; null only for the CLOSED sentinel. */
-    final @Nullable CallbackSlot<T> slot;
-
-    private final @Nullable Consumer<? super T> callback;
-
-    Registration(@Nullable CallbackSlot<T> slot, @Nullable Consumer<? super T> callback) {
-      this.slot = slot;
-      this.callback = callback;
-    }
-
-    /** Calls the callback; false if it can no longer be called (its weak owner is gone). */
-    boolean deliver(T value) {
-      Objects.requireNonNull(callback).accept(value);
-      return true;
-    }
-
-    /** Called once the registration has been removed. */
-    void retire() {}
-  }
-
-  /** A registration whose owner is held weakly and passed to each call. */
-  static final class WeakRegistration<O, T extends @Nullable Object> extends Registration<T> {
-    private final WeakReference<O> owner;
-    private final BiConsumer<? super O, ? super T> callback;
-    Cleaner.@Nullable Cleanable cleanable;
-
-    WeakRegistration(CallbackSlot<T> slot, O owner, BiConsumer<? super O, ? super T> callback) {
-      super(slot, null);
-      this.owner = new WeakReference<>(owner);
-      this.callback = callback;
-    }
-
-    @Override
-    boolean deliver(T value) {
-      O strongOwner = owner.get();
-      if (strongOwner == null) {
-        return false;
-      }
-      try {
-        callback.accept(strongOwner, value);
-      } finally {
-        Reference.reachabilityFence(strongOwner);
-      }
-      return true;
-    }
-
-    @Override
-    void retire() {
-      Cleaner.Cleanable registered = cleanable;
-      if (registered != null) {
-        registered.clean(); // unregisters; its action is a no-op once removed
-      }
-    }
-  }
 
   /** Per-slot policies; immutable. */
   private static final class Policy {

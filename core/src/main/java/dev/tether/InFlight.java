@@ -1,6 +1,6 @@
 package dev.tether;
 
-import dev.tether.CallbackSlot.Registration;
+import dev.tether.internal.Quiescible;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
@@ -62,9 +62,9 @@ import org.jspecify.annotations.Nullable;
  * with a volatile write, before its thread's first mark through it, so a scan ordered after the
  * mark reads it too.
  *
- * Waking. A remover that finds a mark sets the record's wakeRequested; the owner clears its mark
- * with release stores and then reads the flag (clear returns it). A wakeup lost in that window
- * costs the waiter one timed park (WaitForGraph).
+ * [Wake] A remover that finds a mark sets the record's wakeRequested; the owner clears its mark
+ * with release stores and then reads the flag (clear returns it). No fence orders the two, so a
+ * wakeup can be lost in that window; it costs the waiter one timed park (WaitForGraph).
  *
  * Reentrancy. A record with a mark belongs to a thread inside this slot's callback: an inline
  * record's `active`, or a guest found in the table (INV-CELL). A thread claims an inline record
@@ -115,6 +115,43 @@ final class InFlight {
 
   /** The overflow table's first level, created by the first guest's mark. */
   private volatile @Nullable Table overflow;
+
+  /**
+   * A wait for {@code removed} as the waiting machinery sees it: its blockers are the threads
+   * whose records carry a mark of one of them. Made only on a remover's slow path.
+   *
+   * @param slotName names the slot in reports
+   * @param slot the slot, the wait's identity
+   */
+  Quiescible waitTarget(List<Registration<?>> removed, String slotName, Object slot) {
+    return new Quiescible() {
+      @Override
+      public void collectBlockers(
+          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
+        InFlight.this.collectBlockers(removed, excluded, out, requestWake);
+      }
+
+      @Override
+      public boolean waitsForCallbacks() {
+        return true;
+      }
+
+      @Override
+      public String describe() {
+        return "slot '" + slotName + "'";
+      }
+
+      @Override
+      public String targetName() {
+        return slotName;
+      }
+
+      @Override
+      public Object identity() {
+        return slot;
+      }
+    };
+  }
 
   // ---- lookup ----
 
@@ -219,7 +256,7 @@ final class InFlight {
     } else {
       ACTIVE.setRelease(self, null);
     }
-    if (self.wakeRequested) {
+    if (self.wakeRequested) { // [Wake]: read after the release stores of the clear
       self.wakeRequested = false;
       return true;
     }
@@ -366,7 +403,7 @@ final class InFlight {
    * The fields of a record, after 64 bytes of padding; {@link Padded} adds 64 after. The owner
    * writes {@code active} on every call: without the pads a garbage collector that copies two
    * threads' records next to each other, or next to the slot, makes every call of one thread
-   * evict the other's line (measured: 3x slower on a shared slot).
+   * evict the other's line (docs/design-notes.md).
    */
   abstract static class RecordFields extends RecordPaddingBefore {
     final Thread thread;

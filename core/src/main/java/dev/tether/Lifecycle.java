@@ -1,29 +1,20 @@
 package dev.tether;
 
-import dev.tether.internal.LockCycle;
-import dev.tether.internal.Quiescible;
 import dev.tether.internal.StripedLocks;
 import dev.tether.internal.TetherCleaner;
-import dev.tether.internal.ThreadNames;
 import dev.tether.internal.WaitForGraph;
-import dev.tether.internal.events.LeakEvent;
-import dev.tether.internal.events.LifecycleCloseEvent;
-import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -84,6 +75,10 @@ import org.jspecify.annotations.Nullable;
  * waiter can never see CLOSING without the thread to wait for. OPEN -> CLOSING happens once, by
  * CAS; the winner does all the work.
  *
+ * [Published] closeFailure and lingering are written before the volatile store of CLOSED into
+ * `closer` and read only after a volatile read of `closer` has seen CLOSED, so the store
+ * publishes them.
+ *
  * Structure. Children form an intrusive doubly linked list (first/last, prev/next) so a closed
  * child unlinks in O(1) and a long-lived parent with millions of short-lived children does not
  * grow. Slots and resources are small arrays. All of it is guarded by a striped lock
@@ -92,21 +87,19 @@ import org.jspecify.annotations.Nullable;
  * lock after its CAS, so a registration either lands in the snapshot or sees CLOSING and fails:
  * a child can never be orphaned.
  *
- * The close walk is iterative (an explicit stack of frames), post-order, so a deep tree cannot
- * overflow the thread's stack. For each child, in reverse creation order: claim it (CAS) and
- * descend, or, if another thread is closing it, wait for that close to finish before going on.
- * If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not wait, but
- * no ancestor may become CLOSED before the child either: the rest of the walk is handed to a
- * fresh daemon thread, and every node on the walk's stack is re-pointed to it so waiters' edges
- * stay exact. That thread is inside no callback and holds no lock while it waits, so its waits
- * for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a
- * callback to return on it, so its giving up could not break a cycle. Another member of the
- * cycle (one inside a callback, or, in a cycle made only of closers, the child's closer) finds
- * the cycle on its next re-check and gives up instead. (A fresh thread that skipped
- * would hand over again, without end: a review found a thousand threads a second started when a
- * callback's thread waited for the parent's close while another thread closing the child waited
- * for that callback.) finishClose never throws; a VirtualMachineError is rethrown only after
- * every node of the walk is CLOSED.
+ * The close walk (CloseWalk) is iterative (an explicit stack of frames), post-order, so a deep
+ * tree cannot overflow the thread's stack. For each child, in reverse creation order: claim it
+ * (CAS) and descend, or, if another thread is closing it, wait for that close to finish before
+ * going on. If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not
+ * wait, but no ancestor may become CLOSED before the child either: the rest of the walk is handed
+ * to a fresh daemon thread, and every node on the walk's stack is re-pointed to it so waiters'
+ * edges stay exact. That thread is inside no callback and holds no lock while it waits, so its
+ * waits for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for
+ * a callback to return on it, so its giving up could not break a cycle, and a hand-off thread
+ * that could skip would hand over again without end. Another member of the cycle (one inside a
+ * callback, or, in a cycle made only of closers, the child's closer) finds the cycle on its next
+ * re-check and gives up instead. finishClose never throws; a VirtualMachineError is rethrown
+ * only after every node of the walk is CLOSED.
  *
  * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
  * blockers are {the closing thread} until CLOSED, and the closer is not waited for as a callback's
@@ -116,21 +109,24 @@ import org.jspecify.annotations.Nullable;
  * Completion wakes waiters through WaitForGraph.wake(this).
  *
  * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
- * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can be
- * CLOSED while a removed callback of its subtree still runs. finishClose records those slots in
- * `lingering` (its own, slots given to own(), and its closed children's still running) before
- * it publishes CLOSED, and every waiter that sees CLOSED, awaitClosedBy, then waits for them under
- * the slot's rules (its own call excluded). A child that detaches with lingering slots hands them
- * to its parent's `detachedLingering` under the parent's lock, the lock under which a walk's Frame
- * snapshots the children: so a parent's walk sees each closed child either as a child or through
- * detachedLingering, and waits for its calls before closing the parent's own slots. Invariant: a close() that returns after waiting, and a walk that goes past
- * a child closed by another thread, has seen no removed callback of that subtree running on
- * another thread, unless its own wait was the one given up to break a cycle.
+ * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can
+ * be CLOSED while a removed callback of its subtree still runs. finishClose records those slots
+ * in `lingering` (its own, slots given to own(), and its closed children's still running) before
+ * it publishes CLOSED ([Published]), and every waiter that sees CLOSED, awaitClosedBy, then waits
+ * for them under the slot's rules (its own call excluded). A child that detaches with lingering
+ * slots hands them to its parent's `detachedLingering` under the parent's lock, the lock under
+ * which a walk's Frame snapshots the children: so a parent's walk sees each closed child either
+ * as a child or through detachedLingering, and waits for its calls before closing the parent's
+ * own slots. Invariant: a close() that returns after waiting, and a walk that goes past a child
+ * closed by another thread, has seen no removed callback of that subtree running on another
+ * thread, unless its own wait was the one given up to break a cycle.
  *
  * Leaks. bindOwner registers the owner with the shared Cleaner; the action holds only this node.
  * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and
  * starts closeAsync() (the Cleaner's thread must never block on a callback). Closing cleans the
  * registration, so closed nodes leave nothing behind in the Cleaner.
+ *
+ * History (the hand-off thread that skipped): docs/design-notes.md.
  */
 public final class Lifecycle implements AutoCloseable {
   /** The state of a node; it only moves forward. */
@@ -157,9 +153,6 @@ public final class Lifecycle implements AutoCloseable {
   private static final Object[] NOTHING = new Object[0];
   private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
   private static final boolean PARANOID = "paranoid".equals(System.getProperty("dev.tether.leaks"));
-  private static final System.Logger LOG = System.getLogger("dev.tether.Lifecycle");
-  private static final List<Consumer<? super LeakReport>> LEAK_LISTENERS =
-      new CopyOnWriteArrayList<>();
 
   private final @Nullable Lifecycle parent;
   private final String name;
@@ -173,16 +166,15 @@ public final class Lifecycle implements AutoCloseable {
   /** null: OPEN; a Thread: CLOSING by it; CLOSED: closed. */
   private volatile @Nullable Object closer;
 
-  /** Written before closer becomes CLOSED, read after seeing CLOSED. */
+  /** What the close failed with, or null; [Published]. */
   private @Nullable Throwable closeFailure;
 
   /**
    * Slots of the subtree whose removed callbacks were still running when the node became
    * CLOSED: calls its closers did not wait for (their own, or one whose wait broke a cycle).
-   * Every later caller of close() waits for them. Written before closer becomes CLOSED, read
-   * after seeing CLOSED.
+   * Every later caller of close() waits for them. [Published].
    */
-  private CallbackSlot<?>[] lingering = NO_SLOTS;
+  CallbackSlot<?>[] lingering = NO_SLOTS;
 
   // Guarded by StripedLocks.of(this).
   private @Nullable Lifecycle firstChild;
@@ -195,7 +187,7 @@ public final class Lifecycle implements AutoCloseable {
    * this node's close waits for them, as for a child closed by another thread. Pruned of
    * finished calls whenever a child adds to it.
    */
-  private CallbackSlot<?>[] detachedLingering = NO_SLOTS;
+  CallbackSlot<?>[] detachedLingering = NO_SLOTS;
 
   private @Nullable Lifecycle lastChild;
   private Object[] slots = NOTHING;
@@ -348,7 +340,7 @@ public final class Lifecycle implements AutoCloseable {
                 + "' is "
                 + stateName()
                 + ": cannot own "
-                + describeResource(resource)
+                + LifecycleDiagnostics.describeResource(resource)
                 + "; it has been closed");
     try {
       resource.close();
@@ -395,8 +387,7 @@ public final class Lifecycle implements AutoCloseable {
    */
   public static AutoCloseable addLeakListener(Consumer<? super LeakReport> listener) {
     Objects.requireNonNull(listener, "listener");
-    LEAK_LISTENERS.add(listener);
-    return () -> LEAK_LISTENERS.remove(listener);
+    return LifecycleDiagnostics.addLeakListener(listener);
   }
 
   /** The name given at creation. */
@@ -459,7 +450,7 @@ public final class Lifecycle implements AutoCloseable {
         throw lockCycle; // the close goes on, handed to another thread
       }
     } else {
-      awaitClosedBy(this, true);
+      CloseWalk.awaitClosedBy(this, true);
     }
     rethrowFailure();
   }
@@ -504,18 +495,7 @@ public final class Lifecycle implements AutoCloseable {
    * outside the JDK and Tether (the code that is stuck), at most 24.
    */
   public String dump() {
-    StringBuilder text = new StringBuilder();
-    ArrayDeque<Lifecycle> pending = new ArrayDeque<>();
-    pending.push(this);
-    while (!pending.isEmpty()) {
-      Lifecycle node = pending.pop();
-      node.dumpLine(text);
-      List<Lifecycle> children = node.children();
-      for (int i = children.size() - 1; i >= 0; i--) {
-        pending.push(children.get(i));
-      }
-    }
-    return text.toString();
+    return LifecycleDiagnostics.dump(this);
   }
 
   @Override
@@ -525,35 +505,19 @@ public final class Lifecycle implements AutoCloseable {
 
   // ---- close ----
 
-  /** One node of the close walk: its children to visit, newest first, and failures so far. */
-  private static final class Frame {
-    final Lifecycle node;
-    final Lifecycle[] children;
+  /** Claims this node's close for {@code walker}: true if it was OPEN. For the close walk. */
+  boolean claimClose(Thread walker) {
+    return CLOSER.compareAndSet(this, null, walker);
+  }
 
-    /** Lingering slots of children that had detached before the walk: waited for last. */
-    final CallbackSlot<?>[] detachedLingering;
+  /** Re-points this CLOSING node at {@code walker}, the thread the walk was handed to. */
+  void handCloseTo(Thread walker) {
+    CLOSER.setVolatile(this, walker); // waiters now wait for, and see the waits of, walker
+  }
 
-    int next;
-    @Nullable Throwable failure;
-
-    /** Slots of closed children whose removed callbacks may still run; see {@code lingering}. */
-    final List<CallbackSlot<?>> childrenLingering = new ArrayList<>(0);
-
-    Frame(Lifecycle node) {
-      this.node = node;
-      ReentrantLock lock = StripedLocks.of(node);
-      lock.lock();
-      try { // one snapshot: a child is either still linked or its lingering slots are here
-        this.children = node.childrenNewestFirst();
-        this.detachedLingering = node.detachedLingering;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    void fail(Throwable t) {
-      failure = combine(failure, t);
-    }
+  /** Whether this node is CLOSED; a volatile read. */
+  boolean closedNow() {
+    return closer == CLOSED;
   }
 
   /**
@@ -562,127 +526,14 @@ public final class Lifecycle implements AutoCloseable {
    * @return the lock cycle for which the walk had to be handed to another thread, or null
    */
   private @Nullable CallbackDeadlockException closeClaimedSubtree() {
-    ArrayDeque<Frame> stack = new ArrayDeque<>();
-    stack.push(new Frame(this));
-    return walk(stack, null);
-  }
-
-  /**
-   * The close walk, post-order over {@code stack}. If {@code pending} is set, this thread is a
-   * fresh one the walk was handed to: it first waits for that child, and it never skips a wait.
-   *
-   * @return the lock cycle for which the rest of the walk was handed to another thread, for the
-   *     caller of close() to throw (rule 1c); null otherwise
-   */
-  private static @Nullable CallbackDeadlockException walk(
-      ArrayDeque<Frame> stack, @Nullable Lifecycle pending) {
-    LifecycleCloseEvent event = new LifecycleCloseEvent();
-    event.begin();
-    Lifecycle walked = stack.getLast().node; // the bottom frame: the node the walk closes
-    try {
-      return walkRecorded(stack, pending, event);
-    } finally {
-      event.end();
-      if (event.shouldCommit()) {
-        event.target = walked.path();
-        event.commit();
-      }
-    }
-  }
-
-  /** {@link #walk}, counting what it closes in {@code event}. */
-  private static @Nullable CallbackDeadlockException walkRecorded(
-      ArrayDeque<Frame> stack, @Nullable Lifecycle pending, LifecycleCloseEvent event) {
-    boolean handedOver = pending != null;
-    Thread self = Thread.currentThread();
-    @Nullable VirtualMachineError fatal = null;
-    @Nullable Lifecycle waitFor = pending;
-    while (!stack.isEmpty()) {
-      Frame top = stack.peek();
-      Lifecycle child = waitFor;
-      waitFor = null;
-      if (child == null && top.next < top.children.length) {
-        child = top.children[top.next++];
-        if (CLOSER.compareAndSet(child, null, self)) {
-          stack.push(new Frame(child));
-          continue;
-        }
-      }
-      if (child != null) {
-        CallbackDeadlockException lockCycle = null;
-        try {
-          awaitClosedBy(child, !handedOver);
-        } catch (CallbackDeadlockException e) {
-          lockCycle = e;
-          top.fail(e);
-        }
-        if (child.closer != CLOSED) {
-          // The wait was skipped (it would have closed a wait-for cycle, or deadlocked on a
-          // lock): this thread must not wait, yet no ancestor may be CLOSED before the child.
-          // Hand the rest of the walk to a fresh thread, which is inside no callback and waits
-          // without skipping, so that another member of the cycle skips instead (a fresh
-          // thread that skipped too would hand over again, forever).
-          handOff(stack, child);
-          event.handedOver = true;
-          if (fatal != null) {
-            throw fatal; // as before the hand-off returned a lock cycle: an Error comes first
-          }
-          return lockCycle;
-        }
-        Throwable childFailure = child.failure();
-        if (childFailure != null) {
-          top.fail(childFailure);
-        }
-        Collections.addAll(top.childrenLingering, child.lingering);
-        continue;
-      }
-      for (CallbackSlot<?> slot : top.detachedLingering) {
-        try {
-          slot.awaitRemovedCalls(!handedOver);
-        } catch (CallbackDeadlockException e) {
-          top.fail(e);
-        }
-        top.childrenLingering.add(slot); // finishClose keeps it if its wait was given up
-      }
-      stack.pop();
-      Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
-      event.nodesClosed++;
-      if (stack.isEmpty() && failure != null) { // the walked node's failure holds all the others
-        event.failures = 1 + failure.getSuppressed().length;
-      }
-      if (failure instanceof VirtualMachineError vmError && fatal == null) {
-        fatal = vmError;
-      }
-      if (!stack.isEmpty()) {
-        Frame parent = stack.peek();
-        if (failure != null) {
-          parent.fail(failure);
-        }
-        Collections.addAll(parent.childrenLingering, top.node.lingering);
-      }
-    }
-    if (fatal != null) {
-      throw fatal; // after every node of the walk is CLOSED: nothing is left CLOSING
-    }
-    return null;
-  }
-
-  /** Continues {@code stack}'s walk on a new daemon thread, which first waits for {@code child}. */
-  private static void handOff(ArrayDeque<Frame> stack, Lifecycle child) {
-    Thread next =
-        new Thread(() -> walk(stack, child), "tether-close-" + stack.peekLast().node.path());
-    next.setDaemon(true);
-    for (Frame frame : stack) {
-      CLOSER.setVolatile(frame.node, next); // waiters now wait for, and see the waits of, next
-    }
-    next.start();
+    return CloseWalk.close(this);
   }
 
   /**
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
    * failure that escaped here would leave the node CLOSING forever and every waiter parked.
    */
-  private @Nullable Throwable finishClose(
+  @Nullable Throwable finishClose(
       @Nullable Throwable childFailure, List<CallbackSlot<?>> childrenLingering) {
     Object[] ownSlots;
     Object[] ownResources;
@@ -706,7 +557,7 @@ public final class Lifecycle implements AutoCloseable {
       try {
         ((CallbackSlot<?>) ownSlots[i]).close();
       } catch (Throwable e) { // even a VirtualMachineError: the walk rethrows it once all is CLOSED
-        failure = combine(failure, e);
+        failure = CloseWalk.combine(failure, e);
       }
     }
     for (int i = ownResources.length - 1; i >= 0; i--) {
@@ -714,10 +565,13 @@ public final class Lifecycle implements AutoCloseable {
         ((AutoCloseable) ownResources[i]).close();
       } catch (Throwable e) {
         failure =
-            combine(
+            CloseWalk.combine(
                 failure,
-                e instanceof Exception checked && !(e instanceof RuntimeException)
-                    ? new ResourceCloseException(path(), describeResource(ownResources[i]), checked)
+                e instanceof Exception && !(e instanceof RuntimeException)
+                    ? new ResourceCloseException(
+                        path(),
+                        LifecycleDiagnostics.describeResource(ownResources[i]),
+                        (Exception) e)
                     : e);
       }
     }
@@ -739,7 +593,7 @@ public final class Lifecycle implements AutoCloseable {
     }
     lingering = stillRunning.isEmpty() ? NO_SLOTS : stillRunning.toArray(NO_SLOTS);
     closeFailure = failure;
-    CLOSER.setVolatile(this, CLOSED); // publishes closeFailure and lingering
+    CLOSER.setVolatile(this, CLOSED); // [Published]: closeFailure and lingering
     if (binding != null) {
       binding.clean(); // the action sees CLOSED and does nothing
     }
@@ -753,58 +607,18 @@ public final class Lifecycle implements AutoCloseable {
     return failure;
   }
 
-  private static Throwable combine(@Nullable Throwable first, Throwable next) {
-    if (first == null) {
-      return next;
-    }
-    if (first != next) {
-      first.addSuppressed(next);
-    }
-    return first;
-  }
-
-  /**
-   * Waits until {@code node} is CLOSED, unless {@code mayBreakCycles} and the wait would close a
-   * wait-for cycle or a lock cycle; a thread inside no callback passes false and never gives up
-   * ({@link WaitForGraph#awaitOutsideCallbacks}).
-   *
-   * @throws CallbackDeadlockException if a thread the wait depends on is blocked on a lock that
-   *     this thread holds ({@code mayBreakCycles} only)
-   */
-  private static void awaitClosedBy(Lifecycle node, boolean mayBreakCycles) {
-    if (node.closer != CLOSED) {
-      if (!mayBreakCycles) {
-        WaitForGraph.awaitOutsideCallbacks(node.asWaitTarget());
-      } else {
-        LockCycle cycle = WaitForGraph.await(node.asWaitTarget());
-        if (cycle != null) {
-          String path = node.path();
-          throw new CallbackDeadlockException(
-              path, "the close of lifecycle '" + path + "'", Thread.currentThread(), cycle);
-        }
-      }
-    }
-    if (node.closer == CLOSED) {
-      // CLOSED, but a call its closer did not wait for may still run: wait for it as the
-      // slot's own close would, under the same rules (a call of this thread is not waited for).
-      for (CallbackSlot<?> slot : node.lingering) {
-        slot.awaitRemovedCalls(mayBreakCycles);
-      }
-    }
-  }
-
   /** This node's close failure, once CLOSED; null before, or if it closed cleanly. */
-  private @Nullable Throwable failure() {
-    return closer == CLOSED ? closeFailure : null;
+  @Nullable Throwable failure() {
+    return closer == CLOSED ? closeFailure : null; // [Published]
   }
 
   private void rethrowFailure() {
     Throwable failure = failure();
-    if (failure instanceof RuntimeException runtimeException) {
-      throw runtimeException;
+    if (failure instanceof RuntimeException) {
+      throw (RuntimeException) failure;
     }
-    if (failure instanceof Error error) {
-      throw error;
+    if (failure instanceof Error) {
+      throw (Error) failure;
     }
     if (failure != null) {
       throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
@@ -812,7 +626,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /** Under StripedLocks.of(this). */
-  private Lifecycle[] childrenNewestFirst() {
+  Lifecycle[] childrenNewestFirst() {
     List<Lifecycle> newestFirst = new ArrayList<>();
     for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
       newestFirst.add(child);
@@ -861,54 +675,6 @@ public final class Lifecycle implements AutoCloseable {
     }
   }
 
-  /** This node's close as the waiting machinery sees it: blocked by the closing thread. */
-  private Quiescible asWaitTarget() {
-    return new Quiescible() {
-      @Override
-      public void collectBlockers(
-          @Nullable Thread excluded, Collection<Thread> out, boolean requestWake) {
-        Object state = closer;
-        if (state instanceof Thread thread && thread != excluded) {
-          out.add(thread);
-        }
-      }
-
-      @Override
-      public boolean waitsForCallbacks() {
-        return false; // the closing thread is waited for as a closer, not as a callback's runner
-      }
-
-      @Override
-      public boolean encloses(Quiescible other) {
-        // The graph asks only about targets that wait for callbacks: slots.
-        Object waitedOn = other.identity();
-        Lifecycle node =
-            waitedOn instanceof CallbackSlot ? ((CallbackSlot<?>) waitedOn).owner() : null;
-        for (; node != null; node = node.parent) {
-          if (node == Lifecycle.this) {
-            return true; // a callback of this subtree
-          }
-        }
-        return false;
-      }
-
-      @Override
-      public String describe() {
-        return "the close of lifecycle '" + path() + "'";
-      }
-
-      @Override
-      public String targetName() {
-        return path();
-      }
-
-      @Override
-      public Object identity() {
-        return Lifecycle.this;
-      }
-    };
-  }
-
   // ---- registration helpers ----
 
   private <T extends @Nullable Object> CallbackSlot<T> register(CallbackSlot<T> slot) {
@@ -941,28 +707,6 @@ public final class Lifecycle implements AutoCloseable {
     return target;
   }
 
-  /**
-   * A resource as a reader knows it: its class's simple name, or, for a lambda or an anonymous
-   * class, "a lambda" or "an anonymous AutoCloseable" from the class that wrote it.
-   */
-  static String describeResource(Object resource) {
-    String className = resource.getClass().getName();
-    int lambda = className.indexOf("$$Lambda");
-    if (lambda >= 0) {
-      return "a lambda from " + simpleName(className.substring(0, lambda));
-    }
-    String simple = resource.getClass().getSimpleName();
-    if (simple.isEmpty()) {
-      String enclosing = className.replaceAll("\\$\\d+$", "");
-      return "an anonymous AutoCloseable from " + simpleName(enclosing);
-    }
-    return simple;
-  }
-
-  private static String simpleName(String binaryName) {
-    return binaryName.substring(binaryName.lastIndexOf('.') + 1);
-  }
-
   private static String checkName(String name, @Nullable Lifecycle parent) {
     Objects.requireNonNull(name, "name");
     if (name.isBlank() || name.indexOf('/') >= 0) {
@@ -983,73 +727,29 @@ public final class Lifecycle implements AutoCloseable {
     if (closer != null) {
       return; // closed, or being closed: not a leak
     }
-    LeakReport report = new LeakReport(path(), creationSite);
-    LOG.log(Level.WARNING, report.toString(), creationSite);
-    LeakEvent event = new LeakEvent();
-    if (event.shouldCommit()) {
-      event.target = path();
-      event.creationSite = creationSite == null ? "" : frames(creationSite);
-      event.commit();
-    }
-    for (Consumer<? super LeakReport> listener : LEAK_LISTENERS) {
-      try {
-        listener.accept(report);
-      } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "leak listener threw", e);
-      }
-    }
-    CompletableFuture<Void> unused = closeAsync(); // failures go to closeFuture's observers
+    LifecycleDiagnostics.reportLeak(path(), creationSite);
+    closeAsync();
   }
 
-  /** {@code site}'s stack, one {@code at} line a frame. */
-  private static String frames(Throwable site) {
-    StringBuilder text = new StringBuilder();
-    for (StackTraceElement frame : site.getStackTrace()) {
-      text.append(text.length() == 0 ? "at " : "\nat ").append(frame);
-    }
-    return text.toString();
-  }
-
-  private void dumpLine(StringBuilder text) {
+  /** The thread closing this node, or null if it is OPEN or CLOSED; a volatile read. */
+  @Nullable Thread closingThread() {
     Object state = closer;
-    text.append(path()).append(" [").append(state()).append(']');
-    if (delivery.isSerial() && (parent == null || parent.delivery != delivery)) {
-      text.append(" lane ")
-          .append(delivery.name())
-          .append(" (queued ")
-          .append(delivery.queuedCount())
-          .append(", discarded ")
-          .append(delivery.discardedCount())
-          .append(')');
-    }
-    Object[] ownSlots;
+    return state instanceof Thread ? (Thread) state : null;
+  }
+
+  /** The parent, or null for a root. */
+  @Nullable Lifecycle parentNode() {
+    return parent;
+  }
+
+  /** A snapshot of the slots this node has created and not yet closed. */
+  Object[] slotsSnapshot() {
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
     try {
-      ownSlots = Arrays.copyOf(slots, slotCount);
+      return Arrays.copyOf(slots, slotCount);
     } finally {
       lock.unlock();
     }
-    if (ownSlots.length > 0) {
-      text.append(" slots:");
-      for (Object slot : ownSlots) {
-        CallbackSlot<?> s = (CallbackSlot<?>) slot;
-        String prefix = path() + "/";
-        String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
-        text.append(' ')
-            .append(local)
-            .append('(')
-            .append(s.isClosed() ? "closed" : s.isSet() ? "set" : "empty")
-            .append(')');
-      }
-    }
-    if (state instanceof Thread closingThread) {
-      text.append("\n  closing on ").append(ThreadNames.describe(closingThread));
-      String wait = WaitForGraph.describeWait(closingThread);
-      if (wait != null) {
-        text.append(", which ").append(wait.replace("\n", "\n  "));
-      }
-    }
-    text.append('\n');
   }
 }

@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  * the next place to consume, written only by the drainer, and advanced by 2 after a call's value
  * is taken, so producerIndex - consumerIndex is twice the number of calls claimed and not
  * consumed, and isEmpty() (a volatile read of both) is false while a claimed place is unstored:
- * the lane's release-and-re-check loop relies on that (Delivery's notes, the "hole" limit in
+ * the lane's release-and-re-check relies on that ([LaneDekker], SerialLane; the "hole" limit in
  * docs/guarantees.md). Index i lives in chunk i >>> CHUNK_SHIFT at offset i & CHUNK_MASK.
  *
  * Chunks. Each chunk has an index (its number, NOT_USED while pooled), prev (the chunk before it;
@@ -79,10 +79,9 @@ import org.jspecify.annotations.Nullable;
  * plain stores: the pool's CAS, the appender's getAndSet and the chunk's volatile index order them
  * before any producer's store into the recycled chunk.
  *
- * Stores. A producer stores the value first (plain) and then the header (release); the consumer
- * reads the header with acquire, so a visible header implies a visible value and pollValue never
- * waits. (JCTools' fill stored the pair in order, so the drainer had to spin for the value of a
- * producer descheduled between its two stores.)
+ * [ValueFirst] A producer stores the value first (plain) and then the header (release); the
+ * consumer reads the header with acquire, so a visible header implies a visible value and
+ * pollValue never waits.
  *
  * Failure while appending. If allocating a chunk throws (an OutOfMemoryError), the appender
  * releases producerChunkIndex at the last chunk it did link, so other producers are not left
@@ -90,7 +89,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Padding. producerIndex is written by every offer, producerChunk read by every offer and written
  * once per chunk, and the consumer's fields by the drainer: each group has 128 bytes (two cache
- * lines, fetched in pairs) on each side, as in Delivery's DrainState (PaddedLayoutTest).
+ * lines, fetched in pairs) on each side, as the lane's claim word (LanePadding; PaddedLayoutTest).
  */
 final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue {
   /** Places per chunk: 256 calls. A power of two, and even, so a call never straddles chunks. */
@@ -140,14 +139,14 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
 
   @Override
   public void offer(Object header, Object value) {
-    long index = (long) PRODUCER_INDEX.getAndAdd(this, 2L);
+    long index = (long) PRODUCER_INDEX.getAndAdd(this, 2L); // [LaneDekker], SerialLane
     long chunkIndex = index >>> CHUNK_SHIFT;
     Chunk chunk = producerChunk;
     if (chunk.index != chunkIndex) {
       chunk = producerChunkFor(chunk, chunkIndex);
     }
     int offset = (int) index & CHUNK_MASK;
-    ELEMENT.set(chunk.elements, offset + 1, value); // published by the header's release store
+    ELEMENT.set(chunk.elements, offset + 1, value); // [ValueFirst]
     ELEMENT.setRelease(chunk.elements, offset, header);
   }
 
@@ -248,7 +247,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
       chunk = next;
     }
     int offset = (int) index & CHUNK_MASK;
-    Object header = ELEMENT.getAcquire(chunk.elements, offset);
+    Object header = ELEMENT.getAcquire(chunk.elements, offset); // [ValueFirst]
     if (header != null) {
       ELEMENT.set(chunk.elements, offset, null);
     }
@@ -270,7 +269,7 @@ final class XaddLaneQueue extends XaddLaneQueueConsumerPad implements LaneQueue 
 
   @Override
   public boolean isEmpty() {
-    // Consumer first: the producer index read after it is at least as large.
+    // Consumer first: the producer index read after it is at least as large. [LaneDekker]
     long consumed = (long) CONSUMER_INDEX.getVolatile(this);
     return (long) PRODUCER_INDEX.getVolatile(this) == consumed;
   }

@@ -1,5 +1,6 @@
 package dev.tether;
 
+import dev.tether.internal.TestGraphs;
 import dev.tether.internal.WaitForGraph;
 import java.lang.reflect.Method;
 import java.util.List;
@@ -41,7 +42,7 @@ class CallbackSlotLincheckTest {
   @Param(name = "id", gen = IntGen.class, conf = "1:3")
   public static class SetInvokeReset {
     // Unread, but must stay a field: see the class comment.
-    private final WaitForGraph graph = WaitForGraph.replaceForTesting();
+    private final WaitForGraph graph = TestGraphs.replace();
     private final CallbackSlot<int[]> slot = CallbackSlot.create("lincheck");
 
     @Operation
@@ -98,7 +99,7 @@ class CallbackSlotLincheckTest {
    * the effect "the slot ends up empty" is linearizable, not which callback ran.
    */
   public static class SelfReset {
-    private final WaitForGraph graph = WaitForGraph.replaceForTesting();
+    private final WaitForGraph graph = TestGraphs.replace();
     private final CallbackSlot<Integer> slot = CallbackSlot.create("self-reset");
 
     @Operation
@@ -155,7 +156,7 @@ class CallbackSlotLincheckTest {
    * no other result.
    */
   public static class ResetEachOther {
-    private final WaitForGraph graph = WaitForGraph.replaceForTesting();
+    private final WaitForGraph graph = TestGraphs.replace();
     private final Side x = new Side("x");
     private final Side y = new Side("y");
 

@@ -2,6 +2,7 @@ package dev.tether;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tether.internal.TestGraphs;
 import dev.tether.internal.WaitForGraph;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,7 +94,7 @@ class CallbackSlotOverflowLincheckTest {
   }
 
   public static class Actual extends NoCallAfterReset {
-    private final WaitForGraph graph = WaitForGraph.replaceForTesting();
+    private final WaitForGraph graph = TestGraphs.replace();
     private final CallbackSlot<Integer> slot = Occupiers.occupiedSlot("lincheck-overflow");
 
     public Actual() {
@@ -169,7 +170,7 @@ class CallbackSlotOverflowLincheckTest {
   /** Sequential behaviour on the overflow path: the id of the installed callback, or -1. */
   @Param(name = "id", gen = IntGen.class, conf = "1:3")
   public static class SetInvokeReset {
-    private final WaitForGraph graph = WaitForGraph.replaceForTesting();
+    private final WaitForGraph graph = TestGraphs.replace();
     private final CallbackSlot<int[]> slot = Occupiers.occupiedSlot("lincheck-overflow");
 
     @Operation

@@ -3,6 +3,7 @@ package dev.tether;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tether.internal.Quiescible;
+import dev.tether.internal.TestGraphs;
 import dev.tether.internal.WaitForGraph;
 import java.lang.reflect.Method;
 import java.util.Collection;
@@ -130,7 +131,7 @@ class LifecycleOutsideCloserLincheckTest {
     }
 
     WaitForGraph graph() {
-      return WaitForGraph.replaceForTesting();
+      return TestGraphs.replace();
     }
 
     /** The I/O thread delivers a message; the listener closes the node. */
@@ -152,7 +153,7 @@ class LifecycleOutsideCloserLincheckTest {
   public static class PairBreakingAtArrival extends Pair {
     @Override
     WaitForGraph graph() {
-      return WaitForGraph.replaceForTesting().breakCyclesAtArrivalForTesting();
+      return TestGraphs.replaceBreakingCyclesAtArrival();
     }
   }
 
@@ -184,7 +185,7 @@ class LifecycleOutsideCloserLincheckTest {
   /** The canary leaves its graph installed; later tests in this JVM need the real rules. */
   @AfterEach
   void installFreshGraph() {
-    WaitForGraph.replaceForTesting();
+    TestGraphs.replace();
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.tether.internal.WaitForGraph;
+import dev.tether.internal.StressGraphs;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -129,7 +129,7 @@ public class LifecycleOutsideCloserStress {
     static {
       // jcstress runs each test in forked JVMs of its own (Actual never observed the canary's
       // forbidden outcome in a run that had both): this graph serves only the canary.
-      WaitForGraph.replaceForTesting().breakCyclesAtArrivalForTesting();
+      StressGraphs.replaceBreakingCyclesAtArrival();
     }
 
     @Actor

@@ -88,8 +88,8 @@ import org.jspecify.annotations.Nullable;
  * so it has no outgoing edges and cannot close a cycle. A false cycle would need a stale edge out
  * of a parked thread, and those edges are recomputed under lock.
  *
- * Wakeups. The hot path clears its mark with a release store and then reads a per-record wake
- * flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
+ * Wakeups ([Wake], InFlight). The hot path clears its mark with a release store and then reads
+ * a per-record wake flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
  * window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
  * bounds the cost of a lost wakeup, and each wake-up re-checks everything under lock.
  *
@@ -143,9 +143,11 @@ public final class WaitForGraph {
    * Threads that start waiting afterwards no longer see the old graph's waiters, so a cycle
    * through both graphs would go undetected; call it only when no wait is in progress.
    *
+   * <p>Package-private: tests reach it through a test-side accessor in this package.
+   *
    * @return the new graph, for a model-checking test to keep in a field of its test object
    */
-  public static WaitForGraph replaceForTesting() {
+  static WaitForGraph replaceForTesting() {
     WaitForGraph fresh = new WaitForGraph();
     current = fresh;
     return fresh;
@@ -159,7 +161,7 @@ public final class WaitForGraph {
    *
    * @return this graph
    */
-  public WaitForGraph breakCyclesAtArrivalForTesting() {
+  WaitForGraph breakCyclesAtArrivalForTesting() {
     breakAtArrival = true;
     return this;
   }
