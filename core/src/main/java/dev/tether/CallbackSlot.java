@@ -1,6 +1,6 @@
 package dev.tether;
 
-import dev.tether.InFlight.Record;
+import dev.tether.InFlight.ThreadRecord;
 import dev.tether.internal.LockCycle;
 import dev.tether.internal.Quiescible;
 import dev.tether.internal.TetherCleaner;
@@ -251,10 +251,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     Objects.requireNonNull(callback, "callback");
     Registration.Weak<O, T> registration = new Registration.Weak<>(this, owner, callback);
     registration.cleanable = TetherCleaner.register(owner, () -> evict(registration));
-    install(registration);
-    // Until installed, only this frame holds the owner: a collection before the CAS would run
-    // the cleaner's evict too early (a no-op) and leave a dead registration installed.
-    Reference.reachabilityFence(owner);
+    try {
+      install(registration);
+    } finally {
+      // Until installed, only this frame holds the owner: a collection before the CAS would run
+      // the cleaner's evict too early (a no-op) and leave a dead registration installed.
+      Reference.reachabilityFence(owner);
+    }
   }
 
   /**
@@ -283,7 +286,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (lane != null) {
       return invokeOnLane(lane, value);
     }
-    Record self = inFlight().recordFor(Thread.currentThread());
+    ThreadRecord self = inFlight().recordFor(Thread.currentThread());
     if (self.isInside()) {
       return invokeReentrant(self, value);
     }
@@ -445,7 +448,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @return {@link #CALLED}; {@link #NOT_CURRENT} if it was removed before the call could start
    *     (never called); {@link #OWNER_GONE} if its weak owner is gone (not called)
    */
-  private int callMarked(Record self, Registration<? super T> registration, T value, int depth) {
+  private int callMarked(
+      ThreadRecord self, Registration<? super T> registration, @Nullable T value, int depth) {
     if (!markCurrent(self, registration, depth)) {
       return NOT_CURRENT;
     }
@@ -463,7 +467,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * with the mark set if {@code registration} is still installed; otherwise clears the mark (it
    * lost a race with a removal, and the call must never start) and returns false.
    */
-  private boolean markCurrent(Record self, Registration<? super T> registration, int depth) {
+  private boolean markCurrent(ThreadRecord self, Registration<? super T> registration, int depth) {
     InFlight.mark(self, registration, depth);
     if (current == registration) {
       return true;
@@ -473,7 +477,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** Clears a mark of this slot and wakes the removers waiting for it, if one asked. */
-  void clearMark(Record self, int depth) {
+  void clearMark(ThreadRecord self, int depth) {
     if (InFlight.clear(self, depth)) {
       WaitForGraph.wake(this);
     }
@@ -485,7 +489,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    *
    * @return whether a callback was called
    */
-  private boolean callCurrent(Record self, T value, int depth) {
+  private boolean callCurrent(ThreadRecord self, @Nullable T value, int depth) {
     for (; ; ) {
       Registration<? super T> registration = current;
       if (registration == null || registration == CLOSED) {
@@ -502,7 +506,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** Runs the callback, routing its failure to the error handler; false if its owner is gone. */
-  private boolean deliver(Registration<? super T> registration, T value) {
+  private boolean deliver(Registration<? super T> registration, @Nullable T value) {
     try {
       return registration.deliver(value);
     } catch (VirtualMachineError fatal) {
@@ -535,7 +539,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
   }
 
-  private boolean invokeReentrant(Record self, T value) {
+  private boolean invokeReentrant(ThreadRecord self, @Nullable T value) {
     switch (policy.reentrancy) {
       case REJECT:
         throw new ReentrantInvocationException(name);
@@ -551,12 +555,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   // ---- serial lanes ----
 
   /** invoke on a serial lane: queue the call (the lane runs it), or apply the replay policy. */
-  private boolean invokeOnLane(SerialLane serial, T value) {
+  private boolean invokeOnLane(SerialLane serial, @Nullable T value) {
     return submitToLane(serial, value) || keepOrDrop(value, null);
   }
 
   /** Queues a call of the installed callback; false if none is installed. */
-  private boolean submitToLane(SerialLane serial, T value) {
+  private boolean submitToLane(SerialLane serial, @Nullable T value) {
     Registration<? super T> registration = current;
     if (registration == null || registration == CLOSED) {
       return false;
@@ -573,7 +577,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * across consecutive calls of the same registration ([HeldMark], SerialLane): the mark is
    * already visible, so each further call needs only the re-check.
    */
-  boolean runQueued(SerialLane.HeldMark held, Registration<? super T> registration, T value) {
+  boolean runQueued(
+      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
     if (held.holds(registration)) {
       if (current != registration) {
         held.release();
@@ -587,8 +592,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** The first call of a registration in a run of the drain: mark, re-check, call. */
   private boolean runQueuedCall(
-      SerialLane.HeldMark held, Registration<? super T> registration, T value) {
-    Record self = inFlight().recordFor(Thread.currentThread());
+      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
+    ThreadRecord self = inFlight().recordFor(Thread.currentThread());
     if (self.isInside()) {
       // Not expected: a slot's calls all run on its one lane, which is busy while one of them
       // runs, so a drain never nests inside a call of the same slot. Handled, not assumed: mark
@@ -608,7 +613,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   /** Calls {@code registration}, whose mark {@code held} keeps; false if its owner is gone. */
   private boolean deliverMarked(
-      SerialLane.HeldMark held, Registration<? super T> registration, T value) {
+      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
     boolean delivered = false;
     try {
       delivered = deliver(registration, value);
@@ -627,7 +632,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * An outermost call: calls once, then runs, in order, what the call deferred (DEFER), each as a
    * fresh outermost call. Returns whether the first call happened.
    */
-  private boolean callThenDrain(Record self, T value) {
+  private boolean callThenDrain(ThreadRecord self, @Nullable T value) {
     try {
       boolean called = callCurrent(self, value, InFlight.OUTERMOST);
       ArrayDeque<Object> queue = self.deferred;
@@ -644,10 +649,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   @SuppressWarnings("unchecked")
-  private void drainDeferred(ArrayDeque<Object> queue, Record self) {
+  private void drainDeferred(ArrayDeque<Object> queue, ThreadRecord self) {
     Object next;
     while ((next = queue.pollFirst()) != null) {
-      T value = next == Record.NULL_VALUE ? null : (T) next;
+      T value = next == ThreadRecord.NULL_VALUE ? null : (T) next;
       if (!callCurrent(self, value, InFlight.OUTERMOST)) {
         keepOrDrop(value, self);
       }
@@ -661,7 +666,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * {@code self}: the calling thread's record when the caller holds it (a guest is not found
    * again once out of the table), else null.
    */
-  private boolean keepOrDrop(T value, @Nullable Record self) {
+  private boolean keepOrDrop(@Nullable T value, @Nullable ThreadRecord self) {
     ReplayBuffer buffer = replayBuffer();
     if (current == CLOSED) {
       buffer.countDrop();
@@ -682,12 +687,12 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   @SuppressWarnings("unchecked")
-  private void deliverKept(@Nullable Record caller) {
+  private void deliverKept(@Nullable ThreadRecord caller) {
     ReplayBuffer buffer = replay;
     if (buffer == null) {
       return;
     }
-    Record self = caller;
+    ThreadRecord self = caller;
     Object kept;
     while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
       if (lane != null) {

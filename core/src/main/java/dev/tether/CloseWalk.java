@@ -145,8 +145,8 @@ final class CloseWalk {
       if (stack.isEmpty() && failure != null) { // the walked node's failure holds all the others
         event.failures = 1 + failure.getSuppressed().length;
       }
-      if (failure instanceof VirtualMachineError && fatal == null) {
-        fatal = (VirtualMachineError) failure;
+      if (failure instanceof VirtualMachineError vmError && fatal == null) {
+        fatal = vmError;
       }
       if (!stack.isEmpty()) {
         Frame parent = stack.peek();

@@ -90,7 +90,7 @@ final class InFlight {
   static final int OUTERMOST = -1;
 
   private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(Object[].class);
-  private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(Record[].class);
+  private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(ThreadRecord[].class);
   private static final VarHandle NESTED_MARK =
       MethodHandles.arrayElementVarHandle(Registration[].class);
   private static final VarHandle OVERFLOW;
@@ -160,29 +160,29 @@ final class InFlight {
    * in the overflow table if it is inside this slot's callback, else a new guest that is in no
    * table yet. A record with a mark means the thread is inside this slot's callback.
    */
-  Record recordFor(Thread thread) {
+  ThreadRecord recordFor(Thread thread) {
     Object[] entries = inline;
     boolean free = false;
     for (int i = 0; i < entries.length; i += 2) {
       Object owner = entries[i];
       if (owner == thread) {
-        return (Record) entries[i + 1];
+        return (ThreadRecord) entries[i + 1];
       }
       free |= owner == null;
     }
     return recordOutsideInline(thread, free);
   }
 
-  private Record recordOutsideInline(Thread thread, boolean free) {
+  private ThreadRecord recordOutsideInline(Thread thread, boolean free) {
     int hash = hash(thread);
     for (Table table = overflow; table != null; table = table.next) {
-      Record live = table.find(thread, hash);
+      ThreadRecord live = table.find(thread, hash);
       if (live != null) {
         return live; // inside this slot's callback (INV-CELL)
       }
     }
     if (free || (ThreadLocalRandom.current().nextInt() & RECLAIM_ROLL_MASK) == 0) {
-      Record claimed = claimInline(thread);
+      ThreadRecord claimed = claimInline(thread);
       if (claimed != null) {
         return claimed;
       }
@@ -191,16 +191,16 @@ final class InFlight {
   }
 
   /** Claims a free inline entry, or one whose owner has ended; null if there is none. */
-  private @Nullable Record claimInline(Thread thread) {
+  private @Nullable ThreadRecord claimInline(Thread thread) {
     Object[] entries = inline;
     for (int i = 0; i < entries.length; i += 2) {
       Object owner = ENTRY.getVolatile(entries, i);
       boolean claimable =
           owner == null
               || (!((Thread) owner).isAlive()
-                  && !isMarked((Record) ENTRY.getVolatile(entries, i + 1)));
+                  && !isMarked((ThreadRecord) ENTRY.getVolatile(entries, i + 1)));
       if (claimable && ENTRY.compareAndSet(entries, i, owner, thread)) {
-        Record record = new Padded(thread);
+        ThreadRecord record = new Padded(thread);
         ENTRY.setVolatile(entries, i + 1, record); // before its first mark: see [Dekker]
         return record;
       }
@@ -221,7 +221,7 @@ final class InFlight {
     return (int) ((thread.getId() * 0x9E3779B97F4A7C15L) >>> 32);
   }
 
-  private static boolean isMarked(@Nullable Record record) {
+  private static boolean isMarked(@Nullable ThreadRecord record) {
     return record != null && record.isMarked();
   }
 
@@ -232,7 +232,7 @@ final class InFlight {
    * {@code depth} is {@link #OUTERMOST}, else the nested mark at {@code depth} (the record's
    * current {@code nestedDepth}). A volatile write: the caller re-reads {@code current} next.
    */
-  static void mark(Record self, Registration<?> registration, int depth) {
+  static void mark(ThreadRecord self, Registration<?> registration, int depth) {
     if (depth != OUTERMOST) {
       self.pushNested(depth, registration);
     } else if (self instanceof Guest guest) {
@@ -248,7 +248,7 @@ final class InFlight {
    *
    * @return whether a remover asked to be woken; the flag is reset
    */
-  static boolean clear(Record self, int depth) {
+  static boolean clear(ThreadRecord self, int depth) {
     if (depth != OUTERMOST) {
       self.popNested(depth);
     } else if (self instanceof Guest guest) {
@@ -274,15 +274,15 @@ final class InFlight {
     List<Registration<?>> running = null;
     Object[] entries = inline;
     for (int i = 1; i < entries.length; i += 2) {
-      Record record = (Record) ENTRY.getVolatile(entries, i);
+      ThreadRecord record = (ThreadRecord) ENTRY.getVolatile(entries, i);
       if (record != null && record.thread != excluded) {
         running = record.addMarksOtherThan(installed, running);
       }
     }
     for (Table table = overflow; table != null; table = table.next) {
-      Record[] cells = table.cells;
+      ThreadRecord[] cells = table.cells;
       for (int i = 0; i < cells.length; i++) {
-        Record guest = (Record) CELL.getVolatile(cells, i);
+        ThreadRecord guest = (ThreadRecord) CELL.getVolatile(cells, i);
         if (guest != null && guest.thread != excluded) {
           running = guest.addMarksOtherThan(installed, running);
         }
@@ -299,18 +299,20 @@ final class InFlight {
       boolean requestWake) {
     Object[] entries = inline;
     for (int i = 1; i < entries.length; i += 2) {
-      collectBlocker((Record) ENTRY.getVolatile(entries, i), removed, excluded, out, requestWake);
+      collectBlocker(
+          (ThreadRecord) ENTRY.getVolatile(entries, i), removed, excluded, out, requestWake);
     }
     for (Table table = overflow; table != null; table = table.next) {
-      Record[] cells = table.cells;
+      ThreadRecord[] cells = table.cells;
       for (int i = 0; i < cells.length; i++) {
-        collectBlocker((Record) CELL.getVolatile(cells, i), removed, excluded, out, requestWake);
+        collectBlocker(
+            (ThreadRecord) CELL.getVolatile(cells, i), removed, excluded, out, requestWake);
       }
     }
   }
 
   private static void collectBlocker(
-      @Nullable Record record,
+      @Nullable ThreadRecord record,
       List<Registration<?>> removed,
       @Nullable Thread excluded,
       Collection<Thread> out,
@@ -339,7 +341,7 @@ final class InFlight {
 
   /** One level of the overflow table. */
   static final class Table {
-    final Record[] cells;
+    final ThreadRecord[] cells;
 
     /** The next level, twice as many buckets; created when a bucket here is full. */
     volatile @Nullable Table next;
@@ -351,7 +353,7 @@ final class InFlight {
     }
 
     private Table(int buckets, int level) {
-      this.cells = new Record[buckets * BUCKET];
+      this.cells = new ThreadRecord[buckets * BUCKET];
       this.level = level;
     }
 
@@ -362,11 +364,11 @@ final class InFlight {
     }
 
     /** The guest of {@code thread} in its bucket here, or null. Plain reads: see recordFor. */
-    @Nullable Record find(Thread thread, int hash) {
-      Record[] all = cells;
+    @Nullable ThreadRecord find(Thread thread, int hash) {
+      ThreadRecord[] all = cells;
       int start = bucketStart(hash);
       for (int i = start; i < start + BUCKET; i++) {
-        Record guest = all[i];
+        ThreadRecord guest = all[i];
         if (guest != null && guest.thread == thread) {
           return guest;
         }
@@ -412,7 +414,7 @@ final class InFlight {
     volatile @Nullable Registration<?> active;
 
     /** ALLOW nesting: marks of nested calls; slots [0, nestedDepth) are valid. */
-    @Nullable Registration<?>[] nested = Record.NO_MARKS;
+    @Nullable Registration<?>[] nested = ThreadRecord.NO_MARKS;
 
     volatile int nestedDepth;
 
@@ -432,11 +434,11 @@ final class InFlight {
    * states of {@code active}: null (not inside the slot's callback), or the registration of the
    * outermost call in progress.
    */
-  abstract static class Record extends RecordFields {
+  abstract static class ThreadRecord extends RecordFields {
     static final Object NULL_VALUE = new Object();
     static final @Nullable Registration<?>[] NO_MARKS = new Registration<?>[0];
 
-    Record(Thread thread) {
+    ThreadRecord(Thread thread) {
       super(thread);
     }
 
@@ -526,7 +528,7 @@ final class InFlight {
 
   /** An inline record: padded, owned by one thread for as long as it lives. */
   @SuppressWarnings("unused")
-  static final class Padded extends Record {
+  static final class Padded extends ThreadRecord {
     long p10, p11, p12, p13, p14, p15, p16, p17;
 
     Padded(Thread thread) {
@@ -540,7 +542,7 @@ final class InFlight {
    * (INV-CELL). Unpadded after its fields: it is short-lived, and its cell, not its fields,
    * is what other threads read on their hot path.
    */
-  static final class Guest extends Record {
+  static final class Guest extends ThreadRecord {
     private final InFlight owner;
     private final int hash;
 
@@ -564,7 +566,7 @@ final class InFlight {
     void insert(Registration<?> registration) {
       ACTIVE.setRelease(this, registration);
       for (Table level = owner.firstTable(); ; level = level.nextLevel()) {
-        Record[] cells = level.cells;
+        ThreadRecord[] cells = level.cells;
         int start = level.bucketStart(hash);
         int offset = hash >>> 29; // spread the claims of one bucket over its cells
         for (int k = 0; k < BUCKET; k++) {

@@ -1,6 +1,6 @@
 package dev.tether;
 
-import dev.tether.InFlight.Record;
+import dev.tether.InFlight.ThreadRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,5 +20,5 @@ interface LaneCall {
   boolean runQueued(SerialLane.HeldMark held, @Nullable Object value);
 
   /** Clears the outermost mark {@code record} carries for this installation; wakes its waiters. */
-  void clearMark(Record record);
+  void clearMark(ThreadRecord record);
 }

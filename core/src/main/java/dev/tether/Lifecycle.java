@@ -567,11 +567,9 @@ public final class Lifecycle implements AutoCloseable {
         failure =
             CloseWalk.combine(
                 failure,
-                e instanceof Exception && !(e instanceof RuntimeException)
+                e instanceof Exception checked && !(e instanceof RuntimeException)
                     ? new ResourceCloseException(
-                        path(),
-                        LifecycleDiagnostics.describeResource(ownResources[i]),
-                        (Exception) e)
+                        path(), LifecycleDiagnostics.describeResource(ownResources[i]), checked)
                     : e);
       }
     }
@@ -614,11 +612,11 @@ public final class Lifecycle implements AutoCloseable {
 
   private void rethrowFailure() {
     Throwable failure = failure();
-    if (failure instanceof RuntimeException) {
-      throw (RuntimeException) failure;
+    if (failure instanceof RuntimeException runtimeException) {
+      throw runtimeException;
     }
-    if (failure instanceof Error) {
-      throw (Error) failure;
+    if (failure instanceof Error error) {
+      throw error;
     }
     if (failure != null) {
       throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
@@ -728,13 +726,13 @@ public final class Lifecycle implements AutoCloseable {
       return; // closed, or being closed: not a leak
     }
     LifecycleDiagnostics.reportLeak(path(), creationSite);
-    closeAsync();
+    CompletableFuture<Void> unused = closeAsync(); // failures go to closeFuture's observers
   }
 
   /** The thread closing this node, or null if it is OPEN or CLOSED; a volatile read. */
   @Nullable Thread closingThread() {
     Object state = closer;
-    return state instanceof Thread ? (Thread) state : null;
+    return state instanceof Thread thread ? thread : null;
   }
 
   /** The parent, or null for a root. */

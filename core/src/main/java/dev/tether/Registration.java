@@ -1,6 +1,6 @@
 package dev.tether;
 
-import dev.tether.InFlight.Record;
+import dev.tether.InFlight.ThreadRecord;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
@@ -27,7 +27,7 @@ class Registration<T extends @Nullable Object> implements LaneCall {
   }
 
   /** Calls the callback; false if it can no longer be called (its weak owner is gone). */
-  boolean deliver(T value) {
+  boolean deliver(@Nullable T value) {
     Objects.requireNonNull(callback).accept(value);
     return true;
   }
@@ -42,7 +42,7 @@ class Registration<T extends @Nullable Object> implements LaneCall {
   }
 
   @Override
-  public final void clearMark(Record record) {
+  public final void clearMark(ThreadRecord record) {
     Objects.requireNonNull(slot).clearMark(record, InFlight.OUTERMOST);
   }
 
@@ -59,7 +59,7 @@ class Registration<T extends @Nullable Object> implements LaneCall {
     }
 
     @Override
-    boolean deliver(T value) {
+    boolean deliver(@Nullable T value) {
       O strongOwner = owner.get();
       if (strongOwner == null) {
         return false;

@@ -1,6 +1,6 @@
 package dev.tether;
 
-import dev.tether.InFlight.Record;
+import dev.tether.InFlight.ThreadRecord;
 import dev.tether.LanePadding.DrainStateValue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -127,6 +127,7 @@ final class SerialLane {
   private final AtomicLong discarded = new AtomicLong();
 
   /** The drain task handed to the executor and not yet started, or null ([Revoke]). */
+  @SuppressWarnings("UnusedVariable") // read and written through PENDING_TASK
   private volatile @Nullable DrainTask pendingTask;
 
   /** The drainer's mark kept across calls of one registration ([HeldMark]); drainer only. */
@@ -426,7 +427,7 @@ final class SerialLane {
    */
   static final class HeldMark {
     /** The drainer's record, which carries the mark, or null when no mark is kept. */
-    private @Nullable Record record;
+    private @Nullable ThreadRecord record;
 
     /** The registration whose mark is kept, or null. */
     private @Nullable LaneCall call;
@@ -440,14 +441,14 @@ final class SerialLane {
     }
 
     /** Keeps the mark {@code record} carries for {@code call}; none may be kept now. */
-    void hold(LaneCall call, Record record) {
+    void hold(LaneCall call, ThreadRecord record) {
       this.call = call;
       this.record = record;
     }
 
     /** Clears the mark kept, if any, and wakes a remover waiting for it. */
     void release() {
-      Record kept = record;
+      ThreadRecord kept = record;
       LaneCall keptCall = call;
       if (kept != null && keptCall != null) {
         record = null;

@@ -212,13 +212,6 @@ public final class Battery {
   }
 
   /**
-   * Holds a listener call on while {@code closers} close: at least {@link #HOLD_NANOS}, and then
-   * as long as one of them is still running (not parked, so not waiting for this call), up to
-   * {@link #MAX_HOLD_NANOS}. A close that does not wait therefore returns while this call runs,
-   * even when the closing thread is slow (class loading, a loaded machine); a close that waits
-   * parks, and the call ends soon after.
-   */
-  /**
    * Makes {@code recorder}'s listener hold its first call until {@code closeStarted} opens (within
    * {@code bound} ns) and then while {@code closers} run ({@link #holdWhileClosing}); every later
    * call works for {@link #WORK_NANOS}. Checks a and d: a close that does not wait returns while
@@ -238,6 +231,13 @@ public final class Battery {
         });
   }
 
+  /**
+   * Holds a listener call on while {@code closers} close: at least {@link #HOLD_NANOS}, and then
+   * as long as one of them is still running (not parked, so not waiting for this call), up to
+   * {@link #MAX_HOLD_NANOS}. A close that does not wait therefore returns while this call runs,
+   * even when the closing thread is slow (class loading, a loaded machine); a close that waits
+   * parks, and the call ends soon after.
+   */
   static void holdWhileClosing(Iterable<Thread> closers) {
     long start = System.nanoTime();
     while (true) {
