@@ -26,7 +26,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public final class Lanes {
   private Lanes() {}
 
-  /** Delivery's LINGER_SPINS (package-private in core), for the lingering CLQ lane. */
+  /** SerialLane's LINGER_SPINS (package-private in core), for the lingering CLQ lane. */
   static final int LINGER_SPINS = 64;
 
   static final int IDLE = 0;
