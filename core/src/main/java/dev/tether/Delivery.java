@@ -85,7 +85,7 @@ public final class Delivery {
   }
 
   private static Delivery serialLane(String name, @Nullable Executor executor) {
-    return new Delivery(name, new SerialLane(name, new DrainState(), executor));
+    return new Delivery(name, new SerialLane(name, new LanePadding.DrainState(), executor));
   }
 
   /**
@@ -173,10 +173,4 @@ public final class Delivery {
             + discardedCount()
             + "]";
   }
-
-  /**
-   * The allocated type of a lane's padded claim word (LanePadding), under the binary name
-   * {@code Delivery$DrainState} that PaddedLayoutTest checks; it adds no fields.
-   */
-  static final class DrainState extends LanePadding.DrainStatePadAfter {}
 }

@@ -5,7 +5,7 @@ package dev.tether;
  * hierarchy as in Caffeine's {@code BLCHeader}: HotSpot places a subclass's fields after its
  * superclass's, so the claim word and its two hints sit between 128 bytes of padding on each
  * side (two cache lines, as adjacent lines are fetched in pairs). The allocated type is {@link
- * Delivery.DrainState}; {@code PaddedLayoutTest} checks its offsets.
+ * DrainState}; {@code PaddedLayoutTest} checks its offsets.
  */
 final class LanePadding {
   private LanePadding() {}
@@ -46,4 +46,7 @@ final class LanePadding {
   static class DrainStatePadAfter extends DrainStateValue {
     long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
   }
+
+  /** The allocated type: the whole padded layout, adding no fields. */
+  static final class DrainState extends DrainStatePadAfter {}
 }

@@ -17,7 +17,7 @@ class PaddedLayoutTest {
   @Test
   void layout_laneClaimWordAndItsHints_have128BytesOfPaddingOnEachSide()
       throws ClassNotFoundException {
-    ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.Delivery$DrainState"));
+    ClassLayout layout = ClassLayout.parseClass(Class.forName("dev.tether.LanePadding$DrainState"));
     assertPadded(layout, field(layout, "value"), 128);
     assertPadded(layout, field(layout, "drainerId"), 128); // the linger's hints, read with it
     assertPadded(layout, field(layout, "contended"), 128);
