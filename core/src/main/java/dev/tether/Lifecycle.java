@@ -176,7 +176,9 @@ public final class Lifecycle implements AutoCloseable {
    */
   CallbackSlot<?>[] lingering = NO_SLOTS;
 
-  // Guarded by StripedLocks.of(this).
+  // From here to ownerBinding: guarded by StripedLocks.of(this). These are not @GuardedBy: the
+  // lock is a stripe chosen per node, and Error Prone's guard expressions can name only a field,
+  // `this` or a class, so its check could not follow it.
   private @Nullable Lifecycle firstChild;
 
   /** The names of the children linked now; created with the first child. */
