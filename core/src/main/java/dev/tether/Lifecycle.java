@@ -76,8 +76,8 @@ import org.jspecify.annotations.Nullable;
  * CAS; the winner does all the work.
  *
  * [Published] closeFailure and lingering are written before the volatile store of CLOSED into
- * `closer` and read only after a volatile read of `closer` has seen CLOSED, so the store
- * publishes them.
+ * `closer` and read by other threads only after a volatile read of `closer` has seen CLOSED, so
+ * the store publishes them (the closing thread's own reads are ordered by program order).
  *
  * Structure. Children form an intrusive doubly linked list (first/last, prev/next) so a closed
  * child unlinks in O(1) and a long-lived parent with millions of short-lived children does not

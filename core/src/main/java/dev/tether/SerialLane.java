@@ -28,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  * [Claim] The claim's CAS and its release store order successive drainers: everything a drainer
  * did before its release store happens-before what the next drainer does after its CAS. So the
  * drainer-only state (held, its lingers, the single-writer `discarded` counter) needs no other
- * ordering, and the calls of a lane never overlap.
+ * ordering, and the calls of a lane never overlap. An executor lane's resubmit keeps the claim;
+ * there the next batch is ordered after the last by [Revoke] (pendingTask's volatile store and
+ * CAS) and by Executor.execute's own happens-before.
  *
  * [LaneDekker] No call is left in an idle lane. The drainer releases with a volatile store of
  * IDLE and then re-reads the queue's emptiness (isEmpty, volatile reads of both ends); a producer
@@ -183,7 +185,8 @@ final class SerialLane {
       return;
     }
     queue.offer(call, queuedValue);
-    DrainStateValue state = drainState; // [LaneDekker]: read after the offer's getAndAdd
+    DrainStateValue state = drainState;
+    // [LaneDekker]: the claim word is read after the offer's getAndAdd.
     if (state.value == IDLE && DRAIN_STATE.compareAndSet(state, IDLE, DRAINING)) {
       if (executor == null) {
         drainHere(null, null);
@@ -243,12 +246,14 @@ final class SerialLane {
   private void drainHere(@Nullable LaneCall first, @Nullable Object firstValue) {
     DrainStateValue state = drainState;
     state.drainerId = Thread.currentThread().getId();
-    try {
-      if (first != null) {
-        runCall(first, firstValue);
-      }
-      boolean ranQueued = false; // since the last linger: calls queued, maybe by other threads
-      for (; ; ) {
+    LaneCall unqueued = first;
+    boolean ranQueued = false; // since the last linger: calls queued, maybe by other threads
+    for (; ; ) {
+      try {
+        if (unqueued != null) {
+          runCall(unqueued, firstValue);
+          unqueued = null;
+        }
         ranQueued |= runUntilEmpty();
         held.release(); // [HeldMark]: before lingering and before the claim can change hands
         if (ranQueued && state.contended) {
@@ -257,15 +262,17 @@ final class SerialLane {
             continue;
           }
         }
-        if (!releaseThenReclaim()) {
-          return;
-        }
+      } catch (Throwable fatal) {
+        // The claim is held throughout the try, and only a VirtualMachineError from a call gets
+        // here (runQueued reports the rest).
+        releaseAfterFatal();
+        throw fatal;
       }
-    } catch (Throwable fatal) {
-      // The claim is held everywhere in the try that can throw, and only a VirtualMachineError
-      // from a call gets here (runQueued reports the rest).
-      releaseAfterFatal();
-      throw fatal;
+      // Outside the try: once the claim is released another thread may hold it, and nothing
+      // thrown here may release it again.
+      if (!releaseThenReclaim()) {
+        return;
+      }
     }
   }
 

@@ -89,8 +89,8 @@ import org.jspecify.annotations.Nullable;
  * of a parked thread, and those edges are recomputed under lock.
  *
  * Wakeups ([Wake], InFlight). The hot path clears its mark with a release store and then reads
- * a per-record wake flag; it deliberately pays no second full fence, so a wakeup can be lost in the store-buffer
- * window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
+ * a per-record wake flag; it deliberately pays no second full fence, so a wakeup can be lost in
+ * the store-buffer window. Every park is therefore timed (exponential back-off from MIN_PARK to MAX_PARK), which
  * bounds the cost of a lost wakeup, and each wake-up re-checks everything under lock.
  *
  * User locks. After LOCK_PROBE_GRACE, and then at doubling intervals, the waiter asks
