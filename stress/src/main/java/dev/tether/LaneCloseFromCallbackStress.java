@@ -27,8 +27,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * <p>Result: r1 = the close from the callback: 0 = the callback never ran, 1 = returned with the
  * node CLOSED, -1 = a bounded wait would have hung, -2 = the model threw (canary only); r2 = "data" calls run; r3 =
  * "data" calls discarded or dropped; r4 = the node's state ordinal at the end (2 = CLOSED)
- * (arbiter). A hang of the real {@code Lifecycle} blocks the run instead:
- * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
+ * (arbiter). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LaneCloseFromCallbackStress}. {@code Actual} drives a {@link Lifecycle} with a serial lane; the

@@ -31,9 +31,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * actor 1 had not published a child by then (none was created, or it was not stored yet); r3 =
  * the child's state at the end (arbiter), 3 if none was created; r4 = the parent's state when its
  * close returned. In the canary, -1 or -2 in r1, r3 or r4 records that its model hung or threw:
- * forbidden. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks the
- * run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names
- * it.
+ * forbidden. A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleChildRaceStress}. {@code Actual} drives {@link Lifecycle}; the canary {@code Broken}

@@ -36,9 +36,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * 1 CLOSING, 2 CLOSED) when actor 2's close returned, 3 = it threw
  * {@link CallbackDeadlockException}, -1 = hung or -2 = threw (canary only); r3 = the state at the
  * end (arbiter; -1 or -2 if the canary's model threw there); r4 = the state the
- * callback saw just before its close (0 also when it never ran). A hang of the real
- * {@code Lifecycle} (its waits are uninterruptible) blocks the run instead:
- * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
+ * callback saw just before its close (0 also when it never ran). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleCloseFromCallbackStress}. {@code Actual} drives a {@link Lifecycle} owning a

@@ -29,9 +29,9 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * before its close; r2 = the state when actor 1's close returned, 3 = it threw
  * {@link CallbackDeadlockException} (no user lock is involved here, so any such "lock cycle" is
  * false), or -1 = a bounded wait would have hung, -2 = the model threw (canary only); r3, r4 =
- * the same for actor 2; r5 = how many times the resource was closed (arbiter). A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
- * the run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and
- * names it.
+ * the same for actor 2; r5 = how many times the resource was closed (arbiter). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleConcurrentCloseStress}. {@code Actual} drives {@link Lifecycle}; the canaries drive

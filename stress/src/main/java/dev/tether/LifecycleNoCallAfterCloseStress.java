@@ -35,9 +35,9 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * LifecycleNoCallAfterCloseStress}. {@code Actual} drives a {@link Lifecycle} owning a
  * {@link CallbackSlot}; the canary {@code Broken} drives a {@link NaiveLifecycles.Node} whose
  * close resets a {@link NaiveSlots.RefSlot} ({@code getAndSet(null)}, no waiting), which this
- * harness must catch. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
- * the run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and
- * names it.
+ * harness must catch. A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  */
 @Outcome(
     id = "0, 0, 0, 1, 2",

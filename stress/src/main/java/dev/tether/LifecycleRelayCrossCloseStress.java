@@ -38,9 +38,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * (no user lock is involved here, so any such "lock cycle" is false), -1 = a bounded wait would
  * have hung, -2 = the model threw (canary only; -1 or -2 in r3 too if its arbiter's model threw);
  * r2 = the same for right's callback (actor 2); r3, r4 = the states of left and right at the end
- * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of the real {@code Lifecycle} (its waits
- * are uninterruptible) blocks the run instead: {@code stress/run-jcstress.sh} runs every harness
- * under {@code timeout} and names it.
+ * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleRelayCrossCloseStress}. {@code Actual} drives two {@link Lifecycle}s; the canary

@@ -25,9 +25,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * <p>Result, per actor: 0 = invoke found no callback (the other callback had reset this slot);
  * 1 = the callback ran and its reset of the other slot returned true; 2 = it ran and that reset
  * returned false; -1 = a lock wait would have hung (canary only: its waits are bounded), -2 = the
- * canary's model threw. A hang of
- * the real {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
- * harness under {@code timeout} and names it.
+ * canary's model threw. A hang of {@code CallbackSlot} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t SlotCrossResetStress}.
  * {@code Actual} drives two {@link CallbackSlot}s; the canary {@code Broken} drives two

@@ -25,9 +25,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * <p>Result, per actor: 0 = invoke found no callback (the other call had already removed it);
  * 1 = the callback ran and its reset returned true; 2 = it ran and its reset returned false;
  * -1 = the reset would have hung (canary only: its wait is bounded), -2 = the canary's model
- * threw. A hang of the real
- * {@code CallbackSlot} blocks the run instead: {@code stress/run-jcstress.sh} runs every
- * harness under {@code timeout} and names it.
+ * threw. A hang of {@code CallbackSlot} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * SlotResetFromOwnCallbackStress}. {@code Actual} drives {@link CallbackSlot}; the canary
