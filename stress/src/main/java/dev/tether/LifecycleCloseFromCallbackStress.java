@@ -177,8 +177,9 @@ public class LifecycleCloseFromCallbackStress {
     }
   }
 
-  // The one outcome stated twice: acceptable in this canary only, whose naive close is caught by
-  // its self-wait (-1), not by actor 2 giving up its wait for the callback (forbidden in Actual).
+  // One outcome of its own, added to the shared ones: 1, 2, 2, 1 is acceptable in this canary
+  // (forbidden in Actual), so that the canary is caught by the flaw it models, its close's wait
+  // for its own call (-1), not by that outcome.
   @JCStressTest
   @JCStressMeta(LifecycleCloseFromCallbackStress.class)
   @Outcome(

@@ -76,8 +76,10 @@ final class NaiveSlots {
   }
 
   /**
-   * Marks a canary: a test class ({@code Broken*}) that drives one of these naive models in place
-   * of the real subject.
+   * Marks a canary: a test class ({@code Broken*}) that drives a deliberately broken model in place
+   * of the real subject (a naive design from this class, {@link NaiveLifecycles} or {@link
+   * NaiveLanes}; in {@link LifecycleOutsideCloserStress}, the real code on a broken wait-for
+   * graph).
    */
   interface Canary {}
 
