@@ -8,8 +8,8 @@
 #
 # What it checks (tests are discovered with `jcstress -l`; every Stress class must have an Actual
 # and at least one canary, or the run fails):
-#   1. every harness variant `dev.tether.<Subject><Property>Stress.Actual` (it drives the real
-#      Tether classes: CallbackSlot, Lifecycle, Delivery) passes in every JVM configuration: an
+#   1. every harness variant `dev.tether.<Subject><Property>Stress.Actual` (it drives Tether's own
+#      code: CallbackSlot, Lifecycle, Delivery, XaddLaneQueue) passes in every JVM configuration: an
 #      "[OK]" verdict and no forbidden observation. A FORBIDDEN outcome, an ERROR (an exception
 #      escaped the test) or a missing verdict fails CI. Harnesses are never retried.
 #   2. every canary `dev.tether.<...>Stress.Broken*` (a naive design, see NaiveSlots,
@@ -22,8 +22,8 @@
 #      the verdict line.
 #
 # Batches: the harnesses run in one jcstress invocation, the canaries in one per run. jcstress
-# spends about 30 s probing the JVM at every start, so one invocation per test (35 tests) cost
-# ~17 minutes of probing alone; a batch pays it once. Verdicts stay per test: jcstress is run with
+# spends about 30 s probing the JVM at every start, so one invocation per test paid those 30 s
+# once per test (about 17 minutes for 35 tests); a batch pays it once. Verdicts stay per test: jcstress is run with
 # -v, which prints every test's verdict in its "RUN RESULTS" summary.
 #
 # Hangs: jcstress 0.16 has no hang detection, so each batch runs under `timeout -k 10 N` (which
@@ -35,13 +35,16 @@
 # itself is broken (or the machine stalled): CI fails at once, without retrying. jcstress exits 0
 # with "FATAL: No matching tests." when a filter matches nothing; that line always fails CI.
 #
-# Modes (measured on 2 cores, JDK 17; see docs/stress.md for the measured runs):
+# The numbers of harnesses and canaries are not written here: the script counts the tests that
+# `jcstress -l` lists, prints them before the first batch and in the verdict line.
+#
+# Modes (measured times, with the counts of their day: docs/stress.md):
 #   ci    Harnesses: -m quick -sc false, all 8 JVM flag configurations (interpreter, C1, C2, C2
-#         with the Stress* randomizers, each with biased locking on/off), one fork each:
-#         20 harnesses: 899 s on 2 idle cores, 2,066 s at load average 8-14 (18 of them).
+#         with the Stress* randomizers, each with biased locking on/off), one fork each: 6-14 s
+#         per configuration, so about 1-2 minutes per harness depending on the load.
 #         Canaries: -m quick -sc false -jvmArgs "-Xmx256m" (the default tiered JVM, biased
-#         locking on/off): 23 canaries, 328 s per run idle, 376 s at load 8-14 (21 of them).
-#         Whole run: 20.5 minutes on 2 idle cores, 41 minutes at load average 8-14.
+#         locking on/off): about 15 s per canary per run.
+#         Whole run: about 20 minutes on 2 idle cores, twice that at load average 8-14.
 #         Budgets: 180 s per harness, 90 s per canary.
 #   full  Harnesses: -m default (all configurations including split per-actor compilation, 5
 #         iterations of 1 s per fork). Canaries as in ci but with all 8 configurations.
@@ -58,10 +61,12 @@
 # canaries-1, canaries-2, ...), full logs in stress/target/jcstress-logs/<batch>.log; the
 # repository root stays clean (the binary result file jcstress drops into the working directory
 # is moved to the batch's report directory).
-# The last line is the verdict, e.g. "jcstress verdict: 20 harnesses passed, 23 canaries caught".
+# The last line is the verdict: "jcstress verdict: <n> harnesses passed, <m> canaries caught",
+# n and m being the counts the script found.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+script="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+cd "$(dirname "$script")/.."
 
 mode="${1:-ci}"
 if [[ $# -gt 0 ]]; then
@@ -83,7 +88,7 @@ case "$mode" in
     canary_budget="${STRESS_TIMEOUT_CANARY:-900}"
     ;;
   -h | --help | help)
-    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+    sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -141,7 +146,7 @@ if [[ -n "${STRESS_FILTER:-}" ]]; then
   fi
   echo "jcstress: STRESS_FILTER='$STRESS_FILTER' selects a subset; this is not a full CI run"
 fi
-echo "jcstress: mode $mode; ${#actuals[@]} harnesses, ${#canaries[@]} canaries (up to $canary_runs runs each)"
+echo "jcstress: mode $mode; ${#actuals[@]} harnesses, ${#canaries[@]} canaries in $(printf '%s\n' "${actuals[@]}" "${canaries[@]}" | sed 's/\.[^.]*$//' | sort -u | wc -l) Stress classes (up to $canary_runs runs per canary)"
 
 # ---- hang attribution ----
 # Prints "<test>" for each forked jcstress JVM below this script, read from its thread dump (the

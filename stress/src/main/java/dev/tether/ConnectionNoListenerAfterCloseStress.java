@@ -4,9 +4,11 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -43,6 +45,26 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * (a volatile listener field that close clears: libdatachannel's callbacks before its PR 1384),
  * which this harness must catch.
  */
+@Outcome(
+    id = "0, 0, 0, 1",
+    expect = ACCEPTABLE,
+    desc =
+        "The listener ran once and had ended when close returned (it ended before close "
+            + "began, or started just after close's first look and close waited for it).")
+@Outcome(
+    id = "1, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc = "close began while the listener was running and waited for it to end.")
+@Outcome(
+    id = "0, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc = "close removed the listener before the event thread read it: it never ran.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "close returned while the listener was still running, or the listener started "
+            + "after close returned: the guarantee is broken. In the canary, -2 (its model threw) "
+            + "is forbidden too.")
 public class ConnectionNoListenerAfterCloseStress {
   private ConnectionNoListenerAfterCloseStress() {}
 
@@ -100,12 +122,27 @@ public class ConnectionNoListenerAfterCloseStress {
     }
   }
 
-  /** State shared by both variants: the instrumented listener. */
+  /** The instrumented listener and the actors' work, over the variant's connection. */
   abstract static class Probe {
+    final Connection connection;
     volatile int inCall;
     volatile boolean closeReturned;
     int startedAfterClose; // written and read by the event actor only
     int calls; // written by the event actor, read by the arbiter
+
+    /** {@code connect} builds the connection under test around the instrumented listener. */
+    Probe(Function<IntConsumer, Connection> connect) {
+      connection = connect.apply(this::listener);
+    }
+
+    /**
+     * What an actor does with an exception of the connection: {@code Actual} lets it escape
+     * (jcstress reports an ERROR, with the stack trace); the canary records a FORBIDDEN -2, so
+     * that it fails only by a forbidden outcome, never by an ERROR.
+     */
+    int failure(RuntimeException e) {
+      throw e;
+    }
 
     final void listener(int message) {
       inCall = 1;
@@ -118,105 +155,91 @@ public class ConnectionNoListenerAfterCloseStress {
       calls++;
       inCall = 0;
     }
-  }
 
-  @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "The listener ran once and had ended when close returned (it ended before close "
-              + "began, or started just after close's first look and close waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "close began while the listener was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "close removed the listener before the event thread read it: it never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "close returned while the listener was still running, or the listener started "
-              + "after close returned: the guarantee is broken.")
-  @State
-  public static class Actual extends Probe {
-    final Connection connection = new TetherConnection(this::listener);
-
-    @Actor
-    public void eventThread(IIII_Result r) {
-      connection.deliver(1);
-      r.r3 = startedAfterClose;
-    }
-
-    @Actor
-    public void closer(IIII_Result r) {
-      r.r1 = inCall;
-      connection.close();
-      closeReturned = true;
-      r.r2 = inCall;
-    }
-
-    @Arbiter
-    public void arbiter(IIII_Result r) {
-      r.r4 = calls;
-    }
-  }
-
-  @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "The listener ran once and had ended when close returned (it ended before close "
-              + "began, or started just after close's first look and close waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "close began while the listener was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "close removed the listener before the event thread read it: it never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "close returned while the listener was still running, or the listener started "
-              + "after close returned: the guarantee is broken (expected of this canary). A -2 "
-              + "(the model threw) is forbidden too.")
-  @State
-  public static class Broken extends Probe {
-    final Connection connection = new NaiveConnection(this::listener);
-
-    // Every actor catches the model's exceptions and records -2: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR.
-
-    @Actor
-    public void eventThread(IIII_Result r) {
+    void eventThread(IIII_Result r) {
       try {
         connection.deliver(1);
         r.r3 = startedAfterClose;
       } catch (RuntimeException e) {
-        r.r3 = -2;
+        r.r3 = failure(e);
       }
     }
 
-    @Actor
-    public void closer(IIII_Result r) {
+    void closer(IIII_Result r) {
       r.r1 = inCall;
       try {
         connection.close();
         closeReturned = true;
         r.r2 = inCall;
       } catch (RuntimeException e) {
-        r.r2 = -2;
+        r.r2 = failure(e);
       }
     }
 
-    @Arbiter
-    public void arbiter(IIII_Result r) {
+    void arbiter(IIII_Result r) {
       r.r4 = calls;
+    }
+  }
+
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
+  @JCStressTest
+  @JCStressMeta(ConnectionNoListenerAfterCloseStress.class)
+  @State
+  public static class Actual extends Probe {
+    public Actual() {
+      super(TetherConnection::new);
+    }
+
+    @Actor
+    @Override
+    public void eventThread(IIII_Result r) {
+      super.eventThread(r);
+    }
+
+    @Actor
+    @Override
+    public void closer(IIII_Result r) {
+      super.closer(r);
+    }
+
+    @Arbiter
+    @Override
+    public void arbiter(IIII_Result r) {
+      super.arbiter(r);
+    }
+  }
+
+  @JCStressTest
+  @JCStressMeta(ConnectionNoListenerAfterCloseStress.class)
+  @State
+  public static class Broken extends Probe {
+    public Broken() {
+      super(NaiveConnection::new);
+    }
+
+    @Override
+    int failure(RuntimeException e) {
+      return -2;
+    }
+
+    @Actor
+    @Override
+    public void eventThread(IIII_Result r) {
+      super.eventThread(r);
+    }
+
+    @Actor
+    @Override
+    public void closer(IIII_Result r) {
+      super.closer(r);
+    }
+
+    @Arbiter
+    @Override
+    public void arbiter(IIII_Result r) {
+      super.arbiter(r);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -26,143 +27,211 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * <p>Result: r1 = the close from the callback: 0 = the callback never ran, 1 = returned with the
  * node CLOSED, -1 = a bounded wait would have hung, -2 = the model threw (canary only); r2 = "data" calls run; r3 =
  * "data" calls discarded or dropped; r4 = the node's state ordinal at the end (2 = CLOSED)
- * (arbiter). A hang of the real {@code Lifecycle} blocks the run instead:
- * {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names it.
+ * (arbiter). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LaneCloseFromCallbackStress}. {@code Actual} drives a {@link Lifecycle} with a serial lane; the
  * canary {@code BrokenJoin} drives {@link NaiveLanes.Lane}, whose close resets the slots and then
  * joins the lane (waits until it is idle), which from inside a lane callback waits for itself.
  */
+@Outcome(
+    id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"},
+    expect = ACCEPTABLE,
+    desc =
+        "The close from the callback returned with the node CLOSED; each data call ran "
+            + "before it, or was discarded by it (queued behind the closing call) or dropped "
+            + "(invoked after it).")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "The close from inside the lane's callback hung (-1: it joined the lane and waited for "
+            + "itself), or returned before the node was CLOSED, or a data call was neither run "
+            + "nor counted: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LaneCloseFromCallbackStress {
   private LaneCloseFromCallbackStress() {}
 
+  /** The closing and the counting callbacks and the actors' work, over the variant's node. */
+  abstract static class Probe {
+    final AtomicInteger dataCalls = new AtomicInteger();
+    volatile int closeResult;
+    // The void actors record their subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
+    abstract void invokeBye();
+
+    /** Invokes the data slot with {@code value}. */
+    abstract void invokeData(int value);
+
+    abstract void close();
+
+    /** The node's state (ordinal). */
+    abstract int state();
+
+    /** How many data calls were discarded or dropped without running. */
+    abstract int notRun();
+
+    final void bye(Integer value) {
+      NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
+      try {
+        close();
+        closeResult = state() == NaiveLifecycles.CLOSED ? 1 : 2;
+      } catch (RuntimeException e) {
+        closeResult = NaiveSlots.failure(this, e);
+      }
+    }
+
+    final void data(Integer value) {
+      dataCalls.incrementAndGet();
+    }
+
+    void closer() {
+      try {
+        invokeBye();
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void feeder() {
+      try {
+        invokeData(1);
+        invokeData(2);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void arbiter(IIII_Result r) {
+      try {
+        r.r1 = failures.or(closeResult);
+        r.r2 = dataCalls.get();
+        r.r3 = notRun();
+        r.r4 = state();
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
+      }
+    }
+  }
+
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"},
-      expect = ACCEPTABLE,
-      desc =
-          "The close from the callback returned with the node CLOSED; each data call ran "
-              + "before it, or was discarded by it (queued behind the closing call) or dropped "
-              + "(invoked after it).")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The close from inside the lane's callback hung (-1), or returned before the node "
-              + "was CLOSED, or a data call was neither run nor counted: the guarantee is broken.")
+  @JCStressMeta(LaneCloseFromCallbackStress.class)
   @State
-  public static class Actual {
+  public static class Actual extends Probe {
     final Lifecycle node = Lifecycle.root("conn", Delivery.serial());
     final CallbackSlot<Integer> bye = node.slot("bye");
     final CallbackSlot<Integer> data = node.slot("data");
-    final AtomicInteger dataCalls = new AtomicInteger();
-    volatile int closeResult;
 
     public Actual() {
-      data.set(value -> dataCalls.incrementAndGet());
-      bye.set(
-          value -> {
-            NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-            node.close();
-            closeResult = node.state() == Lifecycle.State.CLOSED ? 1 : 2;
-          });
+      data.set(this::data);
+      bye.set(this::bye);
     }
 
-    @Actor
-    public void closer() {
+    @Override
+    void invokeBye() {
       bye.invoke(1);
     }
 
+    @Override
+    void invokeData(int value) {
+      data.invoke(value);
+    }
+
+    @Override
+    void close() {
+      node.close();
+    }
+
+    @Override
+    int state() {
+      return node.state().ordinal();
+    }
+
+    @Override
+    int notRun() {
+      return (int) (node.delivery().discardedCount() + data.droppedCount());
+    }
+
     @Actor
+    @Override
+    public void closer() {
+      super.closer();
+    }
+
+    @Actor
+    @Override
     public void feeder() {
-      data.invoke(1);
-      data.invoke(2);
+      super.feeder();
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      r.r1 = closeResult;
-      r.r2 = dataCalls.get();
-      r.r3 = (int) (node.delivery().discardedCount() + data.droppedCount());
-      r.r4 = node.state().ordinal();
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = {"1, 2, 0, 2", "1, 1, 1, 2", "1, 0, 2, 2"},
-      expect = ACCEPTABLE,
-      desc = "The close from the callback returned with the node closed.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The close from inside the lane's callback joined the lane and waited for itself "
-              + "(-1): the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneCloseFromCallbackStress.class)
   @State
-  public static class BrokenJoin {
+  public static class BrokenJoin extends Probe implements NaiveSlots.Canary {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
-    final AtomicInteger dataCalls = new AtomicInteger();
+    final NaiveLanes.Slot<Integer> data = new NaiveLanes.Slot<>(lane, this::data);
+    final NaiveLanes.Slot<Integer> bye = new NaiveLanes.Slot<>(lane, this::bye);
     final AtomicInteger notRun = new AtomicInteger();
-    final NaiveLanes.Slot<Integer> data =
-        new NaiveLanes.Slot<>(lane, value -> dataCalls.incrementAndGet());
-    volatile int closeResult;
     volatile boolean closed;
-    final NaiveLanes.Slot<Integer> bye =
-        new NaiveLanes.Slot<>(
-            lane,
-            value -> {
-              NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
-              try {
-                close();
-                closeResult = 1;
-              } catch (RuntimeException e) {
-                closeResult = NaiveSlots.failure(e);
-              }
-            });
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
-    // theirs in failures, which the arbiter reports.
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
+    @Override
+    void invokeBye() {
+      bye.invoke(1);
+    }
+
+    @Override
+    void invokeData(int value) {
+      if (!data.invoke(value)) {
+        notRun.incrementAndGet();
+      }
+    }
+
+    /** The naive close: clears the data slot, then joins the lane (the processor join). */
+    @Override
     void close() {
       closed = true;
       data.reset();
-      lane.join(); // the processor join: wait until the lane is idle
+      lane.join(); // wait until the lane is idle: from inside its callback, for itself
+    }
+
+    @Override
+    int state() {
+      return closed ? NaiveLifecycles.CLOSED : NaiveLifecycles.OPEN;
+    }
+
+    @Override
+    int notRun() {
+      return notRun.get();
     }
 
     @Actor
+    @Override
     public void closer() {
-      try {
-        bye.invoke(1);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.closer();
     }
 
     @Actor
+    @Override
     public void feeder() {
-      try {
-        for (int i = 1; i <= 2; i++) {
-          if (!data.invoke(i)) {
-            notRun.incrementAndGet();
-          }
-        }
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.feeder();
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      try {
-        r.r1 = failures.or(closeResult);
-        r.r2 = dataCalls.get();
-        r.r3 = notRun.get();
-        r.r4 = closed ? 2 : 0;
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -29,16 +30,34 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * {@code BrokenCallerRuns} drives {@link NaiveLanes.Lane} with
  * {@link NaiveLanes.Flaw#CALLER_RUNS_WHEN_IDLE}, which this harness must catch.
  */
+@Outcome(
+    id = "0, 2, 1",
+    expect = ACCEPTABLE,
+    desc =
+        "Both calls ran on the executor, in the one drain task that the winner of the "
+            + "drain submitted.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A callback ran on an invoking thread (r1 = 1: the invoke that found the lane idle ran "
+            + "it), or a call was lost (r2 < 2), or two drains were started at once (r3 = 2): the "
+            + "guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LaneExecutorNeverInlineStress {
   private LaneExecutorNeverInlineStress() {}
 
-  /** The instrumented callback and the invoking threads' marks, shared by both variants. */
+  /** The instrumented callback, the invoking threads' marks and the actors' work. */
   abstract static class Probe {
     final NaiveLanes.HeldExecutor executor = new NaiveLanes.HeldExecutor();
     volatile Thread invokingA;
     volatile Thread invokingB;
     volatile int ranInline;
     final AtomicInteger calls = new AtomicInteger();
+    // The void actors record their subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
+    /** Invokes slot A (0) or B (1) of the lane under test. */
+    abstract void invoke(int slot, int value);
 
     final void callback(Integer value) {
       Thread self = Thread.currentThread();
@@ -48,25 +67,42 @@ public class LaneExecutorNeverInlineStress {
       calls.incrementAndGet();
     }
 
-    final void report(III_Result r) {
-      r.r3 = executor.runAll();
+    final void invokeCatching(int slot) {
+      try {
+        invoke(slot, slot + 1);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void invokerA() {
+      invokingA = Thread.currentThread();
+      invokeCatching(0);
+      invokingA = null;
+    }
+
+    void invokerB() {
+      invokingB = Thread.currentThread();
+      invokeCatching(1);
+      invokingB = null;
+    }
+
+    void arbiter(III_Result r) {
+      try {
+        r.r3 = executor.runAll(); // the held drain task runs the calls here
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
       r.r1 = ranInline;
-      r.r2 = calls.get();
+      r.r2 = failures.or(calls.get());
     }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 2, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "Both calls ran on the executor, in the one drain task that the winner of the "
-              + "drain submitted.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A callback ran on an invoking thread (r1 = 1), or a call was lost (r2 < 2), or "
-              + "two drains were started at once (r3 = 2): the guarantee is broken.")
+  @JCStressMeta(LaneExecutorNeverInlineStress.class)
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serialOn(executor);
@@ -78,75 +114,60 @@ public class LaneExecutorNeverInlineStress {
       b.set(this::callback);
     }
 
-    @Actor
-    public void invokerA() {
-      invokingA = Thread.currentThread();
-      a.invoke(1);
-      invokingA = null;
+    @Override
+    void invoke(int slot, int value) {
+      (slot == 0 ? a : b).invoke(value);
     }
 
     @Actor
+    @Override
+    public void invokerA() {
+      super.invokerA();
+    }
+
+    @Actor
+    @Override
     public void invokerB() {
-      invokingB = Thread.currentThread();
-      b.invoke(2);
-      invokingB = null;
+      super.invokerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      report(r);
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(id = "0, 2, 1", expect = ACCEPTABLE, desc = "Both calls ran on the executor.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The invoke that found the lane idle ran the callback on its own thread (r1 = 1): "
-              + "the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneExecutorNeverInlineStress.class)
   @State
-  public static class BrokenCallerRuns extends Probe {
+  public static class BrokenCallerRuns extends Probe implements NaiveSlots.Canary {
     final NaiveLanes.Lane lane =
         new NaiveLanes.Lane(NaiveLanes.Flaw.CALLER_RUNS_WHEN_IDLE, executor);
     final NaiveLanes.Slot<Integer> a = new NaiveLanes.Slot<>(lane, this::callback);
     final NaiveLanes.Slot<Integer> b = new NaiveLanes.Slot<>(lane, this::callback);
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
-    // theirs in failures, which the arbiter reports.
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
-    @Actor
-    public void invokerA() {
-      invokingA = Thread.currentThread();
-      try {
-        a.invoke(1);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-      invokingA = null;
+    @Override
+    void invoke(int slot, int value) {
+      (slot == 0 ? a : b).invoke(value);
     }
 
     @Actor
+    @Override
+    public void invokerA() {
+      super.invokerA();
+    }
+
+    @Actor
+    @Override
     public void invokerB() {
-      invokingB = Thread.currentThread();
-      try {
-        b.invoke(2);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-      invokingB = null;
+      super.invokerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      try {
-        report(r);
-      } catch (RuntimeException e) {
-        failures.record(e); // the held drain task runs the model's calls here
-      }
-      r.r2 = failures.or(r.r2);
+      super.arbiter(r);
     }
   }
 }

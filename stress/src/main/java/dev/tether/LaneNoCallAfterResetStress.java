@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -36,15 +37,38 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * captured at invoke time (its reset waits for a running call, but cannot reach queued ones),
  * which this harness must catch.
  */
+@Outcome(
+    id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"},
+    expect = ACCEPTABLE,
+    desc =
+        "Each target call ran before reset returned, or was discarded (or dropped) without "
+            + "running.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A target call started after reset returned (r1 = 1: a queued call kept the callback "
+            + "it captured), or was still running when it returned (r2 = 1), or a queued call was "
+            + "neither run nor counted (r3 + r4 != 2): the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LaneNoCallAfterResetStress {
   private LaneNoCallAfterResetStress() {}
 
-  /** The instrumented target callback, shared by both variants. */
+  /** The instrumented target callback and the actors' work, over the variant's two slots. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean resetReturned;
     volatile int startedAfterReset;
     final AtomicInteger calls = new AtomicInteger();
+    // The void actor records its subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
+    /** Invokes the keeper slot, whose callback invokes the target twice. */
+    abstract void invokeKeeper();
+
+    abstract void resetTarget();
+
+    /** How many target calls were discarded or dropped without running. */
+    abstract int notRun();
 
     final void target(Integer value) {
       inCall = 1;
@@ -55,21 +79,43 @@ public class LaneNoCallAfterResetStress {
       calls.incrementAndGet();
       inCall = 0;
     }
+
+    void invoker() {
+      try {
+        invokeKeeper();
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void resetter(IIII_Result r) {
+      try {
+        // A canary's reset waits (bounded) for a target call the invoker's thread is running; on
+        // a loaded machine that thread may be descheduled past the bound: Hang, recorded as -1.
+        resetTarget();
+        resetReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void arbiter(IIII_Result r) {
+      try {
+        r.r1 = startedAfterReset;
+        r.r3 = failures.or(calls.get());
+        r.r4 = notRun();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"},
-      expect = ACCEPTABLE,
-      desc =
-          "Each target call ran before reset returned, or was discarded (or dropped) without "
-              + "running.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A target call started after reset returned (r1 = 1), or was still running when it "
-              + "returned (r2 = 1), or a queued call was neither run nor counted (r3 + r4 != 2): the "
-              + "guarantee is broken.")
+  @JCStressMeta(LaneNoCallAfterResetStress.class)
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -88,39 +134,44 @@ public class LaneNoCallAfterResetStress {
           });
     }
 
-    @Actor
-    public void invoker() {
+    @Override
+    void invokeKeeper() {
       keeper.invoke(0);
     }
 
-    @Actor
-    public void resetter(IIII_Result r) {
+    @Override
+    void resetTarget() {
       target.reset();
-      resetReturned = true;
-      r.r2 = inCall;
+    }
+
+    @Override
+    int notRun() {
+      return (int) (lane.discardedCount() + target.droppedCount());
+    }
+
+    @Actor
+    @Override
+    public void invoker() {
+      super.invoker();
+    }
+
+    @Actor
+    @Override
+    public void resetter(IIII_Result r) {
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      r.r1 = startedAfterReset;
-      r.r3 = calls.get();
-      r.r4 = (int) (lane.discardedCount() + target.droppedCount());
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = {"0, 0, 2, 0", "0, 0, 1, 1", "0, 0, 0, 2"},
-      expect = ACCEPTABLE,
-      desc = "Each target call ran before reset returned, or never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A queued target call ran after reset returned (r1 = 1): the queued call kept the "
-              + "callback it captured (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneNoCallAfterResetStress.class)
   @State
-  public static class BrokenCapturing extends Probe {
+  public static class BrokenCapturing extends Probe implements NaiveSlots.Canary {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.NONE);
     final NaiveLanes.Slot<Integer> target = new NaiveLanes.Slot<>(lane, this::target);
     final AtomicInteger notRun = new AtomicInteger();
@@ -135,42 +186,38 @@ public class LaneNoCallAfterResetStress {
               }
               NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
             });
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
-    // theirs in failures, which the arbiter reports.
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
-    @Actor
-    public void invoker() {
-      try {
-        keeper.invoke(0);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+    @Override
+    void invokeKeeper() {
+      keeper.invoke(0);
+    }
+
+    @Override
+    void resetTarget() {
+      target.reset();
+    }
+
+    @Override
+    int notRun() {
+      return notRun.get();
     }
 
     @Actor
+    @Override
+    public void invoker() {
+      super.invoker();
+    }
+
+    @Actor
+    @Override
     public void resetter(IIII_Result r) {
-      try {
-        // Its reset waits (bounded) for a target call the invoker's thread is running; on a
-        // loaded machine that thread may be descheduled past the bound: Hang, recorded as -1.
-        target.reset();
-        resetReturned = true;
-        r.r2 = inCall;
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      try {
-        r.r1 = startedAfterReset;
-        r.r3 = failures.or(calls.get());
-        r.r4 = notRun.get();
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -29,14 +30,29 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * {@link NaiveLanes.Lane} with {@link NaiveLanes.Flaw#RACY_CLAIM} (the drain is claimed by
  * check-then-act on a flag), which this harness must catch.
  */
+@Outcome(
+    id = "0, 2",
+    expect = ACCEPTABLE,
+    desc = "The two calls ran one after the other, whichever thread ran them.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "Two calls of one serial lane overlapped (r1 = 1: both invokers claimed the drain), or "
+            + "a call was lost though both invokes returned (r2 < 2): the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LaneNoOverlapStress {
   private LaneNoOverlapStress() {}
 
-  /** The instrumented callback, shared by both variants. */
+  /** The instrumented callback and the actors' work, over two slots of the variant's lane. */
   abstract static class Probe {
     final AtomicInteger inCall = new AtomicInteger();
     final AtomicInteger calls = new AtomicInteger();
     volatile int overlap;
+    // The void actors record their subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
+    /** Invokes slot A (0) or B (1) of the lane under test. */
+    abstract void invoke(int slot, int value);
 
     final void callback(Integer value) {
       if (inCall.getAndIncrement() != 0) {
@@ -47,22 +63,33 @@ public class LaneNoOverlapStress {
       calls.incrementAndGet();
     }
 
-    final void report(II_Result r) {
+    final void invoker(int slot) {
+      try {
+        invoke(slot, slot + 1);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void invokerA() {
+      invoker(0);
+    }
+
+    void invokerB() {
+      invoker(1);
+    }
+
+    void arbiter(II_Result r) {
       r.r1 = overlap;
-      r.r2 = calls.get();
+      r.r2 = failures.or(calls.get());
     }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 2",
-      expect = ACCEPTABLE,
-      desc = "The two calls ran one after the other, whichever thread ran them.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "Two calls of one serial lane overlapped (r1 = 1), or a call was lost though both "
-              + "invokes returned (r2 < 2): the guarantee is broken.")
+  @JCStressMeta(LaneNoOverlapStress.class)
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -74,69 +101,59 @@ public class LaneNoOverlapStress {
       second.set(this::callback);
     }
 
-    @Actor
-    public void invokerA() {
-      first.invoke(1);
+    @Override
+    void invoke(int slot, int value) {
+      (slot == 0 ? first : second).invoke(value);
     }
 
     @Actor
+    @Override
+    public void invokerA() {
+      super.invokerA();
+    }
+
+    @Actor
+    @Override
     public void invokerB() {
-      second.invoke(2);
+      super.invokerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(II_Result r) {
-      report(r);
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 2",
-      expect = ACCEPTABLE,
-      desc = "The two calls ran one after the other, whichever thread ran them.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "Two calls of one serial lane overlapped (r1 = 1): both invokers claimed the drain "
-              + "(expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneNoOverlapStress.class)
   @State
-  public static class BrokenRacyClaim extends Probe {
+  public static class BrokenRacyClaim extends Probe implements NaiveSlots.Canary {
     final NaiveLanes.Lane lane = new NaiveLanes.Lane(NaiveLanes.Flaw.RACY_CLAIM);
     final NaiveLanes.Slot<Integer> first = new NaiveLanes.Slot<>(lane, this::callback);
     final NaiveLanes.Slot<Integer> second = new NaiveLanes.Slot<>(lane, this::callback);
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The void actors record
-    // theirs in failures, which the arbiter reports.
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
-    @Actor
-    public void invokerA() {
-      try {
-        first.invoke(1);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+    @Override
+    void invoke(int slot, int value) {
+      (slot == 0 ? first : second).invoke(value);
     }
 
     @Actor
+    @Override
+    public void invokerA() {
+      super.invokerA();
+    }
+
+    @Actor
+    @Override
     public void invokerB() {
-      try {
-        second.invoke(2);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.invokerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(II_Result r) {
-      try {
-        report(r);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-      r.r2 = failures.or(r.r2);
+      super.arbiter(r);
     }
   }
 }

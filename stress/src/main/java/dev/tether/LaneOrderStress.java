@@ -5,6 +5,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -33,14 +34,27 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * lane idle in the moment between the drainer's release and its re-check, runs ahead of the call
  * its previous invoke queued while that drainer was busy.
  */
+@Outcome(
+    id = "0, 0, 6",
+    expect = ACCEPTABLE,
+    desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A slot's calls ran out of the order its invokes returned (r1 or r2 = 1: queued calls "
+            + "ran newest first, or a call that found the lane idle ran ahead of one its producer "
+            + "had queued before), or a call was lost (r3 < 6): the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LaneOrderStress {
   private LaneOrderStress() {}
 
-  /** The instrumented callbacks and the producers' calls, shared by every variant. */
+  /** The instrumented callbacks and the producers' work, over two slots of the variant's lane. */
   abstract static class Probe {
     final int[] last = new int[2];
     final int[] outOfOrder = new int[2];
     volatile int calls;
+    // The void actors record their subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     final void record(int slot, int value) {
       NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN / 2);
@@ -56,20 +70,32 @@ public class LaneOrderStress {
 
     /** One actor's work: its slot's three invokes, in order. */
     final void produce(int slot) {
-      invoke(slot, 1);
-      invoke(slot, 2);
-      invoke(slot, 3);
+      try {
+        invoke(slot, 1);
+        invoke(slot, 2);
+        invoke(slot, 3);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
     }
 
-    final void report(III_Result r) {
+    void producerA() {
+      produce(0);
+    }
+
+    void producerB() {
+      produce(1);
+    }
+
+    void arbiter(III_Result r) {
       r.r1 = outOfOrder[0];
       r.r2 = outOfOrder[1];
-      r.r3 = calls;
+      r.r3 = failures.or(calls);
     }
   }
 
-  /** A canary's state: two slots of one {@link NaiveLanes.Lane} with the given flaw. */
-  abstract static class NaiveProbe extends Probe {
+  /** A canary's subject: two slots of one {@link NaiveLanes.Lane} with the given flaw. */
+  abstract static class NaiveProbe extends Probe implements NaiveSlots.Canary {
     final NaiveLanes.Slot<Integer> a;
     final NaiveLanes.Slot<Integer> b;
 
@@ -79,49 +105,17 @@ public class LaneOrderStress {
       b = new NaiveLanes.Slot<>(lane, value -> record(1, value));
     }
 
-    // Every actor and the arbiter of a canary catch the model's exceptions: a canary fails only
-    // by a FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure). The actors record
-    // theirs here, and the arbiter reports it.
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
-
     @Override
     final void invoke(int slot, int value) {
       (slot == 0 ? a : b).invoke(value);
     }
-
-    /** A canary actor's work: {@link #produce}, the model's exception recorded. */
-    final void produceCatching(int slot) {
-      try {
-        produce(slot);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-    }
-
-    /** A canary arbiter's work: {@link #report}, a recorded exception reported in r3. */
-    final void reportCatching(III_Result r) {
-      try {
-        report(r);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-      r.r3 = failures.or(r.r3);
-    }
   }
 
-  // The @Actor and @Arbiter methods stay in each test class: jcstress 0.16's annotation processor
-  // collects them from the class's own declared methods (getEnclosedElements), not inherited ones.
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 6",
-      expect = ACCEPTABLE,
-      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A slot's calls ran out of the order its invokes returned (r1 or r2 = 1), or a call "
-              + "was lost (r3 < 6): the guarantee is broken.")
+  @JCStressMeta(LaneOrderStress.class)
   @State
   public static class Actual extends Probe {
     final Delivery lane = Delivery.serial();
@@ -139,32 +133,26 @@ public class LaneOrderStress {
     }
 
     @Actor
+    @Override
     public void producerA() {
-      produce(0);
+      super.producerA();
     }
 
     @Actor
+    @Override
     public void producerB() {
-      produce(1);
+      super.producerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      report(r);
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 6",
-      expect = ACCEPTABLE,
-      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A slot's queued calls ran newest first (r1 or r2 = 1): the lane's stack reversed "
-              + "them (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneOrderStress.class)
   @State
   public static class BrokenLifo extends NaiveProbe {
     public BrokenLifo() {
@@ -172,32 +160,26 @@ public class LaneOrderStress {
     }
 
     @Actor
+    @Override
     public void producerA() {
-      produceCatching(0);
+      super.producerA();
     }
 
     @Actor
+    @Override
     public void producerB() {
-      produceCatching(1);
+      super.producerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      reportCatching(r);
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 6",
-      expect = ACCEPTABLE,
-      desc = "Each slot received 1, 2, 3 in order; the two slots' calls interleaved in some way.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A call that found the lane idle ran ahead of a call its own producer had queued "
-              + "before (r1 or r2 = 1): the fast path jumped the queue (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneOrderStress.class)
   @State
   public static class BrokenJumpWhenIdle extends NaiveProbe {
     public BrokenJumpWhenIdle() {
@@ -205,18 +187,21 @@ public class LaneOrderStress {
     }
 
     @Actor
+    @Override
     public void producerA() {
-      produceCatching(0);
+      super.producerA();
     }
 
     @Actor
+    @Override
     public void producerB() {
-      produceCatching(1);
+      super.producerB();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      reportCatching(r);
+      super.arbiter(r);
     }
   }
 }

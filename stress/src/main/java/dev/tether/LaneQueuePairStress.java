@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -33,18 +34,34 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * JCTools queues amount to for a pair), so another producer's place can land between a header and
  * its value; this harness must catch it.
  */
+@Outcome(
+    id = "4, 0",
+    expect = ACCEPTABLE,
+    desc =
+        "Every call came out with its own value, each producer's two calls in order; the "
+            + "producers interleaved in some way across the chunk boundary.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A header came out with another call's value (the two claims of a call were split), a "
+            + "producer's calls came out of order (r1 < 4), or a claimed call was never stored "
+            + "(r2 > 0): the lane would run a call with the wrong value, out of order, or never."
+            + NaiveSlots.SENTINELS)
 public class LaneQueuePairStress {
   private LaneQueuePairStress() {}
 
   /** Calls the state's queue carries before the actors start: two full chunks. */
   static final int CARRIED_CALLS = XaddLaneQueue.CHUNK_ELEMENTS;
 
-  /** The two producers' calls, shared by every variant; headers name the producer. */
+  /** The two producers' calls and the actors' work, over the variant's queue; headers name the producer. */
   abstract static class Probe {
     static final Object A = "A";
     static final Object B = "B";
     final Object[] valuesA = {"a1", "a2"};
     final Object[] valuesB = {"b1", "b2"};
+
+    // The void actors record their subject's exception here; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     abstract LaneQueue queue();
 
@@ -77,21 +94,38 @@ public class LaneQueuePairStress {
       r.r1 = intact;
       r.r2 = missing;
     }
+
+    final void produceCatching(Object header, Object[] values) {
+      try {
+        produce(header, values);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void producerA() {
+      produceCatching(A, valuesA);
+    }
+
+    void producerB() {
+      produceCatching(B, valuesB);
+    }
+
+    void consumer(II_Result r) {
+      try {
+        consume(r);
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+      r.r2 = failures.or(r.r2);
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "4, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "Every call came out with its own value, each producer's two calls in order; the "
-              + "producers interleaved in some way across the chunk boundary.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A header came out with another call's value, a producer's calls came out of order "
-              + "(r1 < 4), or a claimed call was never stored (r2 > 0): the lane would run a call "
-              + "with the wrong value, out of order, or never.")
+  @JCStressMeta(LaneQueuePairStress.class)
   @State
   public static class Actual extends Probe {
     final XaddLaneQueue queue = new XaddLaneQueue();
@@ -111,36 +145,29 @@ public class LaneQueuePairStress {
     }
 
     @Actor
+    @Override
     public void producerA() {
-      produce(A, valuesA);
+      super.producerA();
     }
 
     @Actor
+    @Override
     public void producerB() {
-      produce(B, valuesB);
+      super.producerB();
     }
 
     @Arbiter
+    @Override
     public void consumer(II_Result r) {
-      consume(r);
+      super.consumer(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "4, 0",
-      expect = ACCEPTABLE,
-      desc = "The producers did not interleave inside a call: every pair stayed together.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A header came out with the other producer's header as its value (r1 < 4): the two "
-              + "claims of a call were split (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LaneQueuePairStress.class)
   @State
-  public static class BrokenSplitClaim extends Probe {
+  public static class BrokenSplitClaim extends Probe implements NaiveSlots.Canary {
     final SplitClaimQueue queue = new SplitClaimQueue();
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
 
     @Override
     LaneQueue queue() {
@@ -148,31 +175,21 @@ public class LaneQueuePairStress {
     }
 
     @Actor
+    @Override
     public void producerA() {
-      try {
-        produce(A, valuesA);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.producerA();
     }
 
     @Actor
+    @Override
     public void producerB() {
-      try {
-        produce(B, valuesB);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.producerB();
     }
 
     @Arbiter
+    @Override
     public void consumer(II_Result r) {
-      try {
-        consume(r);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
-      r.r2 = failures.or(r.r2);
+      super.consumer(r);
     }
   }
 

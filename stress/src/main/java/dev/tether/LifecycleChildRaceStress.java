@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -30,9 +31,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * actor 1 had not published a child by then (none was created, or it was not stored yet); r3 =
  * the child's state at the end (arbiter), 3 if none was created; r4 = the parent's state when its
  * close returned. In the canary, -1 or -2 in r1, r3 or r4 records that its model hung or threw:
- * forbidden. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks the
- * run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and names
- * it.
+ * forbidden. A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleChildRaceStress}. {@code Actual} drives {@link Lifecycle}; the canary {@code Broken}
@@ -40,132 +41,178 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * adds the child under the lock without checking again, so a child can be added after the
  * closing parent's snapshot and is left OPEN.
  */
+@Outcome(
+    id = "0, 3, 3, 2",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
+            + "was refused.")
+@Outcome(
+    id = "1, 2, 2, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "The child was created first, and the parent's close closed it before returning "
+            + "(actor 2 saw it CLOSED).")
+@Outcome(
+    id = "1, 3, 2, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "The child was created first and closed by the parent's close; actor 1 published it "
+            + "only after actor 2's look.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A child was created but not CLOSED when the parent's close returned (registered "
+            + "after the closing parent's snapshot of children: orphaned), or the parent's close "
+            + "returned before the parent was CLOSED: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LifecycleChildRaceStress {
   private LifecycleChildRaceStress() {}
 
   /** r2/r3 value when there is no child to read. */
   static final int NO_CHILD = 3;
 
-  @JCStressTest
-  @Outcome(
-      id = "0, 3, 3, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
-              + "was refused.")
-  @Outcome(
-      id = "1, 2, 2, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The child was created first, and the parent's close closed it before returning "
-              + "(actor 2 saw it CLOSED).")
-  @Outcome(
-      id = "1, 3, 2, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The child was created first and closed by the parent's close; actor 1 published it "
-              + "only after actor 2's look.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A child was created but not CLOSED when the parent's close returned (registered "
-              + "after the closing parent's snapshot of children: orphaned), or the parent's close "
-              + "returned before the parent was CLOSED: the guarantee is broken.")
-  @State
-  public static class Actual {
-    final Lifecycle parent = Lifecycle.root("child-race");
-    volatile Lifecycle child;
+  /** The actors' work, over the variant's parent node. */
+  abstract static class Probe {
+    /**
+     * Creates a child of the parent and publishes it (in a volatile field), or throws {@code
+     * IllegalStateException} if the parent refuses.
+     */
+    abstract void createChild();
 
-    @Actor
-    public void creator(IIII_Result r) {
+    abstract void closeParent();
+
+    /** The parent's state (ordinal). */
+    abstract int parentState();
+
+    /** The published child's state (ordinal), or {@link #NO_CHILD}. */
+    abstract int childState();
+
+    void creator(IIII_Result r) {
       try {
-        child = parent.child("c");
+        createChild();
         r.r1 = 1;
       } catch (IllegalStateException refused) {
         r.r1 = 0;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
       }
     }
 
-    @Actor
-    public void closer(IIII_Result r) {
+    void closer(IIII_Result r) {
+      try {
+        closeParent();
+        r.r4 = parentState();
+        r.r2 = childState();
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void arbiter(IIII_Result r) {
+      try {
+        r.r3 = childState();
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
+  }
+
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
+  @JCStressTest
+  @JCStressMeta(LifecycleChildRaceStress.class)
+  @State
+  public static class Actual extends Probe {
+    final Lifecycle parent = Lifecycle.root("child-race");
+    volatile Lifecycle child;
+
+    @Override
+    void createChild() {
+      child = parent.child("c");
+    }
+
+    @Override
+    void closeParent() {
       parent.close();
-      r.r4 = parent.state().ordinal();
+    }
+
+    @Override
+    int parentState() {
+      return parent.state().ordinal();
+    }
+
+    @Override
+    int childState() {
       Lifecycle c = child;
-      r.r2 = c == null ? NO_CHILD : c.state().ordinal();
+      return c == null ? NO_CHILD : c.state().ordinal();
+    }
+
+    @Actor
+    @Override
+    public void creator(IIII_Result r) {
+      super.creator(r);
+    }
+
+    @Actor
+    @Override
+    public void closer(IIII_Result r) {
+      super.closer(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      Lifecycle c = child;
-      r.r3 = c == null ? NO_CHILD : c.state().ordinal();
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 3, 3, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "The parent's close claimed the parent first: child() saw it CLOSING or CLOSED and "
-              + "was refused.")
-  @Outcome(
-      id = "1, 2, 2, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The child was created first, and the parent's close closed it before returning "
-              + "(actor 2 saw it CLOSED).")
-  @Outcome(
-      id = "1, 3, 2, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The child was created first and closed by the parent's close; actor 1 published it "
-              + "only after actor 2's look.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A child was created but not CLOSED when the parent's close returned (child() "
-              + "checked OPEN outside the lock and added the child after the closing parent's "
-              + "snapshot: orphaned), or the parent's close returned before the parent was CLOSED: "
-              + "the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LifecycleChildRaceStress.class)
   @State
-  public static class Broken {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveLifecycles.Node parent =
         new NaiveLifecycles.Node(NaiveLifecycles.Flaw.CHECK_OUTSIDE_LOCK);
     volatile NaiveLifecycles.Node child;
 
-    @Actor
-    public void creator(IIII_Result r) {
-      try {
-        child = parent.child();
-        r.r1 = 1;
-      } catch (IllegalStateException refused) {
-        r.r1 = 0; // the model's "not open": a legitimate refusal, as in Actual
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e); // anything else: recorded FORBIDDEN, never an ERROR
-      }
+    @Override
+    void createChild() {
+      child = parent.child(); // the model's "not open" is an IllegalStateException, as in Actual
+    }
+
+    @Override
+    void closeParent() {
+      parent.close();
+    }
+
+    @Override
+    int parentState() {
+      return parent.state();
+    }
+
+    @Override
+    int childState() {
+      NaiveLifecycles.Node c = child;
+      return c == null ? NO_CHILD : c.state();
     }
 
     @Actor
+    @Override
+    public void creator(IIII_Result r) {
+      super.creator(r);
+    }
+
+    @Actor
+    @Override
     public void closer(IIII_Result r) {
-      try {
-        parent.close();
-        r.r4 = parent.state();
-        NaiveLifecycles.Node c = child;
-        r.r2 = c == null ? NO_CHILD : c.state();
-      } catch (RuntimeException e) {
-        r.r4 = NaiveSlots.failure(e);
-      }
+      super.closer(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      try {
-        NaiveLifecycles.Node c = child;
-        r.r3 = c == null ? NO_CHILD : c.state();
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -34,19 +35,49 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * LifecycleNoCallAfterCloseStress}. {@code Actual} drives a {@link Lifecycle} owning a
  * {@link CallbackSlot}; the canary {@code Broken} drives a {@link NaiveLifecycles.Node} whose
  * close resets a {@link NaiveSlots.RefSlot} ({@code getAndSet(null)}, no waiting), which this
- * harness must catch. A hang of the real {@code Lifecycle} (its waits are uninterruptible) blocks
- * the run instead: {@code stress/run-jcstress.sh} runs every harness under {@code timeout} and
- * names it.
+ * harness must catch. A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  */
+@Outcome(
+    id = "0, 0, 0, 1, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "The call ran once and had ended when the close returned (it ended before the close "
+            + "began, or started just after the close's first look and the close waited for it).")
+@Outcome(
+    id = "1, 0, 0, 1, 2",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "The close began while the call was running and waited for it to end before "
+            + "returning CLOSED.")
+@Outcome(
+    id = "0, 0, 0, 0, 2",
+    expect = ACCEPTABLE,
+    desc = "The close closed the slot before invoke read it: the callback never ran.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "close() returned while the slot's callback was still running, or the callback "
+            + "started after close() returned, or close() returned before the node was CLOSED: "
+            + "the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LifecycleNoCallAfterCloseStress {
   private LifecycleNoCallAfterCloseStress() {}
 
-  /** State shared by both variants: the instrumented callback. */
+  /** The instrumented callback and the actors' work, over the variant's node and slot. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean closeReturned;
     int startedAfterClose; // written and read by the invoking actor only
     int calls; // written by the invoking actor, read by the arbiter
+
+    abstract void invoke();
+
+    abstract void close();
+
+    /** The node's state (ordinal). */
+    abstract int state();
 
     final void callback(Integer value) {
       inCall = 1;
@@ -57,31 +88,38 @@ public class LifecycleNoCallAfterCloseStress {
       calls++;
       inCall = 0;
     }
+
+    void invoker(IIIII_Result r) {
+      try {
+        invoke();
+        r.r3 = startedAfterClose;
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void closer(IIIII_Result r) {
+      r.r1 = inCall;
+      try {
+        close();
+        closeReturned = true;
+        r.r2 = inCall;
+        r.r5 = state();
+      } catch (RuntimeException e) {
+        r.r5 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void arbiter(IIIII_Result r) {
+      r.r4 = calls;
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The call ran once and had ended when the close returned (it ended before the close "
-              + "began, or started just after the close's first look and the close waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "The close began while the call was running and waited for it to end before "
-              + "returning CLOSED.")
-  @Outcome(
-      id = "0, 0, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc = "The close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "close() returned while the slot's callback was still running, or the callback "
-              + "started after close() returned, or close() returned before the node was CLOSED: "
-              + "the guarantee is broken.")
+  @JCStressMeta(LifecycleNoCallAfterCloseStress.class)
   @State
   public static class Actual extends Probe {
     final Lifecycle node = Lifecycle.root("no-call-after-close");
@@ -91,54 +129,44 @@ public class LifecycleNoCallAfterCloseStress {
       slot.set(this::callback);
     }
 
-    @Actor
-    public void invoker(IIIII_Result r) {
+    @Override
+    void invoke() {
       slot.invoke(1);
-      r.r3 = startedAfterClose;
+    }
+
+    @Override
+    void close() {
+      node.close();
+    }
+
+    @Override
+    int state() {
+      return node.state().ordinal();
     }
 
     @Actor
+    @Override
+    public void invoker(IIIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void closer(IIIII_Result r) {
-      r.r1 = inCall;
-      node.close();
-      closeReturned = true;
-      r.r2 = inCall;
-      r.r5 = node.state().ordinal();
+      super.closer(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIIII_Result r) {
-      r.r4 = calls;
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The call ran once and had ended when the close returned (it ended before the close "
-              + "began, or started just after the close's first look and the close waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "The close began while the call was running and waited for it to end before "
-              + "returning CLOSED.")
-  @Outcome(
-      id = "0, 0, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc = "The close closed the slot before invoke read it: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "close() returned while the slot's callback was still running (the naive close "
-              + "reset the slot without waiting), or the callback started after close() returned, "
-              + "or close() returned before the node was CLOSED: the guarantee is broken (expected "
-              + "of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LifecycleNoCallAfterCloseStress.class)
   @State
-  public static class Broken extends Probe {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveLifecycles.Node node = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::callback);
 
@@ -146,39 +174,37 @@ public class LifecycleNoCallAfterCloseStress {
       node.slot(slot::reset);
     }
 
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+    @Override
+    void invoke() {
+      slot.invoke(1);
+    }
 
-    @Actor
-    public void invoker(IIIII_Result r) {
-      try {
-        slot.invoke(1);
-        r.r3 = startedAfterClose;
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e);
-      }
+    @Override
+    void close() {
+      node.close();
+    }
+
+    @Override
+    int state() {
+      return node.state();
     }
 
     @Actor
+    @Override
+    public void invoker(IIIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void closer(IIIII_Result r) {
-      r.r1 = inCall;
-      try {
-        node.close();
-        closeReturned = true;
-        r.r2 = inCall;
-        r.r5 = node.state();
-      } catch (RuntimeException e) {
-        r.r5 = NaiveSlots.failure(e);
-      }
+      super.closer(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIIII_Result r) {
-      try {
-        r.r4 = calls;
-      } catch (RuntimeException e) {
-        r.r4 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

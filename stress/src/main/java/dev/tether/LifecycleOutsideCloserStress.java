@@ -39,36 +39,34 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * thread whose wait closes it (the rule before B1), under which the outsider returns while the
  * listener still runs.
  */
+@Outcome(
+    id = "0, 0, 2",
+    expect = ACCEPTABLE,
+    desc = "The outsider closed the slot before the invoke read it: the listener never ran.")
+@Outcome(
+    id = "1, 0, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "The listener's close won the claim and did not wait for its own call; the outsider "
+            + "waited for the close and then for the listener's call to end.")
+@Outcome(
+    id = "2, 0, 2",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "The outsider won the claim while the listener ran; the two waits formed a cycle, "
+            + "broken at the listener, whose close returned with the node CLOSING; the outsider "
+            + "waited for the listener's call.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "The outsider's close returned while the listener still ran (r2 = 1), or before "
+            + "the node was CLOSED: the headline promise is broken."
+            + NaiveSlots.SENTINELS)
 public class LifecycleOutsideCloserStress {
   private LifecycleOutsideCloserStress() {}
 
   /** Spin-wait hints in the child's resource close: delays the outsider's arrival at the slot. */
   static final int GATE_SPIN = 400;
-
-  @Outcome(
-      id = "0, 0, 2",
-      expect = ACCEPTABLE,
-      desc = "The outsider closed the slot before the invoke read it: the listener never ran.")
-  @Outcome(
-      id = "1, 0, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "The listener's close won the claim and did not wait for its own call; the outsider "
-              + "waited for the close and then for the listener's call to end.")
-  @Outcome(
-      id = "2, 0, 2",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "The outsider won the claim while the listener ran; the two waits formed a cycle, "
-              + "broken at the listener, whose close returned with the node CLOSING; the outsider "
-              + "waited for the listener's call.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The outsider's close returned while the listener still ran (r2 = 1), or before "
-              + "the node was CLOSED: the headline promise is broken; or a canary's model threw "
-              + "(-2).")
-  public static class Outcomes {}
 
   /** The node, its listener and its closer's view; shared by the variants. */
   abstract static class Subject {
@@ -93,39 +91,50 @@ public class LifecycleOutsideCloserStress {
           });
     }
 
-    void deliver(III_Result r) {
-      onMessage.invoke(1);
-      r.r1 = listenerResult;
+    void io(III_Result r) {
+      try {
+        onMessage.invoke(1);
+        r.r1 = listenerResult;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
+      }
     }
 
-    void closeFromOutside(III_Result r) {
-      conn.close();
-      r.r2 = listenerRunning ? 1 : 0;
-      r.r3 = conn.state().ordinal();
+    void outsider(III_Result r) {
+      try {
+        conn.close();
+        r.r2 = listenerRunning ? 1 : 0;
+        r.r3 = conn.state().ordinal();
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
     }
   }
 
-  // Actors are declared in each test class: jcstress 0.16 reads only a class's own methods.
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
 
   @JCStressTest
-  @JCStressMeta(Outcomes.class)
+  @JCStressMeta(LifecycleOutsideCloserStress.class)
   @State
   public static class Actual extends Subject {
     @Actor
+    @Override
     public void io(III_Result r) {
-      deliver(r);
+      super.io(r);
     }
 
     @Actor
+    @Override
     public void outsider(III_Result r) {
-      closeFromOutside(r);
+      super.outsider(r);
     }
   }
 
   @JCStressTest
-  @JCStressMeta(Outcomes.class)
+  @JCStressMeta(LifecycleOutsideCloserStress.class)
   @State
-  public static class BrokenBreakAtArrival extends Subject {
+  public static class BrokenBreakAtArrival extends Subject implements NaiveSlots.Canary {
     static {
       // jcstress runs each test in forked JVMs of its own (Actual never observed the canary's
       // forbidden outcome in a run that had both): this graph serves only the canary.
@@ -133,21 +142,15 @@ public class LifecycleOutsideCloserStress {
     }
 
     @Actor
+    @Override
     public void io(III_Result r) {
-      try {
-        deliver(r);
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e); // recorded as a FORBIDDEN outcome, never thrown
-      }
+      super.io(r);
     }
 
     @Actor
+    @Override
     public void outsider(III_Result r) {
-      try {
-        closeFromOutside(r);
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.outsider(r);
     }
   }
 }

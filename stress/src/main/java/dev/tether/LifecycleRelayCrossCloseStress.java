@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -37,9 +38,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * (no user lock is involved here, so any such "lock cycle" is false), -1 = a bounded wait would
  * have hung, -2 = the model threw (canary only; -1 or -2 in r3 too if its arbiter's model threw);
  * r2 = the same for right's callback (actor 2); r3, r4 = the states of left and right at the end
- * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of the real {@code Lifecycle} (its waits
- * are uninterruptible) blocks the run instead: {@code stress/run-jcstress.sh} runs every harness
- * under {@code timeout} and names it.
+ * (arbiter; ordinal: 0 OPEN, 1 CLOSING, 2 CLOSED). A hang of {@code Lifecycle} (its waits are uninterruptible) in {@code Actual} blocks its test instead: {@code stress/run-jcstress.sh}
+ * runs the harnesses in one batch under {@code timeout} and names the hung test from a
+ * thread dump of the test JVM.
  *
  * <p>Run just this harness: {@code java -jar stress/target/jcstress.jar -t
  * LifecycleRelayCrossCloseStress}. {@code Actual} drives two {@link Lifecycle}s; the canary
@@ -47,19 +48,54 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * (the libdatachannel design: a per-slot lock held while calling, taken by the close's reset),
  * which deadlock on the lock-order inversion.
  */
+@Outcome(
+    id = "1, 0, 0, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "left's callback closed right before actor 2 invoked right's slot: right's callback "
+            + "never ran, and left, which nobody closed, stayed OPEN.")
+@Outcome(
+    id = "0, 1, 2, 0",
+    expect = ACCEPTABLE,
+    desc =
+        "right's callback closed left before actor 1 invoked left's slot: left's callback "
+            + "never ran, and right, which nobody closed, stayed OPEN.")
+@Outcome(
+    id = {"2, 1, 2, 2", "1, 2, 2, 2"},
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "Both callbacks ran at once and each closed the other's node: the waits formed a "
+            + "cycle, the thread closing it returned without waiting, the other waited; both "
+            + "nodes ended CLOSED.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A cross close hung (deadlock; in a canary, -1: each thread held its slot's lock while "
+            + "calling and the other's close waited for it), or threw CallbackDeadlockException "
+            + "(3) though no user lock is held, or both or neither skipped a wait while both "
+            + "callbacks ran, or a node that was closed was not CLOSED once both actors returned, "
+            + "or neither callback ran: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class LifecycleRelayCrossCloseStress {
   private LifecycleRelayCrossCloseStress() {}
 
-  /** The two instrumented callbacks; {@code closeLeft/closeRight} are the variant's closes. */
+  /** The two instrumented callbacks and the actors' work, over the variant's two nodes. */
   abstract static class Probe {
     volatile int inLeft;
     volatile int inRight;
     int resultLeft; // actor 1 only
     int resultRight; // actor 2 only
 
+    abstract void callLeft();
+
+    abstract void callRight();
+
     abstract void closeLeft();
 
     abstract void closeRight();
+
+    /** The state (ordinal) of left, or of right. */
+    abstract int state(boolean isLeft);
 
     final void leftCallback(Integer value) {
       inLeft = 1;
@@ -84,34 +120,40 @@ public class LifecycleRelayCrossCloseStress {
       }
       inRight = 0;
     }
+
+    void invokeLeft(IIII_Result r) {
+      try {
+        callLeft();
+        r.r1 = resultLeft;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void invokeRight(IIII_Result r) {
+      try {
+        callRight();
+        r.r2 = resultRight;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void arbiter(IIII_Result r) {
+      try {
+        r.r3 = state(true);
+        r.r4 = state(false);
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "1, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "left's callback closed right before actor 2 invoked right's slot: right's callback "
-              + "never ran, and left, which nobody closed, stayed OPEN.")
-  @Outcome(
-      id = "0, 1, 2, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "right's callback closed left before actor 1 invoked left's slot: left's callback "
-              + "never ran, and right, which nobody closed, stayed OPEN.")
-  @Outcome(
-      id = {"2, 1, 2, 2", "1, 2, 2, 2"},
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "Both callbacks ran at once and each closed the other's node: the waits formed a "
-              + "cycle, the thread closing it returned without waiting, the other waited; both "
-              + "nodes ended CLOSED.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A cross close hung (deadlock), or threw CallbackDeadlockException (3) though no "
-              + "user lock is held, or both or neither skipped a wait while both callbacks ran, or a node that was closed was not CLOSED once both actors returned, "
-              + "or neither callback ran: the guarantee is broken.")
+  @JCStressMeta(LifecycleRelayCrossCloseStress.class)
   @State
   public static class Actual extends Probe {
     final Lifecycle left = Lifecycle.root("relay-left");
@@ -125,6 +167,16 @@ public class LifecycleRelayCrossCloseStress {
     }
 
     @Override
+    void callLeft() {
+      leftSlot.invoke(1);
+    }
+
+    @Override
+    void callRight() {
+      rightSlot.invoke(2);
+    }
+
+    @Override
     void closeLeft() {
       left.close();
     }
@@ -134,54 +186,34 @@ public class LifecycleRelayCrossCloseStress {
       right.close();
     }
 
-    @Actor
-    public void invokeLeft(IIII_Result r) {
-      leftSlot.invoke(1);
-      r.r1 = resultLeft;
+    @Override
+    int state(boolean isLeft) {
+      return (isLeft ? left : right).state().ordinal();
     }
 
     @Actor
+    @Override
+    public void invokeLeft(IIII_Result r) {
+      super.invokeLeft(r);
+    }
+
+    @Actor
+    @Override
     public void invokeRight(IIII_Result r) {
-      rightSlot.invoke(2);
-      r.r2 = resultRight;
+      super.invokeRight(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      r.r3 = left.state().ordinal();
-      r.r4 = right.state().ordinal();
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "1, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "left's callback closed right before actor 2 invoked right's slot: right's callback "
-              + "never ran, and left, which nobody closed, stayed OPEN.")
-  @Outcome(
-      id = "0, 1, 2, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "right's callback closed left before actor 1 invoked left's slot: left's callback "
-              + "never ran, and right, which nobody closed, stayed OPEN.")
-  @Outcome(
-      id = {"2, 1, 2, 2", "1, 2, 2, 2"},
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "Both callbacks ran at once and each closed the other's node: the waits formed a "
-              + "cycle, the thread closing it returned without waiting, the other waited; both "
-              + "nodes ended CLOSED.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A cross close hung (-1: each thread held its slot's lock while calling and the "
-              + "other's close waited for it), or a node was left CLOSING, or neither callback ran: "
-              + "the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(LifecycleRelayCrossCloseStress.class)
   @State
-  public static class Broken extends Probe {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveLifecycles.Node left = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
     final NaiveLifecycles.Node right = new NaiveLifecycles.Node(NaiveLifecycles.Flaw.NONE);
     final NaiveSlots.LockHeldSlot<Integer> leftSlot =
@@ -195,6 +227,16 @@ public class LifecycleRelayCrossCloseStress {
     }
 
     @Override
+    void callLeft() {
+      leftSlot.invoke(1);
+    }
+
+    @Override
+    void callRight() {
+      rightSlot.invoke(2);
+    }
+
+    @Override
     void closeLeft() {
       left.close();
     }
@@ -204,34 +246,27 @@ public class LifecycleRelayCrossCloseStress {
       right.close();
     }
 
-    @Actor
-    public void invokeLeft(IIII_Result r) {
-      try {
-        leftSlot.invoke(1);
-        r.r1 = resultLeft;
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e);
-      }
+    @Override
+    int state(boolean isLeft) {
+      return (isLeft ? left : right).state();
     }
 
     @Actor
+    @Override
+    public void invokeLeft(IIII_Result r) {
+      super.invokeLeft(r);
+    }
+
+    @Actor
+    @Override
     public void invokeRight(IIII_Result r) {
-      try {
-        rightSlot.invoke(2);
-        r.r2 = resultRight;
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.invokeRight(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      try {
-        r.r3 = left.state();
-        r.r4 = right.state();
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

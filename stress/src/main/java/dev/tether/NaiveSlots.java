@@ -37,11 +37,13 @@ final class NaiveSlots {
   static final int THREW = -2;
 
   /**
-   * Appended to the FORBIDDEN description of every canary, so that its report names the
-   * sentinels.
+   * Appended to the FORBIDDEN description of every harness whose canary records these sentinels
+   * (the outcomes are stated once, for the real subject and its canaries alike), so that the
+   * canary's report names them.
    */
   static final String SENTINELS =
-      " A -1 (the model's bounded wait would have hung) or -2 (the model threw) is forbidden too.";
+      " In a canary, -1 (its model's bounded wait would have hung) or -2 (its model threw) is"
+          + " forbidden too.";
 
   /** Pause instructions between reading and clearing the kept value in NaiveReplaySlot. */
   static final int REPLAY_WINDOW_SPIN = 200;
@@ -74,16 +76,40 @@ final class NaiveSlots {
   }
 
   /**
+   * Marks a canary: a test class ({@code Broken*}) that drives a deliberately broken model in place
+   * of the real subject (a naive design from this class, {@link NaiveLifecycles} or {@link
+   * NaiveLanes}; in {@link LifecycleOutsideCloserStress}, the real code on a broken wait-for
+   * graph).
+   */
+  interface Canary {}
+
+  /**
+   * What an actor does with an exception of its test's subject. Each harness writes its actors
+   * once, for {@code Actual} and its canaries alike: in a {@link Canary} this returns the
+   * FORBIDDEN sentinel ({@link #failure(RuntimeException)}); in {@code Actual} it rethrows
+   * {@code e}, so that an exception of the real code escapes, and jcstress reports it as an ERROR
+   * with its stack trace, which fails CI.
+   *
+   * @param test the test class instance whose actor caught {@code e}
+   */
+  static int failure(Object test, RuntimeException e) {
+    if (test instanceof Canary) {
+      return failure(e);
+    }
+    throw e;
+  }
+
+  /**
    * Where the actors of a canary that have no result object (or whose fields the arbiter writes)
    * record their model's exception; the arbiter reports it in place of one of its fields.
    */
   static final class Failures {
     private volatile int first; // 0: no actor's model threw
 
-    /** Records {@code e}'s sentinel unless an earlier one is recorded. */
-    void record(RuntimeException e) {
+    /** Records {@code sentinel} ({@link #HANG} or {@link #THREW}) unless one is recorded. */
+    void record(int sentinel) {
       if (first == 0) {
-        first = failure(e); // racy "first", harmless: either sentinel is FORBIDDEN
+        first = sentinel; // racy "first", harmless: either sentinel is FORBIDDEN
       }
     }
 

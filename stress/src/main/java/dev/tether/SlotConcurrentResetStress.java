@@ -5,6 +5,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -33,17 +34,57 @@ import org.openjdk.jcstress.infra.results.IIIII_Result;
  * {@code Broken} drives {@link NaiveSlots.LoserNoWaitSlot}, whose winning reset waits but whose
  * losing reset returns false at once.
  */
+@Outcome(
+    id = "0, 1, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc =
+        "actor 2's reset removed the callback before invoke read the slot: the callback "
+            + "never ran.")
+@Outcome(
+    id = "1, 2, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc =
+        "The callback removed itself; actor 2's reset lost and returned false after the "
+            + "call had ended.")
+@Outcome(
+    id = "1, 2, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "actor 2's reset began during the call, lost to the callback's own reset, and "
+            + "waited for the call to end before returning false.")
+@Outcome(
+    id = "2, 1, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc =
+        "actor 2's reset removed the callback while the call ran (its own reset then "
+            + "returned false), and waited for the call to end.")
+@Outcome(
+    id = "2, 1, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "actor 2's reset began during the call, won, and waited for the call to end; the "
+            + "callback's own reset returned false.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "A reset returned while the call was still running (a losing reset that did not "
+            + "wait), or the call started after a reset returned, or both or neither reset "
+            + "returned true: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class SlotConcurrentResetStress {
   private SlotConcurrentResetStress() {}
 
-  /** The instrumented callback; {@link #ownReset()} is the variant's reset of its own slot. */
+  /** The instrumented callback, which resets its own slot, and the actors' work. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // invoking actor only
     int ownReset; // invoking actor only
 
-    abstract boolean ownReset();
+    abstract void invoke();
+
+    /** Resets the variant's slot: the callback's own reset, and actor 2's. */
+    abstract boolean reset();
 
     final void callback(Integer value) {
       inCall = 1;
@@ -51,48 +92,38 @@ public class SlotConcurrentResetStress {
         startedAfterReset = 1;
       }
       NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN / 2);
-      ownReset = ownReset() ? 1 : 2;
+      ownReset = reset() ? 1 : 2;
       NaiveSlots.spin(SlotNoCallAfterResetStress.CALL_SPIN);
       inCall = 0;
     }
+
+    void invoker(IIIII_Result r) {
+      try {
+        invoke();
+        r.r1 = ownReset;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
+      }
+      r.r4 = startedAfterReset;
+    }
+
+    void resetter(IIIII_Result r) {
+      r.r5 = inCall;
+      try {
+        r.r2 = reset() ? 1 : 2;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+      resetReturned = true;
+      r.r3 = inCall;
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 1, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "actor 2's reset removed the callback before invoke read the slot: the callback "
-              + "never ran.")
-  @Outcome(
-      id = "1, 2, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "The callback removed itself; actor 2's reset lost and returned false after the "
-              + "call had ended.")
-  @Outcome(
-      id = "1, 2, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "actor 2's reset began during the call, lost to the callback's own reset, and "
-              + "waited for the call to end before returning false.")
-  @Outcome(
-      id = "2, 1, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "actor 2's reset removed the callback while the call ran (its own reset then "
-              + "returned false), and waited for the call to end.")
-  @Outcome(
-      id = "2, 1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "actor 2's reset began during the call, won, and waited for the call to end; the "
-              + "callback's own reset returned false.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A reset returned while the call was still running, or the call started after a "
-              + "reset returned, or both or neither reset returned true: the guarantee is broken.")
+  @JCStressMeta(SlotConcurrentResetStress.class)
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("concurrent-reset");
@@ -102,95 +133,55 @@ public class SlotConcurrentResetStress {
     }
 
     @Override
-    boolean ownReset() {
+    void invoke() {
+      slot.invoke(1);
+    }
+
+    @Override
+    boolean reset() {
       return slot.reset();
     }
 
     @Actor
+    @Override
     public void invoker(IIIII_Result r) {
-      slot.invoke(1);
-      r.r1 = ownReset;
-      r.r4 = startedAfterReset;
+      super.invoker(r);
     }
 
     @Actor
+    @Override
     public void resetter(IIIII_Result r) {
-      r.r5 = inCall;
-      r.r2 = slot.reset() ? 1 : 2;
-      resetReturned = true;
-      r.r3 = inCall;
+      super.resetter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 1, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "actor 2's reset removed the callback before invoke read the slot: the callback "
-              + "never ran.")
-  @Outcome(
-      id = "1, 2, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "The callback removed itself; actor 2's reset lost and returned false after the "
-              + "call had ended.")
-  @Outcome(
-      id = "1, 2, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "actor 2's reset began during the call, lost to the callback's own reset, and "
-              + "waited for the call to end before returning false.")
-  @Outcome(
-      id = "2, 1, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc =
-          "actor 2's reset removed the callback while the call ran (its own reset then "
-              + "returned false), and waited for the call to end.")
-  @Outcome(
-      id = "2, 1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "actor 2's reset began during the call, won, and waited for the call to end; the "
-              + "callback's own reset returned false.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "A reset returned while the call was still running (the losing reset did not wait), "
-              + "or the call started after a reset returned, or both or neither reset returned "
-              + "true: the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(SlotConcurrentResetStress.class)
   @State
-  public static class Broken extends Probe {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.LoserNoWaitSlot<Integer> slot =
         new NaiveSlots.LoserNoWaitSlot<>(this::callback);
 
     @Override
-    boolean ownReset() {
+    void invoke() {
+      slot.invoke(1);
+    }
+
+    @Override
+    boolean reset() {
       return slot.reset();
     }
 
     @Actor
+    @Override
     public void invoker(IIIII_Result r) {
-      try {
-        slot.invoke(1);
-        r.r1 = ownReset;
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e);
-      }
-      r.r4 = startedAfterReset;
+      super.invoker(r);
     }
 
     @Actor
+    @Override
     public void resetter(IIIII_Result r) {
-      r.r5 = inCall;
-      try {
-        r.r2 = slot.reset() ? 1 : 2;
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
-      resetReturned = true;
-      r.r3 = inCall;
+      super.resetter(r);
     }
   }
 }

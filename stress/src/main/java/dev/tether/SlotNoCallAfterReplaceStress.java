@@ -5,6 +5,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -30,15 +31,42 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * SlotNoCallAfterReplaceStress}. {@code Actual} drives {@link CallbackSlot}; the canary
  * {@code Broken} drives {@link NaiveSlots.RefSlot} (set = {@code getAndSet}, no waiting).
  */
+@Outcome(
+    id = "0, 0, 0, 1",
+    expect = ACCEPTABLE,
+    desc =
+        "invoke called the old callback, and that call had ended when set returned (it ended "
+            + "before set began, or started just after set's first look and set waited for it).")
+@Outcome(
+    id = "1, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc = "set began while the old callback was running and waited for it to end.")
+@Outcome(
+    id = "0, 0, 0, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "set installed the new callback before invoke read the slot: invoke called the new "
+            + "callback only.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "set returned while the old callback was still running, or the old callback started "
+            + "after set returned, or invoke called both or neither: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class SlotNoCallAfterReplaceStress {
   private SlotNoCallAfterReplaceStress() {}
 
-  /** The instrumented old and new callbacks, shared by both variants. */
+  /** The instrumented old and new callbacks and the actors' work, over the variant's slot. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean setReturned;
     int startedAfterSet; // invoking actor only
     int called; // invoking actor only: bit 1 = old, bit 2 = new
+
+    abstract void invoke();
+
+    /** Replaces the old callback with {@link #newCallback}. */
+    abstract void replace();
 
     final void oldCallback(Integer value) {
       inCall = 1;
@@ -53,30 +81,34 @@ public class SlotNoCallAfterReplaceStress {
     final void newCallback(Integer value) {
       called |= 2;
     }
+
+    void invoker(IIII_Result r) {
+      try {
+        invoke();
+        r.r3 = startedAfterSet;
+        r.r4 = called;
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void replacer(IIII_Result r) {
+      r.r1 = inCall;
+      try {
+        replace();
+        setReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "invoke called the old callback, and that call had ended when set returned (it ended "
-              + "before set began, or started just after set's first look and set waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "set began while the old callback was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "set installed the new callback before invoke read the slot: invoke called the new "
-              + "callback only.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "set returned while the old callback was still running, or the old callback started "
-              + "after set returned, or invoke called both or neither: the guarantee is broken.")
+  @JCStressMeta(SlotNoCallAfterReplaceStress.class)
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("no-call-after-replace");
@@ -85,74 +117,55 @@ public class SlotNoCallAfterReplaceStress {
       slot.set(this::oldCallback);
     }
 
-    @Actor
-    public void invoker(IIII_Result r) {
+    @Override
+    void invoke() {
       slot.invoke(1);
-      r.r3 = startedAfterSet;
-      r.r4 = called;
+    }
+
+    @Override
+    void replace() {
+      slot.set(this::newCallback);
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void replacer(IIII_Result r) {
-      r.r1 = inCall;
-      slot.set(this::newCallback);
-      setReturned = true;
-      r.r2 = inCall;
+      super.replacer(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "invoke called the old callback, and that call had ended when set returned (it ended "
-              + "before set began, or started just after set's first look and set waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "set began while the old callback was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "set installed the new callback before invoke read the slot: invoke called the new "
-              + "callback only.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "set returned while the old callback was still running, or the old callback started "
-              + "after set returned, or invoke called both or neither: the guarantee is broken "
-              + "(expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(SlotNoCallAfterReplaceStress.class)
   @State
-  public static class Broken extends Probe {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::oldCallback);
 
-    // Every actor catches its model's exceptions: a canary fails only by a FORBIDDEN outcome,
-    // never by an ERROR (see NaiveSlots.failure).
+    @Override
+    void invoke() {
+      slot.invoke(1);
+    }
 
-    @Actor
-    public void invoker(IIII_Result r) {
-      try {
-        slot.invoke(1);
-        r.r3 = startedAfterSet;
-        r.r4 = called;
-      } catch (RuntimeException e) {
-        r.r4 = NaiveSlots.failure(e);
-      }
+    @Override
+    void replace() {
+      slot.set(this::newCallback);
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void replacer(IIII_Result r) {
-      r.r1 = inCall;
-      try {
-        slot.set(this::newCallback);
-        setReturned = true;
-        r.r2 = inCall;
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.replacer(r);
     }
   }
 }

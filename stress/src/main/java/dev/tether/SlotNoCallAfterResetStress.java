@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -32,18 +33,42 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * {@code Broken} drives {@link NaiveSlots.RefSlot} (reset = {@code getAndSet(null)}, no waiting),
  * which this harness must catch.
  */
+@Outcome(
+    id = "0, 0, 0, 1",
+    expect = ACCEPTABLE,
+    desc =
+        "The call ran once and had ended when reset returned (it ended before reset began, "
+            + "or started just after reset's first look and reset waited for it).")
+@Outcome(
+    id = "1, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc = "reset began while the call was running and waited for it to end before returning.")
+@Outcome(
+    id = "0, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc = "reset removed the callback before invoke read the slot: the callback never ran.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "reset returned while the old callback was still running, or the old callback "
+            + "started after reset returned: the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class SlotNoCallAfterResetStress {
   private SlotNoCallAfterResetStress() {}
 
   /** Spin length of the callback: a few microseconds in flight. */
   static final int CALL_SPIN = 200;
 
-  /** State shared by both variants: the instrumented callback. */
+  /** The instrumented callback and the actors' work, over the variant's slot. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // written and read by the invoking actor only
     int calls; // written by the invoking actor, read by the arbiter
+
+    abstract void invoke();
+
+    abstract void reset();
 
     final void callback(Integer value) {
       inCall = 1;
@@ -54,28 +79,37 @@ public class SlotNoCallAfterResetStress {
       calls++;
       inCall = 0;
     }
+
+    void invoker(IIII_Result r) {
+      try {
+        invoke();
+        r.r3 = startedAfterReset;
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void resetter(IIII_Result r) {
+      r.r1 = inCall;
+      try {
+        reset();
+        resetReturned = true;
+        r.r2 = inCall;
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void arbiter(IIII_Result r) {
+      r.r4 = calls;
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "The call ran once and had ended when reset returned (it ended before reset began, "
-              + "or started just after reset's first look and reset waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "reset began while the call was running and waited for it to end before returning.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "reset returned while the old callback was still running, or the old callback "
-              + "started after reset returned: the guarantee is broken.")
+  @JCStressMeta(SlotNoCallAfterResetStress.class)
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("no-call-after-reset");
@@ -84,83 +118,67 @@ public class SlotNoCallAfterResetStress {
       slot.set(this::callback);
     }
 
-    @Actor
-    public void invoker(IIII_Result r) {
+    @Override
+    void invoke() {
       slot.invoke(1);
-      r.r3 = startedAfterReset;
+    }
+
+    @Override
+    void reset() {
+      slot.reset();
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void resetter(IIII_Result r) {
-      r.r1 = inCall;
-      slot.reset();
-      resetReturned = true;
-      r.r2 = inCall;
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      r.r4 = calls;
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc =
-          "The call ran once and had ended when reset returned (it ended before reset began, "
-              + "or started just after reset's first look and reset waited for it).")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "reset began while the call was running and waited for it to end before returning.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "reset returned while the old callback was still running, or the old callback "
-              + "started after reset returned: the guarantee is broken (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(SlotNoCallAfterResetStress.class)
   @State
-  public static class Broken extends Probe {
+  public static class Broken extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.RefSlot<Integer> slot = new NaiveSlots.RefSlot<>(this::callback);
 
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
+    @Override
+    void invoke() {
+      slot.invoke(1);
+    }
 
-    @Actor
-    public void invoker(IIII_Result r) {
-      try {
-        slot.invoke(1);
-        r.r3 = startedAfterReset;
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e);
-      }
+    @Override
+    void reset() {
+      slot.reset();
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void resetter(IIII_Result r) {
-      r.r1 = inCall;
-      try {
-        slot.reset();
-        resetReturned = true;
-        r.r2 = inCall;
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      try {
-        r.r4 = calls;
-      } catch (RuntimeException e) {
-        r.r4 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -33,6 +34,25 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * {@code BrokenUnscannedOverflow} drives {@link NaiveSlots.UnscannedOverflowSlot}, whose reset
  * waits for inline marks only, which this harness must catch.
  */
+@Outcome(
+    id = "0, 0, 0, 1",
+    expect = ACCEPTABLE,
+    desc = "The call ran once and had ended when reset returned.")
+@Outcome(
+    id = "1, 0, 0, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc = "reset began while the overflow call was running and waited for it to end.")
+@Outcome(
+    id = "0, 0, 0, 0",
+    expect = ACCEPTABLE,
+    desc = "reset removed the callback before invoke read the slot: the callback never ran.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "reset returned while the old callback was still running, or the old callback "
+            + "started after reset returned (the overflow call was not waited for), or the "
+            + "invoker was not on the overflow path (r4 = -1): the guarantee is broken."
+            + NaiveSlots.SENTINELS)
 public class SlotOverflowNoCallAfterResetStress {
   private SlotOverflowNoCallAfterResetStress() {}
 
@@ -55,13 +75,17 @@ public class SlotOverflowNoCallAfterResetStress {
     }
   }
 
-  /** State shared by both variants: the instrumented callback. */
+  /** The instrumented callback and the actors' work, over the variant's slot. */
   abstract static class Probe {
     volatile int inCall;
     volatile boolean resetReturned;
     int startedAfterReset; // written and read by the invoking actor only
     int calls; // written by the invoking actor, read by the arbiter
-    boolean overflow = true;
+    boolean overflow = true; // false if a variant failed to put the invoker on the overflow path
+
+    abstract void invoke();
+
+    abstract void reset();
 
     final void callback(Integer value) {
       inCall = 1;
@@ -72,26 +96,39 @@ public class SlotOverflowNoCallAfterResetStress {
       calls++;
       inCall = 0;
     }
+
+    void invoker(IIII_Result r) {
+      try {
+        invoke();
+        r.r3 = startedAfterReset;
+      } catch (RuntimeException e) {
+        r.r3 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void resetter(IIII_Result r) {
+      r.r1 = inCall;
+      try {
+        reset();
+      } catch (RuntimeException e) {
+        r.r4 = NaiveSlots.failure(this, e); // the arbiter keeps it
+      }
+      resetReturned = true;
+      r.r2 = inCall;
+    }
+
+    void arbiter(IIII_Result r) {
+      if (r.r4 >= 0) {
+        r.r4 = overflow ? calls : -1;
+      }
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when reset returned.")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "reset began while the overflow call was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "reset returned while the old callback was still running, or the old callback "
-              + "started after reset returned, or the invoker was not on the overflow path.")
+  @JCStressMeta(SlotOverflowNoCallAfterResetStress.class)
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot = CallbackSlot.create("overflow-no-call-after-reset");
@@ -104,78 +141,68 @@ public class SlotOverflowNoCallAfterResetStress {
       slot.set(this::callback);
     }
 
-    @Actor
-    public void invoker(IIII_Result r) {
+    @Override
+    void invoke() {
       slot.invoke(1);
-      r.r3 = startedAfterReset;
+    }
+
+    @Override
+    void reset() {
+      slot.reset();
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void resetter(IIII_Result r) {
-      r.r1 = inCall;
-      slot.reset();
-      resetReturned = true;
-      r.r2 = inCall;
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      r.r4 = overflow ? calls : -1;
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "0, 0, 0, 1",
-      expect = ACCEPTABLE,
-      desc = "The call ran once and had ended when reset returned.")
-  @Outcome(
-      id = "1, 0, 0, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc = "reset began while the overflow call was running and waited for it to end.")
-  @Outcome(
-      id = "0, 0, 0, 0",
-      expect = ACCEPTABLE,
-      desc = "reset removed the callback before invoke read the slot: the callback never ran.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "reset returned while the old callback was still running, or the old callback "
-              + "started after reset returned: the overflow call was not waited for (expected of "
-              + "this canary); or its model threw (-1: a bounded wait timed out, -2: another "
-              + "exception).")
+  @JCStressMeta(SlotOverflowNoCallAfterResetStress.class)
   @State
-  public static class BrokenUnscannedOverflow extends Probe {
+  public static class BrokenUnscannedOverflow extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.UnscannedOverflowSlot<Integer> slot =
         new NaiveSlots.UnscannedOverflowSlot<>(this::callback, OCCUPIERS[0]);
 
-    @Actor
-    public void invoker(IIII_Result r) {
-      try {
-        slot.invoke(1);
-        r.r3 = startedAfterReset;
-      } catch (RuntimeException e) {
-        r.r3 = NaiveSlots.failure(e); // recorded as a FORBIDDEN outcome, never thrown
-      }
+    @Override
+    void invoke() {
+      slot.invoke(1);
+    }
+
+    @Override
+    void reset() {
+      slot.reset();
     }
 
     @Actor
+    @Override
+    public void invoker(IIII_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void resetter(IIII_Result r) {
-      r.r1 = inCall;
-      try {
-        slot.reset();
-      } catch (RuntimeException e) {
-        r.r4 = NaiveSlots.failure(e); // the arbiter keeps it: recorded, never thrown
-      }
-      resetReturned = true;
-      r.r2 = inCall;
+      super.resetter(r);
     }
 
     @Arbiter
+    @Override
     public void arbiter(IIII_Result r) {
-      if (r.r4 >= 0) {
-        r.r4 = calls;
-      }
+      super.arbiter(r);
     }
   }
 }

@@ -7,6 +7,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -34,174 +35,181 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * value), {@code BrokenTwice} checks again but takes the kept value non-atomically (delivers
  * twice).
  */
+@Outcome(
+    id = "1, 1, 2",
+    expect = ACCEPTABLE,
+    desc =
+        "invoke delivered the value itself, exactly once: the callback was already set, or "
+            + "invoke kept the value and then saw the new callback.")
+@Outcome(
+    id = "1, 1, 1",
+    expect = ACCEPTABLE_INTERESTING,
+    desc =
+        "invoke kept the value with no callback set; set then replayed it to the new "
+            + "callback, exactly once.")
+@Outcome(
+    expect = FORBIDDEN,
+    desc =
+        "The value was lost (never delivered: invoke found no callback and stored the value "
+            + "after set had drained the empty store), delivered twice (invoke and set both read "
+            + "the kept value before either cleared it), or refused by invoke: the guarantee is "
+            + "broken."
+            + NaiveSlots.SENTINELS)
 public class SlotReplayLatestStress {
   private SlotReplayLatestStress() {}
 
-  /** The counting callback, shared by all variants. */
+  /** The counting callback and the actors' work, over the variant's slot. */
   abstract static class Probe {
     final AtomicInteger deliveries = new AtomicInteger();
     final AtomicInteger deliverers = new AtomicInteger();
     volatile Thread setter;
+    // The setter actor has no result to record its subject's exception in; the arbiter reports it.
+    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+
+    abstract boolean invoke(Integer value);
+
+    /** Sets {@link #callback} on the variant's slot. */
+    abstract void set();
 
     final void callback(Integer value) {
       deliveries.incrementAndGet();
       int who = Thread.currentThread() == setter ? 1 : 2;
       deliverers.accumulateAndGet(who, (a, b) -> a | b);
     }
+
+    void invoker(III_Result r) {
+      try {
+        r.r1 = invoke(7) ? 1 : 0;
+      } catch (RuntimeException e) {
+        r.r1 = NaiveSlots.failure(this, e);
+      }
+    }
+
+    void setter() {
+      setter = Thread.currentThread();
+      try {
+        set();
+      } catch (RuntimeException e) {
+        failures.record(NaiveSlots.failure(this, e));
+      }
+    }
+
+    void arbiter(III_Result r) {
+      try {
+        r.r2 = failures.or(deliveries.get());
+        r.r3 = deliverers.get();
+      } catch (RuntimeException e) {
+        r.r2 = NaiveSlots.failure(this, e);
+      }
+    }
   }
 
+  // The test classes re-declare the actors: jcstress 0.16 collects @Actor and @Arbiter methods
+  // from a class's own declared methods only, not inherited ones.
+
   @JCStressTest
-  @Outcome(
-      id = "1, 1, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "invoke delivered the value itself, exactly once: the callback was already set, or "
-              + "invoke kept the value and then saw the new callback.")
-  @Outcome(
-      id = "1, 1, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "invoke kept the value with no callback set; set then replayed it to the new "
-              + "callback, exactly once.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The value was lost (never delivered), delivered twice, or refused by invoke: the "
-              + "guarantee is broken.")
+  @JCStressMeta(SlotReplayLatestStress.class)
   @State
   public static class Actual extends Probe {
     final CallbackSlot<Integer> slot =
         CallbackSlot.<Integer>builder("replay-latest").replay(Replay.latest()).build();
 
-    @Actor
-    public void invoker(III_Result r) {
-      r.r1 = slot.invoke(7) ? 1 : 0;
+    @Override
+    boolean invoke(Integer value) {
+      return slot.invoke(value);
     }
 
-    @Actor
-    public void setter() {
-      setter = Thread.currentThread();
+    @Override
+    void set() {
       slot.set(this::callback);
     }
 
+    @Actor
+    @Override
+    public void invoker(III_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
+    public void setter() {
+      super.setter();
+    }
+
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      r.r2 = deliveries.get();
-      r.r3 = deliverers.get();
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "1, 1, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "invoke delivered the value itself, exactly once: the callback was already set, or "
-              + "invoke kept the value and then saw the new callback.")
-  @Outcome(
-      id = "1, 1, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "invoke kept the value with no callback set; set then replayed it to the new "
-              + "callback, exactly once.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The value was lost: invoke found no callback and stored it after set had drained "
-              + "the empty store (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(SlotReplayLatestStress.class)
   @State
-  public static class BrokenLost extends Probe {
+  public static class BrokenLost extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(false);
 
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+    @Override
+    boolean invoke(Integer value) {
+      return slot.invoke(value);
+    }
 
-    @Actor
-    public void invoker(III_Result r) {
-      try {
-        r.r1 = slot.invoke(7) ? 1 : 0;
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e);
-      }
+    @Override
+    void set() {
+      slot.set(this::callback);
     }
 
     @Actor
+    @Override
+    public void invoker(III_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void setter() {
-      setter = Thread.currentThread();
-      try {
-        slot.set(this::callback);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.setter();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      try {
-        r.r2 = failures.or(deliveries.get());
-        r.r3 = deliverers.get();
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 
   @JCStressTest
-  @Outcome(
-      id = "1, 1, 2",
-      expect = ACCEPTABLE,
-      desc =
-          "invoke delivered the value itself, exactly once: the callback was already set, or "
-              + "invoke kept the value and then saw the new callback.")
-  @Outcome(
-      id = "1, 1, 1",
-      expect = ACCEPTABLE_INTERESTING,
-      desc =
-          "invoke kept the value with no callback set; set then replayed it to the new "
-              + "callback, exactly once.")
-  @Outcome(
-      expect = FORBIDDEN,
-      desc =
-          "The value was delivered twice: invoke and set both read the kept value before "
-              + "either cleared it (expected of this canary)."
-              + NaiveSlots.SENTINELS)
+  @JCStressMeta(SlotReplayLatestStress.class)
   @State
-  public static class BrokenTwice extends Probe {
+  public static class BrokenTwice extends Probe implements NaiveSlots.Canary {
     final NaiveSlots.NaiveReplaySlot<Integer> slot = new NaiveSlots.NaiveReplaySlot<>(true);
 
-    // Every actor and the arbiter catch the model's exceptions: a canary fails only by a
-    // FORBIDDEN outcome, never by an ERROR (see NaiveSlots.failure).
-    final NaiveSlots.Failures failures = new NaiveSlots.Failures();
+    @Override
+    boolean invoke(Integer value) {
+      return slot.invoke(value);
+    }
 
-    @Actor
-    public void invoker(III_Result r) {
-      try {
-        r.r1 = slot.invoke(7) ? 1 : 0;
-      } catch (RuntimeException e) {
-        r.r1 = NaiveSlots.failure(e);
-      }
+    @Override
+    void set() {
+      slot.set(this::callback);
     }
 
     @Actor
+    @Override
+    public void invoker(III_Result r) {
+      super.invoker(r);
+    }
+
+    @Actor
+    @Override
     public void setter() {
-      setter = Thread.currentThread();
-      try {
-        slot.set(this::callback);
-      } catch (RuntimeException e) {
-        failures.record(e);
-      }
+      super.setter();
     }
 
     @Arbiter
+    @Override
     public void arbiter(III_Result r) {
-      try {
-        r.r2 = failures.or(deliveries.get());
-        r.r3 = deliverers.get();
-      } catch (RuntimeException e) {
-        r.r2 = NaiveSlots.failure(e);
-      }
+      super.arbiter(r);
     }
   }
 }
