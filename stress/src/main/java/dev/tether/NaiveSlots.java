@@ -321,6 +321,11 @@ final class NaiveSlots {
         callback.accept(value);
         return true;
       }
+      if (!recheck) {
+        // Widens the lost-value window (no callback seen, value not yet stored), as the spin in
+        // deliverPending widens the double delivery: under load a short run missed it otherwise.
+        spin(REPLAY_WINDOW_SPIN);
+      }
       pending = value;
       if (recheck) {
         callback = ref.get();
