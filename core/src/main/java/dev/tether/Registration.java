@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * the header of each queued call ({@link LaneCall}). Immutable apart from {@link Weak}'s cleaner
  * handle, which is set before the registration is installed.
  */
-class Registration<T extends @Nullable Object> implements LaneCall {
+class Registration<T extends @Nullable Object> extends LaneCall {
   /** The slot it is installed in; null only for the slot's CLOSED sentinel, which is never run. */
   final @Nullable CallbackSlot<T> slot;
 
@@ -37,12 +37,12 @@ class Registration<T extends @Nullable Object> implements LaneCall {
 
   @Override
   @SuppressWarnings("unchecked") // the lane queued this value for this registration's slot
-  public final boolean runQueued(SerialLane.HeldMark held, @Nullable Object value) {
+  final boolean runQueued(SerialLane.HeldMark held, @Nullable Object value) {
     return Objects.requireNonNull(slot).runQueued(held, this, (T) value);
   }
 
   @Override
-  public final void clearMark(ThreadRecord record) {
+  final void clearMark(ThreadRecord record) {
     Objects.requireNonNull(slot).clearMark(record, InFlight.OUTERMOST);
   }
 
