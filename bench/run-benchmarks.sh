@@ -24,22 +24,7 @@ case "$mode" in
   *) echo "usage: $0 [short|long] [JMH args...]" >&2; exit 2 ;;
 esac
 
-# Always rebuild: a jar left from an earlier checkout would measure old code. Maven recompiles
-# only what changed, so this costs seconds to a minute, against minutes of measurement.
-jar=bench/target/benchmarks.jar
-./mvnw -B -q -pl bench -am package -DskipTests
-# Refuse a jar older than any source it is built from (a build that failed to replace it).
-stale=$(find core/src/main bench/src/main pom.xml core/pom.xml bench/pom.xml -type f \
-  -newer "$jar" -print -quit)
-if [[ -n "$stale" ]]; then
-  echo "$jar is older than $stale: the build did not replace it; not measuring old code" >&2
-  exit 1
-fi
-
-echo "== code"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo n/a)$(
-  git diff --quiet HEAD -- core/src bench/src pom.xml core/pom.xml bench/pom.xml 2>/dev/null || echo ' (core or bench modified)')"
-echo "jar built: $(date -u -r "$jar" '+%Y-%m-%d %H:%M:%S UTC')"
+source bench/fresh-jar.sh
 echo
 echo "== machine"
 lscpu | head -n 15 || true

@@ -4,8 +4,8 @@
 #
 #   bench/run-many-threads.sh [extra JMH args...]
 #
-# JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64) must be a JDK 21+; the jar is built for
-# Java 17 with the default JDK if missing. Results: bench/target/many-threads.json, .svg, .png
+# JAVA_HOME_25 (default /usr/lib/jvm/temurin-25-jdk-amd64) must be a JDK 21+; the jar is rebuilt
+# from the current sources for Java 17 with the default JDK first (bench/fresh-jar.sh). Results: bench/target/many-threads.json, .svg, .png
 # (PNG only if ImageMagick's convert or rsvg-convert is installed), and .txt (the table, with the
 # load average before and after the run: the ratios are same-run ratios, read them with the load).
 set -euo pipefail
@@ -13,10 +13,7 @@ cd "$(dirname "$0")/.."
 
 java_home="${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 java="$java_home/bin/java"
-jar=bench/target/benchmarks.jar
-if [[ ! -f "$jar" ]]; then
-  ./mvnw -B -q -pl bench -am package -DskipTests
-fi
+source bench/fresh-jar.sh
 
 result=bench/target/many-threads.json
 {
