@@ -1,16 +1,10 @@
 package dev.tether;
 
 import dev.tether.InFlight.ThreadRecord;
-import dev.tether.internal.LockCycle;
-import dev.tether.internal.Quiescible;
 import dev.tether.internal.TetherCleaner;
-import dev.tether.internal.WaitForGraph;
-import dev.tether.internal.events.CallbackFailedEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Reference;
-import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
@@ -95,47 +89,29 @@ import org.jspecify.annotations.Nullable;
  * same Consumer is set twice. Legal transitions: null <-> registration, registration ->
  * registration (replace), anything -> CLOSED.
  *
- * In-flight marks (the hot path). The marks, the per-thread records that hold them and their
- * lookup live in InFlight (created by the first invoke; see its notes): the first few threads own
- * a padded record each, every further thread uses a record that exists only while its invoke
- * runs. invoke does (callMarked, the one place a call starts, and markCurrent):
- *   1. r = current                                   (volatile read)
- *   2. mark r on the thread's record                 (a volatile write: the one full fence)
- *   3. if current != r: clear the mark and retry     (volatile read)
- *   4. call r's callback
- *   5. clear the mark                                (release stores), then wake waiters if asked.
- * A remover swaps `current` (volatile CAS) and then scans the marks for registrations that differ
- * from the current one. Steps 2-3 against swap-then-scan are the pair [Dekker] of InFlight's
- * notes: either the scan sees the mark (so the remover waits), or the invoker sees the change and
- * never calls. Hence no call of a removed registration can start after the scan, and the set of
- * threads a remover waits for only shrinks. `inFlight` is created by CAS before any mark in it,
- * so a scan ordered after a mark finds it non-null.
- * A remover then snapshots the removed registrations still running (marks that are not the
- * current registration) and waits until no other thread runs any of them. Snapshotting "every
- * removed registration running now" rather than only "the one I removed" makes a losing
- * concurrent reset(), and a second close(), wait for the winner's removal: every caller returns
- * only when nothing removed is running. Snapshotting rather than re-evaluating "not current" keeps
- * the set of blockers shrinking: a registration installed and removed after the wait began is not
- * waited for, so a reset finishes under any amount of set/invoke churn.
+ * In-flight marks. The marks, the per-thread records that hold them and their lookup live in
+ * InFlight (created by CAS on the first invoke, before any mark in it, so a scan ordered after
+ * a mark finds it non-null). An invoker marks, re-checks `current`, calls, clears (SlotCalls); a
+ * remover swaps `current` and then scans the marks (SlotWait): the pair [Dekker] of InFlight's
+ * notes, by which no call of a removed registration starts after the scan.
  *
  * Nesting. Reentrancy is detected from the record: a thread whose record carries the outermost
  * mark is inside this slot's callback. DEFER queues the value in the record (allocating only
- * then); the outermost invoke drains the queue after its call, passing its record along (to
- * keepOrDrop and deliverKept too), since a short-lived record is found again only while marked.
- * ALLOW pushes a nested mark onto the record's small `nested` stack, so a remover that replaced
- * the callback from inside it still sees every registration on the stack.
+ * then); ALLOW pushes a nested mark onto the record's small `nested` stack, so a remover that
+ * replaced the callback from inside it still sees every registration on the stack.
  *
- * Waiting. A remover first scans without side effects; when a foreign mark remains it enters
- * WaitForGraph.await, the slow path that parks, detects wait cycles exactly, and probes user locks
- * (see its notes). Its own marks are excluded from its blockers: that is the reentrant reset. The
- * blockers are the Thread objects of the records with a removed mark, whichever kind of record.
- * An invoker clears its mark with a release store and then reads its record's wake flag, so it
- * pays one full fence per call; a wakeup lost in that window costs the waiter one timed park.
+ * Waking. An invoker clears its mark with a release store and then reads its record's wake flag,
+ * so it pays one full fence per call; a wakeup lost in that window costs the waiter one timed
+ * park. The blockers a remover waits for are the Thread objects of the records with a removed
+ * mark, whichever kind of record.
  *
- * Serial lanes. invoke submits the installed Registration as the call's header to the lane's
- * SerialLane; the drainer calls back through LaneCall (Registration.runQueued, then runQueued
- * here), which marks and re-checks as above and may keep the mark across calls ([HeldMark],
- * SerialLane). The slot knows the lane; the lane knows registrations and records, not slots.
+ * Parts. The public face and the state are here; in files of their own: SlotCalls (the invoker's
+ * side: mark, re-check, call, clear), SlotWait (the remover's side), SlotBacklog (deferred and
+ * kept values), SlotPolicy (policies, failure routing), and Registration.runQueued (a lane's
+ * call: invoke submits the installed Registration as the call's header to the lane's SerialLane,
+ * whose drainer calls back through LaneCall, marks and re-checks as SlotCalls does, and may keep
+ * the mark across calls, [HeldMark]). The slot knows the lane; the lane knows registrations and
+ * records, not slots.
  *
  * Costs. invoke takes no lock and holds none while the callback runs. For the threads with an
  * inline record it allocates nothing when a callback is set and no reentrancy occurs; a further
@@ -159,11 +135,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   private static final Registration<Object> CLOSED = new Registration<>(null, value -> {});
-  private static final Policy DEFAULT_POLICY =
-      new Policy(Reentrancy.DEFER, Replay.none(), CallbackErrorHandler.logging());
 
   private final String name;
-  private final Policy policy;
+  private final SlotPolicy policy;
 
   /** How calls are run: {@link Delivery#inline()} or a serial lane. */
   private final Delivery delivery;
@@ -183,7 +157,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   /** Created on the first invoke that finds no callback. */
   private volatile @Nullable ReplayBuffer replay;
 
-  private CallbackSlot(String name, Policy policy, Delivery delivery, @Nullable Lifecycle owner) {
+  private CallbackSlot(
+      String name, SlotPolicy policy, Delivery delivery, @Nullable Lifecycle owner) {
     this.name = name;
     this.policy = policy;
     this.delivery = delivery;
@@ -200,7 +175,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * @throws IllegalArgumentException if {@code name} is blank
    */
   public static <T extends @Nullable Object> CallbackSlot<T> create(String name) {
-    return new CallbackSlot<>(checkName(name), DEFAULT_POLICY, Delivery.inline(), null);
+    return new CallbackSlot<>(checkName(name), SlotPolicy.DEFAULT, Delivery.inline(), null);
   }
 
   /**
@@ -288,9 +263,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     }
     ThreadRecord self = inFlight().recordFor(Thread.currentThread());
     if (self.isInside()) {
-      return invokeReentrant(self, value);
+      return SlotBacklog.invokeReentrant(this, self, value);
     }
-    return callThenDrain(self, value) || keepOrDrop(value, self);
+    return SlotCalls.callThenDrain(this, self, value) || SlotBacklog.keepOrDrop(this, value, self);
   }
 
   /**
@@ -305,7 +280,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   public boolean reset() {
     boolean removed = removeInstalled();
-    awaitQuiescence();
+    SlotWait.await(this);
     return removed;
   }
 
@@ -317,7 +292,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   public CompletableFuture<Void> resetAsync() {
     removeInstalled();
-    return awaitAsync();
+    return SlotWait.awaitAsync(this);
   }
 
   /**
@@ -339,7 +314,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (buffer != null) {
       buffer.discardAll();
     }
-    awaitQuiescence();
+    SlotWait.await(this);
   }
 
   /** The delivery of this slot's calls: {@link Delivery#inline()} or the serial lane it is on. */
@@ -394,30 +369,40 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         + "]";
   }
 
-  // ---- the remover's view of in-flight calls ----
+  // ---- state, for the slot's parts (SlotCalls, SlotWait, SlotBacklog, Registration) ----
 
-  /**
-   * The removed registrations that some thread other than {@code excluded} is running now, or
-   * null if none. Called after the removal: by [Dekker] (InFlight) every call of a removed
-   * registration that will ever run has its mark visible here, so this snapshot is the complete
-   * set to wait for, and it can only shrink. A registration removed later (by a concurrent set or
-   * reset) is not in it: a waiter never waits for calls that began after it.
-   */
-  private @Nullable List<Registration<?>> runningRemoved(@Nullable Thread excluded) {
-    Registration<? super T> installed = current;
-    InFlight marks = inFlight; // [Dekker]: created before any mark, so a mark implies non-null
-    return marks == null ? null : marks.marksOtherThan(installed, excluded);
+  /** The installed registration, null, or the CLOSED sentinel; a volatile read. */
+  @Nullable Registration<? super T> installed() {
+    return current;
   }
 
-  /** A wait for {@code removed}, as the waiting machinery sees it; made only on the slow path. */
-  private Quiescible asWaitTarget(List<Registration<?>> removed) {
-    InFlight marks = Objects.requireNonNull(inFlight); // a mark was found in it
-    return marks.waitTarget(removed, name, this);
+  /** Whether {@code registration} is the sentinel of a closed slot, which is never called. */
+  static boolean isClosedSentinel(Registration<?> registration) {
+    return registration == CLOSED;
   }
 
-  // ---- hot path: mark, re-check, call, clear, wake ----
+  /** The in-flight marks, or null before the first invoke; a volatile read. */
+  @Nullable InFlight inFlightIfCreated() {
+    return inFlight;
+  }
 
-  private InFlight inFlight() {
+  /** The replay buffer, or null before the first value that found no callback. */
+  @Nullable ReplayBuffer replayBufferIfCreated() {
+    return replay;
+  }
+
+  /** The drain engine of this slot's lane, or null for inline delivery. */
+  @Nullable SerialLane lane() {
+    return lane;
+  }
+
+  SlotPolicy policy() {
+    return policy;
+  }
+
+  // ---- in-flight marks (the hot path is SlotCalls) ----
+
+  InFlight inFlight() {
     InFlight marks = inFlight;
     if (marks == null) {
       InFlight created = new InFlight();
@@ -434,133 +419,15 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     return inFlight();
   }
 
-  /** Outcomes of {@link #callMarked}. */
-  private static final int NOT_CURRENT = 0;
-
-  private static final int CALLED = 1;
-  private static final int OWNER_GONE = 2;
-
-  /**
-   * The one place a call of an inline slot starts: marks {@code registration} on {@code self} at
-   * {@code depth} ({@link InFlight#OUTERMOST} or a nested depth), re-checks that it is still
-   * installed, calls it, clears the mark and wakes a remover that asked.
-   *
-   * @return {@link #CALLED}; {@link #NOT_CURRENT} if it was removed before the call could start
-   *     (never called); {@link #OWNER_GONE} if its weak owner is gone (not called)
-   */
-  private int callMarked(
-      ThreadRecord self, Registration<? super T> registration, @Nullable T value, int depth) {
-    if (!markCurrent(self, registration, depth)) {
-      return NOT_CURRENT;
-    }
-    boolean delivered;
-    try {
-      delivered = deliver(registration, value);
-    } finally {
-      clearMark(self, depth);
-    }
-    return delivered ? CALLED : OWNER_GONE;
-  }
-
-  /**
-   * The invoker's side of [Dekker] (InFlight): mark, then re-read {@code current}. Returns true
-   * with the mark set if {@code registration} is still installed; otherwise clears the mark (it
-   * lost a race with a removal, and the call must never start) and returns false.
-   */
-  private boolean markCurrent(ThreadRecord self, Registration<? super T> registration, int depth) {
-    InFlight.mark(self, registration, depth);
-    if (current == registration) {
-      return true;
-    }
-    clearMark(self, depth);
-    return false;
-  }
-
-  /** Clears a mark of this slot and wakes the removers waiting for it, if one asked. */
-  void clearMark(ThreadRecord self, int depth) {
-    if (InFlight.clear(self, depth)) {
-      WaitForGraph.wake(this);
-    }
-  }
-
-  /**
-   * Calls the installed callback once, marked at {@code depth}: the outermost call of
-   * {@code invoke}, or ALLOW's nested call.
-   *
-   * @return whether a callback was called
-   */
-  private boolean callCurrent(ThreadRecord self, @Nullable T value, int depth) {
-    for (; ; ) {
-      Registration<? super T> registration = current;
-      if (registration == null || registration == CLOSED) {
-        return false;
-      }
-      int outcome = callMarked(self, registration, value, depth);
-      if (outcome == CALLED) {
-        return true;
-      }
-      if (outcome == OWNER_GONE) {
-        evict(registration); // see whether another callback is set
-      }
-    }
-  }
-
-  /** Runs the callback, routing its failure to the error handler; false if its owner is gone. */
-  private boolean deliver(Registration<? super T> registration, @Nullable T value) {
-    try {
-      return registration.deliver(value);
-    } catch (VirtualMachineError fatal) {
-      throw fatal;
-    } catch (Throwable failure) {
-      reportFailure(failure);
-      return true;
-    }
-  }
-
-  private void reportFailure(Throwable failure) {
-    CallbackFailedEvent event = new CallbackFailedEvent();
-    if (event.shouldCommit()) {
-      event.target = name;
-      event.exceptionClass = failure.getClass().getName();
-      event.message = String.valueOf(failure.getMessage());
-      event.commit();
-    }
-    try {
-      policy.errorHandler.onCallbackError(this, failure);
-    } catch (VirtualMachineError fatal) {
-      throw fatal;
-    } catch (Throwable handlerFailure) {
-      handlerFailure.addSuppressed(failure);
-      System.getLogger("dev.tether.CallbackSlot")
-          .log(
-              System.Logger.Level.ERROR,
-              "error handler of slot '" + name + "' threw while handling a callback failure",
-              handlerFailure);
-    }
-  }
-
-  private boolean invokeReentrant(ThreadRecord self, @Nullable T value) {
-    switch (policy.reentrancy) {
-      case REJECT:
-        throw new ReentrantInvocationException(name);
-      case DEFER:
-        self.defer(value);
-        return true;
-      case ALLOW:
-      default:
-        return callCurrent(self, value, self.nestedDepth) || keepOrDrop(value, self);
-    }
-  }
-
   // ---- serial lanes ----
 
   /** invoke on a serial lane: queue the call (the lane runs it), or apply the replay policy. */
   private boolean invokeOnLane(SerialLane serial, @Nullable T value) {
-    return submitToLane(serial, value) || keepOrDrop(value, null);
+    return submitToLane(serial, value) || SlotBacklog.keepOrDrop(this, value, null);
   }
 
   /** Queues a call of the installed callback; false if none is installed. */
-  private boolean submitToLane(SerialLane serial, @Nullable T value) {
+  boolean submitToLane(SerialLane serial, @Nullable T value) {
     Registration<? super T> registration = current;
     if (registration == null || registration == CLOSED) {
       return false;
@@ -570,153 +437,10 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     return true;
   }
 
-  /**
-   * Runs a call that the lane queued for {@code registration}, on the lane's drainer thread;
-   * false if the registration was removed before the call could start (the call is discarded).
-   * The drainer marks a registration as any invoker does ([Dekker], InFlight), but keeps the mark
-   * across consecutive calls of the same registration ([HeldMark], SerialLane): the mark is
-   * already visible, so each further call needs only the re-check.
-   */
-  boolean runQueued(
-      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
-    if (held.holds(registration)) {
-      if (current != registration) {
-        held.release();
-        return false; // removed between two calls: discarded, never run
-      }
-      return deliverMarked(held, registration, value);
-    }
-    held.release();
-    return runQueuedCall(held, registration, value);
-  }
+  // ---- no callback: replay (SlotBacklog) ----
 
-  /** The first call of a registration in a run of the drain: mark, re-check, call. */
-  private boolean runQueuedCall(
-      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
-    ThreadRecord self = inFlight().recordFor(Thread.currentThread());
-    if (self.isInside()) {
-      // Not expected: a slot's calls all run on its one lane, which is busy while one of them
-      // runs, so a drain never nests inside a call of the same slot. Handled, not assumed: mark
-      // on the nested stack, and do not hold the mark.
-      int outcome = callMarked(self, registration, value, self.nestedDepth);
-      if (outcome == OWNER_GONE) {
-        evict(registration);
-      }
-      return outcome == CALLED;
-    }
-    if (!markCurrent(self, registration, InFlight.OUTERMOST)) {
-      return false; // removed before the call started: discarded, never run
-    }
-    held.hold(registration, self);
-    return deliverMarked(held, registration, value);
-  }
-
-  /** Calls {@code registration}, whose mark {@code held} keeps; false if its owner is gone. */
-  private boolean deliverMarked(
-      SerialLane.HeldMark held, Registration<? super T> registration, @Nullable T value) {
-    boolean delivered = false;
-    try {
-      delivered = deliver(registration, value);
-    } finally {
-      if (!delivered) {
-        held.release(); // a weak owner gone, or a VirtualMachineError on its way out
-      }
-    }
-    if (!delivered) {
-      evict(registration);
-    }
-    return delivered;
-  }
-
-  /**
-   * An outermost call: calls once, then runs, in order, what the call deferred (DEFER), each as a
-   * fresh outermost call. Returns whether the first call happened.
-   */
-  private boolean callThenDrain(ThreadRecord self, @Nullable T value) {
-    try {
-      boolean called = callCurrent(self, value, InFlight.OUTERMOST);
-      ArrayDeque<Object> queue = self.deferred;
-      if (queue != null && !queue.isEmpty()) {
-        drainDeferred(queue, self);
-      }
-      return called;
-    } catch (VirtualMachineError fatal) {
-      if (self.deferred != null) {
-        self.deferred.clear(); // the thread is failing; never deliver these on a later invoke
-      }
-      throw fatal;
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private void drainDeferred(ArrayDeque<Object> queue, ThreadRecord self) {
-    Object next;
-    while ((next = queue.pollFirst()) != null) {
-      T value = next == ThreadRecord.NULL_VALUE ? null : (T) next;
-      if (!callCurrent(self, value, InFlight.OUTERMOST)) {
-        keepOrDrop(value, self);
-      }
-    }
-  }
-
-  // ---- no callback: replay ----
-
-  /**
-   * Keeps the value per the replay policy, or counts it dropped; returns whether it was kept.
-   * {@code self}: the calling thread's record when the caller holds it (a guest is not found
-   * again once out of the table), else null.
-   */
-  private boolean keepOrDrop(@Nullable T value, @Nullable ThreadRecord self) {
-    ReplayBuffer buffer = replayBuffer();
-    if (current == CLOSED) {
-      buffer.countDrop();
-      return false;
-    }
-    if (!buffer.offer(value)) {
-      return false;
-    }
-    // A set may have installed a callback and drained the buffer just before the offer: if a
-    // callback is there now, deliver what is kept (take() is atomic, so exactly once).
-    if (isSet()) {
-      deliverKept(self);
-    }
-    if (current == CLOSED) {
-      buffer.discardAll(); // close raced the offer; close discards
-    }
-    return true;
-  }
-
-  @SuppressWarnings("unchecked")
-  private void deliverKept(@Nullable ThreadRecord caller) {
-    ReplayBuffer buffer = replay;
-    if (buffer == null) {
-      return;
-    }
-    ThreadRecord self = caller;
-    Object kept;
-    while (isSet() && (kept = buffer.take()) != ReplayBuffer.EMPTY) {
-      if (lane != null) {
-        if (!submitToLane(lane, (T) kept)) {
-          buffer.putBack(kept);
-          return;
-        }
-        continue;
-      }
-      if (self == null) {
-        self = inFlight().recordFor(Thread.currentThread());
-      }
-      if (self.isInside()) {
-        // set() from inside this slot's own callback: the replay is not the user's reentrant
-        // invoke, so it is deferred behind the running call whatever the policy says.
-        self.defer(kept);
-      } else if (!callThenDrain(self, (T) kept)) {
-        buffer.putBack(kept); // removed meanwhile: back in front, never behind newer values
-        return;
-      }
-    }
-  }
-
-  private ReplayBuffer replayBuffer() {
+  /** The replay buffer, created on first use. */
+  ReplayBuffer replayBuffer() {
     ReplayBuffer buffer = replay;
     if (buffer == null) {
       ReplayBuffer created = policy.replay.newBuffer();
@@ -742,12 +466,13 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (replaced != null) {
       replaced.retire();
       try {
-        awaitQuiescence();
+        SlotWait.await(this);
       } finally {
-        deliverKept(null); // also when the wait threw: kept values must reach the new callback
+        // also when the wait threw: kept values must reach the new callback
+        SlotBacklog.deliverKept(this, null);
       }
     } else {
-      deliverKept(null);
+      SlotBacklog.deliverKept(this, null);
     }
   }
 
@@ -765,15 +490,8 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
   }
 
   /** Empties the slot if {@code registration} is still installed; no wait is needed. */
-  private void evict(Registration<? super T> registration) {
+  void evict(Registration<? super T> registration) {
     CURRENT.compareAndSet(this, registration, null);
-  }
-
-  private CompletableFuture<Void> awaitAsync() {
-    List<Registration<?>> removed = runningRemoved(null);
-    return removed == null
-        ? CompletableFuture.completedFuture(null)
-        : WaitForGraph.awaitAsync(asWaitTarget(removed));
   }
 
   /**
@@ -781,7 +499,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * that the closer did not wait for (its own, or one whose wait broke a cycle).
    */
   boolean runsRemovedCallbacks() {
-    return runningRemoved(null) != null;
+    return SlotWait.removedRunning(this, null) != null;
   }
 
   /**
@@ -792,24 +510,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   void awaitRemovedCalls(boolean mayBreakCycles) {
     if (mayBreakCycles) {
-      awaitQuiescence();
-      return;
-    }
-    List<Registration<?>> removed = runningRemoved(Thread.currentThread());
-    if (removed != null) {
-      WaitForGraph.awaitOutsideCallbacks(asWaitTarget(removed));
-    }
-  }
-
-  private void awaitQuiescence() {
-    List<Registration<?>> removed = runningRemoved(Thread.currentThread());
-    if (removed == null) {
-      return;
-    }
-    LockCycle cycle = WaitForGraph.await(asWaitTarget(removed));
-    if (cycle != null) {
-      throw new CallbackDeadlockException(
-          name, "a callback of slot '" + name + "'", Thread.currentThread(), cycle);
+      SlotWait.await(this);
+    } else {
+      SlotWait.awaitOutsideCallbacks(this);
     }
   }
 
@@ -823,19 +526,6 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
 
   // ---- nested types ----
 
-  /** Per-slot policies; immutable. */
-  private static final class Policy {
-    final Reentrancy reentrancy;
-    final Replay replay;
-    final CallbackErrorHandler errorHandler;
-
-    Policy(Reentrancy reentrancy, Replay replay, CallbackErrorHandler errorHandler) {
-      this.reentrancy = reentrancy;
-      this.replay = replay;
-      this.errorHandler = errorHandler;
-    }
-  }
-
   /**
    * Configures a {@link CallbackSlot}. <b>Note:</b> not thread-safe; build on one thread.
    *
@@ -846,7 +536,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     private final String name;
     private Reentrancy reentrancy = Reentrancy.DEFER;
     private Replay replay = Replay.none();
-    private CallbackErrorHandler errorHandler = DEFAULT_POLICY.errorHandler;
+    private CallbackErrorHandler errorHandler = SlotPolicy.DEFAULT.errorHandler;
     private @Nullable Delivery delivery;
 
     private Builder(String name) {
@@ -894,7 +584,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       String fullName = owner == null ? name : owner.path() + "/" + name;
       return new CallbackSlot<>(
           fullName,
-          new Policy(reentrancy, replay, errorHandler),
+          new SlotPolicy(reentrancy, replay, errorHandler),
           delivery == null ? inherited : delivery,
           owner);
     }

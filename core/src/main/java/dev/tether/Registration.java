@@ -35,15 +35,69 @@ class Registration<T extends @Nullable Object> extends LaneCall {
   /** Called once the registration has been removed. */
   void retire() {}
 
+  /**
+   * Runs a call that the lane queued for this registration, on the lane's drainer thread; false
+   * if it was removed before the call could start (the call is discarded). The drainer marks a
+   * registration as any invoker does ([Dekker], InFlight), but keeps the mark across consecutive
+   * calls of the same registration ([HeldMark], SerialLane): the mark is already visible, so each
+   * further call needs only the re-check.
+   */
   @Override
   @SuppressWarnings("unchecked") // the lane queued this value for this registration's slot
   final boolean runQueued(SerialLane.HeldMark held, @Nullable Object value) {
-    return Objects.requireNonNull(slot).runQueued(held, this, (T) value);
+    CallbackSlot<T> owner = Objects.requireNonNull(slot);
+    if (held.holds(this)) {
+      if (owner.installed() != this) {
+        held.release();
+        return false; // removed between two calls: discarded, never run
+      }
+      return deliverMarked(owner, held, (T) value);
+    }
+    held.release();
+    return runFirstQueued(owner, held, (T) value);
+  }
+
+  /** The first call of this registration in a run of the drain: mark, re-check, call. */
+  private boolean runFirstQueued(
+      CallbackSlot<T> owner, SerialLane.HeldMark held, @Nullable T value) {
+    ThreadRecord self = owner.inFlight().recordFor(Thread.currentThread());
+    if (self.isInside()) {
+      // Not expected: a slot's calls all run on its one lane, which is busy while one of them
+      // runs, so a drain never nests inside a call of the same slot. Handled, not assumed: mark
+      // on the nested stack, and do not hold the mark.
+      int outcome = SlotCalls.callMarked(owner, self, this, value, self.nestedDepth);
+      if (outcome == SlotCalls.OWNER_GONE) {
+        owner.evict(this);
+      }
+      return outcome == SlotCalls.CALLED;
+    }
+    if (!SlotCalls.markCurrent(owner, self, this, InFlight.OUTERMOST)) {
+      return false; // removed before the call started: discarded, never run
+    }
+    held.hold(this, self);
+    return deliverMarked(owner, held, value);
+  }
+
+  /** Calls this registration, whose mark {@code held} keeps; false if its owner is gone. */
+  private boolean deliverMarked(
+      CallbackSlot<T> owner, SerialLane.HeldMark held, @Nullable T value) {
+    boolean delivered = false;
+    try {
+      delivered = SlotCalls.deliver(owner, this, value);
+    } finally {
+      if (!delivered) {
+        held.release(); // a weak owner gone, or a VirtualMachineError on its way out
+      }
+    }
+    if (!delivered) {
+      owner.evict(this);
+    }
+    return delivered;
   }
 
   @Override
   final void clearMark(ThreadRecord record) {
-    Objects.requireNonNull(slot).clearMark(record, InFlight.OUTERMOST);
+    SlotCalls.clearMark(Objects.requireNonNull(slot), record, InFlight.OUTERMOST);
   }
 
   /** A registration whose owner is held weakly and passed to each call. */
