@@ -204,7 +204,7 @@ public final class Server implements AutoCloseable {
    * As {@link #listen(Lifecycle, InetSocketAddress, Consumer)}, taking connections through
    * {@code acceptor}: for tests that inject accept failures.
    */
-  static Server listen(
+  static Server listenWithAcceptor(
       Lifecycle parent,
       InetSocketAddress address,
       Consumer<? super Connection> onAccept,

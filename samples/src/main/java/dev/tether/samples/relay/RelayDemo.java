@@ -241,6 +241,7 @@ public final class RelayDemo {
     }
   }
 
+  @SuppressWarnings("try") // the leak listener is registered for the try block, not used in it
   private static Result runUnrecorded(
       Options options, PrintStream out, UnaryOperator<InetSocketAddress> clientTarget)
       throws Exception {

@@ -211,6 +211,7 @@ class DesignGuideExamplesTest {
   // @end region="bind-owner"
 
   @Test
+  @SuppressWarnings("try") // the leak listener is registered for the try block, not used in it
   void bindOwner_sessionDroppedWithoutClose_isReportedByPathAndClosed() throws Exception {
     List<LeakReport> leaks = new CopyOnWriteArrayList<>();
     try (AutoCloseable listening = Lifecycle.addLeakListener(leaks::add)) {

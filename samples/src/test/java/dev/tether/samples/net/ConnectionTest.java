@@ -651,7 +651,7 @@ class ConnectionTest {
     AtomicLong firstFailureNanos = new AtomicLong();
     AtomicLong acceptedNanos = new AtomicLong();
     Server server =
-        Server.listen(
+        Server.listenWithAcceptor(
             app,
             ANY_LOOPBACK,
             accepted::add,
