@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * The close walk of a {@link Lifecycle} subtree: iterative, post-order, children newest first.
  * Runs on the thread that claimed the subtree's root, or on the fresh daemon thread it was handed
  * to; the notes below say why a hand-off is needed and why that thread never gives up a wait.
- * Holds no lock while it waits or runs user code; takes a node's stripe only to snapshot it.
+ * Holds no lock while it waits or runs user code.
  */
 /*
  * Implementation notes
@@ -46,6 +46,8 @@ import org.jspecify.annotations.Nullable;
  * the parent's own slots. Invariant: a close() that returns after waiting, and a walk that goes
  * past a child closed by another thread, has seen no removed callback of that subtree running on
  * another thread, unless its own wait was the one given up to break a cycle.
+ *
+ * History (the hand-off thread that skipped): docs/design-notes.md.
  */
 final class CloseWalk {
   private CloseWalk() {}

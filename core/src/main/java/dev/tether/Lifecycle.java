@@ -95,8 +95,6 @@ import org.jspecify.annotations.Nullable;
  * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and
  * starts closeAsync() (the Cleaner's thread must never block on a callback). Closing cleans the
  * registration, so closed nodes leave nothing behind in the Cleaner.
- *
- * History (the hand-off thread that skipped): docs/design-notes.md.
  */
 public final class Lifecycle implements AutoCloseable {
   /** The state of a node; it only moves forward. */
