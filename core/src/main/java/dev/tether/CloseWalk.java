@@ -14,8 +14,40 @@ import org.jspecify.annotations.Nullable;
 /**
  * The close walk of a {@link Lifecycle} subtree: iterative, post-order, children newest first.
  * Runs on the thread that claimed the subtree's root, or on the fresh daemon thread it was handed
- * to; see Lifecycle's implementation notes for why a hand-off is needed and why that thread never
- * gives up a wait.
+ * to; the notes below say why a hand-off is needed and why that thread never gives up a wait.
+ * Holds no lock while it waits or runs user code.
+ */
+/*
+ * Implementation notes
+ *
+ * The walk is iterative (an explicit stack of frames), post-order, so a deep tree cannot overflow
+ * the thread's stack. For each child, in reverse creation order: claim it (CAS) and descend, or,
+ * if another thread is closing it, wait for that close to finish before going on. If that wait
+ * must be skipped (a wait-for cycle, or a lock cycle), the walker may not wait, but no ancestor
+ * may become CLOSED before the child either: the rest of the walk is handed to a fresh daemon
+ * thread, and every node on the walk's stack is re-pointed to it so waiters' edges stay exact.
+ * That thread is inside no callback and holds no lock while it waits, so its waits for children
+ * are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for a callback to return
+ * on it, so its giving up could not break a cycle, and a hand-off thread that could skip would
+ * hand over again without end. Another member of the cycle (one inside a callback, or, in a cycle
+ * made only of closers, the child's closer) finds the cycle on its next re-check and gives up
+ * instead. finishClose never throws; a VirtualMachineError is rethrown only after every node of
+ * the walk is CLOSED.
+ *
+ * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
+ * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can
+ * be CLOSED while a removed callback of its subtree still runs. finishClose records those slots
+ * in the node's `lingering` (its own, slots given to own(), and its closed children's still
+ * running) before it publishes CLOSED ([Published], Lifecycle), and every waiter that sees CLOSED,
+ * awaitClosedBy, then waits for them under the slot's rules (its own call excluded). A child that
+ * detaches with lingering slots hands them to its parent's ChildList; a Frame snapshots the
+ * children and those slots under one acquisition of the parent's lock, so the walk sees each
+ * closed child either as a child or through those slots, and waits for its calls before closing
+ * the parent's own slots. Invariant: a close() that returns after waiting, and a walk that goes
+ * past a child closed by another thread, has seen no removed callback of that subtree running on
+ * another thread, unless its own wait was the one given up to break a cycle.
+ *
+ * History (the hand-off thread that skipped): docs/design-notes.md.
  */
 final class CloseWalk {
   private CloseWalk() {}
@@ -51,7 +83,7 @@ final class CloseWalk {
       lock.lock();
       try { // one snapshot: a child is either still linked or its lingering slots are here
         this.children = node.childrenNewestFirst();
-        this.detachedLingering = node.detachedLingering;
+        this.detachedLingering = node.detachedLingering();
       } finally {
         lock.unlock();
       }
@@ -171,6 +203,19 @@ final class CloseWalk {
       frame.node.handCloseTo(next);
     }
     next.start();
+  }
+
+  /** Throws {@code failure}, a close's failure, if it is not null. */
+  static void rethrow(@Nullable Throwable failure) {
+    if (failure instanceof RuntimeException runtimeException) {
+      throw runtimeException;
+    }
+    if (failure instanceof Error error) {
+      throw error;
+    }
+    if (failure != null) {
+      throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
+    }
   }
 
   static Throwable combine(@Nullable Throwable first, Throwable next) {

@@ -8,12 +8,9 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -79,54 +76,25 @@ import org.jspecify.annotations.Nullable;
  * `closer` and read by other threads only after a volatile read of `closer` has seen CLOSED, so
  * the store publishes them (the closing thread's own reads are ordered by program order).
  *
- * Structure. Children form an intrusive doubly linked list (first/last, prev/next) so a closed
- * child unlinks in O(1) and a long-lived parent with millions of short-lived children does not
- * grow. Slots and resources are small arrays. All of it is guarded by a striped lock
- * (StripedLocks.of(node)), never held while user code runs or while blocking, and never two at
- * once. Registration checks the state under the lock and the winner snapshots children under the
- * lock after its CAS, so a registration either lands in the snapshot or sees CLOSING and fails:
- * a child can never be orphaned.
+ * Structure. The children are a ChildList (by name in creation order), the slots and resources a
+ * NodeMembers; each is created on first use, so a node without them holds two nulls. Both, and
+ * ownerBinding, are guarded by a striped lock (StripedLocks.of(node)), never held while user code
+ * runs or while blocking, and never two at once. Registration checks the state under the lock and
+ * the winner snapshots children under the lock after its CAS, so a registration either lands in
+ * the snapshot or sees CLOSING and fails: a child can never be orphaned.
  *
- * The close walk (CloseWalk) is iterative (an explicit stack of frames), post-order, so a deep
- * tree cannot overflow the thread's stack. For each child, in reverse creation order: claim it
- * (CAS) and descend, or, if another thread is closing it, wait for that close to finish before
- * going on. If that wait must be skipped (a wait-for cycle, or a lock cycle), the walker may not
- * wait, but no ancestor may become CLOSED before the child either: the rest of the walk is handed
- * to a fresh daemon thread, and every node on the walk's stack is re-pointed to it so waiters'
- * edges stay exact. That thread is inside no callback and holds no lock while it waits, so its
- * waits for children are never given up (WaitForGraph.awaitOutsideCallbacks): nothing waits for
- * a callback to return on it, so its giving up could not break a cycle, and a hand-off thread
- * that could skip would hand over again without end. Another member of the cycle (one inside a
- * callback, or, in a cycle made only of closers, the child's closer) finds the cycle on its next
- * re-check and gives up instead. finishClose never throws; a VirtualMachineError is rethrown
- * only after every node of the walk is CLOSED.
+ * The close walk is CloseWalk, and a wait for another thread's close a CloseWaitTarget in the
+ * global wait-for graph; their notes say why a walk hands itself to a fresh thread and how a
+ * cycle through a closer is broken. Completion wakes waiters through WaitForGraph.wake(this).
  *
- * Waiting for another closer is a wait in the global wait-for graph (WaitForGraph): the target's
- * blockers are {the closing thread} until CLOSED, and the closer is not waited for as a callback's
- * runner (waitsForCallbacks is false), so a cycle through it is broken at a member inside a
- * callback (rules B1-B4 there); the target encloses the slots of this subtree, so a listener of
- * this subtree whose losing close closes a cycle is the member that does not wait (B1).
- * Completion wakes waiters through WaitForGraph.wake(this).
- *
- * Lingering calls. A closer does not wait for its own call (a close from inside a callback), nor,
- * when it is inside a callback, for a call whose wait it gave up to break a cycle; so a node can
- * be CLOSED while a removed callback of its subtree still runs. finishClose records those slots
- * in `lingering` (its own, slots given to own(), and its closed children's still running) before
- * it publishes CLOSED ([Published]), and every waiter that sees CLOSED, awaitClosedBy, then waits
- * for them under the slot's rules (its own call excluded). A child that detaches with lingering
- * slots hands them to its parent's `detachedLingering` under the parent's lock, the lock under
- * which a walk's Frame snapshots the children: so a parent's walk sees each closed child either
- * as a child or through detachedLingering, and waits for its calls before closing the parent's
- * own slots. Invariant: a close() that returns after waiting, and a walk that goes past a child
- * closed by another thread, has seen no removed callback of that subtree running on another
- * thread, unless its own wait was the one given up to break a cycle.
+ * Lingering calls. A node can be CLOSED while a removed callback of its subtree still runs (a call
+ * its closer did not wait for); finishClose records those slots in `lingering` before it
+ * publishes CLOSED ([Published]), and every waiter waits for them: CloseWalk's notes.
  *
  * Leaks. bindOwner registers the owner with the shared Cleaner; the action holds only this node.
  * If the owner becomes unreachable while the node is OPEN, the action reports a LeakReport and
  * starts closeAsync() (the Cleaner's thread must never block on a callback). Closing cleans the
  * registration, so closed nodes leave nothing behind in the Cleaner.
- *
- * History (the hand-off thread that skipped): docs/design-notes.md.
  */
 public final class Lifecycle implements AutoCloseable {
   /** The state of a node; it only moves forward. */
@@ -150,8 +118,7 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   private static final Object CLOSED = new Object();
-  private static final Object[] NOTHING = new Object[0];
-  private static final CallbackSlot<?>[] NO_SLOTS = new CallbackSlot<?>[0];
+  private static final CallbackSlot<?>[] NO_SLOTS = NodeMembers.NO_SLOTS;
   private static final boolean PARANOID = "paranoid".equals(System.getProperty("dev.tether.leaks"));
 
   private final @Nullable Lifecycle parent;
@@ -176,30 +143,16 @@ public final class Lifecycle implements AutoCloseable {
    */
   CallbackSlot<?>[] lingering = NO_SLOTS;
 
-  // From here to ownerBinding: guarded by StripedLocks.of(this). These are not @GuardedBy: the
-  // lock is a stripe chosen per node, and Error Prone's guard expressions can name only a field,
-  // `this` or a class, so its check could not follow it.
-  private @Nullable Lifecycle firstChild;
+  // These three: guarded by StripedLocks.of(this). They are not @GuardedBy: the lock is a stripe
+  // chosen per node, and Error Prone's guard expressions can name only a field, `this` or a
+  // class, so its check could not follow it.
+  /** The children not yet closed; created with the first child. */
+  private @Nullable ChildList childList;
 
-  /** The names of the children linked now; created with the first child. */
-  private @Nullable Set<String> childNames;
+  /** The slots and resources; created with the first, taken (set to null) by finishClose. */
+  private @Nullable NodeMembers members;
 
-  /**
-   * The lingering slots of children that closed and detached while their calls still ran:
-   * this node's close waits for them, as for a child closed by another thread. Pruned of
-   * finished calls whenever a child adds to it.
-   */
-  CallbackSlot<?>[] detachedLingering = NO_SLOTS;
-
-  private @Nullable Lifecycle lastChild;
-  private Object[] slots = NOTHING;
-  private int slotCount;
-  private Object[] resources = NOTHING;
-  private int resourceCount;
   private Cleaner.@Nullable Cleanable ownerBinding;
-  // Guarded by StripedLocks.of(parent).
-  private @Nullable Lifecycle previousSibling;
-  private @Nullable Lifecycle nextSibling;
 
   private Lifecycle(@Nullable Lifecycle parent, String name, Delivery delivery) {
     this.parent = parent;
@@ -258,26 +211,12 @@ public final class Lifecycle implements AutoCloseable {
     lock.lock();
     try {
       requireOpen("create child '" + name + "'");
-      if (childNames == null) {
-        childNames = new HashSet<>();
+      ChildList siblings = childList;
+      if (siblings == null) {
+        siblings = new ChildList();
+        childList = siblings;
       }
-      if (!childNames.add(name)) {
-        throw new IllegalArgumentException(
-            "lifecycle '"
-                + path()
-                + "' already has a child named '"
-                + name
-                + "' that is not closed: paths must name one node; use a unique name such as '"
-                + name
-                + "-2'");
-      }
-      child.previousSibling = lastChild;
-      if (lastChild == null) {
-        firstChild = child;
-      } else {
-        lastChild.nextSibling = child;
-      }
-      lastChild = child;
+      siblings.add(name, child, this);
     } finally {
       lock.unlock();
     }
@@ -329,7 +268,7 @@ public final class Lifecycle implements AutoCloseable {
     lock.lock();
     try {
       if (closer == null) {
-        resources = append(resources, resourceCount++, resource);
+        members().addResource(resource);
         return resource;
       }
     } finally {
@@ -416,17 +355,14 @@ public final class Lifecycle implements AutoCloseable {
 
   /** A snapshot of the children not yet closed, oldest first. */
   public List<Lifecycle> children() {
-    List<Lifecycle> snapshot = new ArrayList<>();
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
     try {
-      for (Lifecycle child = firstChild; child != null; child = child.nextSibling) {
-        snapshot.add(child);
-      }
+      ChildList siblings = childList;
+      return siblings == null ? new ArrayList<>() : siblings.oldestFirst();
     } finally {
       lock.unlock();
     }
-    return snapshot;
   }
 
   /** The state now; a snapshot. */
@@ -447,14 +383,14 @@ public final class Lifecycle implements AutoCloseable {
   public void close() {
     Thread self = Thread.currentThread();
     if (CLOSER.compareAndSet(this, null, self)) {
-      CallbackDeadlockException lockCycle = closeClaimedSubtree();
+      CallbackDeadlockException lockCycle = CloseWalk.close(this);
       if (lockCycle != null) {
         throw lockCycle; // the close goes on, handed to another thread
       }
     } else {
       CloseWalk.awaitClosedBy(this, true);
     }
-    rethrowFailure();
+    CloseWalk.rethrow(failure());
   }
 
   /**
@@ -470,7 +406,7 @@ public final class Lifecycle implements AutoCloseable {
     Thread closingThread =
         new Thread(
             () -> {
-              closeClaimedSubtree(); // a lock cycle is in closeFuture's failure
+              CloseWalk.close(this); // a lock cycle is in closeFuture's failure
             },
             "tether-close-" + path());
     closingThread.setDaemon(true);
@@ -479,7 +415,7 @@ public final class Lifecycle implements AutoCloseable {
         closingThread.start();
       } catch (Throwable startFailed) { // e.g. no memory for a thread: close here, never hang
         CLOSER.setVolatile(this, Thread.currentThread());
-        closeClaimedSubtree();
+        CloseWalk.close(this);
       }
     }
     return closeFuture;
@@ -523,75 +459,25 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /**
-   * Closes this node's subtree; the caller's thread has claimed this node.
-   *
-   * @return the lock cycle for which the walk had to be handed to another thread, or null
-   */
-  private @Nullable CallbackDeadlockException closeClaimedSubtree() {
-    return CloseWalk.close(this);
-  }
-
-  /**
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
    * failure that escaped here would leave the node CLOSING forever and every waiter parked.
    */
   @Nullable Throwable finishClose(
       @Nullable Throwable childFailure, List<CallbackSlot<?>> childrenLingering) {
-    Object[] ownSlots;
-    Object[] ownResources;
+    NodeMembers owned;
     Cleaner.Cleanable binding;
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
-    try {
-      ownSlots = Arrays.copyOf(slots, slotCount);
-      ownResources = Arrays.copyOf(resources, resourceCount);
+    try { // registrations are refused from CLOSING on: nothing is added after this
+      owned = members;
       binding = ownerBinding;
-      slots = NOTHING;
-      resources = NOTHING;
-      slotCount = 0;
-      resourceCount = 0;
+      members = null;
       ownerBinding = null;
     } finally {
       lock.unlock();
     }
-    Throwable failure = childFailure;
-    for (int i = ownSlots.length - 1; i >= 0; i--) {
-      try {
-        ((CallbackSlot<?>) ownSlots[i]).close();
-      } catch (Throwable e) { // even a VirtualMachineError: the walk rethrows it once all is CLOSED
-        failure = CloseWalk.combine(failure, e);
-      }
-    }
-    for (int i = ownResources.length - 1; i >= 0; i--) {
-      try {
-        ((AutoCloseable) ownResources[i]).close();
-      } catch (Throwable e) {
-        failure =
-            CloseWalk.combine(
-                failure,
-                e instanceof Exception checked && !(e instanceof RuntimeException)
-                    ? new ResourceCloseException(
-                        path(), LifecycleDiagnostics.describeResource(ownResources[i]), checked)
-                    : e);
-      }
-    }
-    List<CallbackSlot<?>> stillRunning = new ArrayList<>(0);
-    for (Object slot : ownSlots) {
-      if (((CallbackSlot<?>) slot).runsRemovedCallbacks()) {
-        stillRunning.add((CallbackSlot<?>) slot); // the closer's own call, or a cycle's
-      }
-    }
-    for (Object resource : ownResources) {
-      if (resource instanceof CallbackSlot && ((CallbackSlot<?>) resource).runsRemovedCallbacks()) {
-        stillRunning.add((CallbackSlot<?>) resource); // a slot given to own()
-      }
-    }
-    for (CallbackSlot<?> slot : childrenLingering) {
-      if (slot.runsRemovedCallbacks()) {
-        stillRunning.add(slot);
-      }
-    }
-    lingering = stillRunning.isEmpty() ? NO_SLOTS : stillRunning.toArray(NO_SLOTS);
+    Throwable failure = owned == null ? childFailure : owned.closeNewestFirst(childFailure, this);
+    lingering = NodeMembers.stillRunning(owned, childrenLingering);
     closeFailure = failure;
     CLOSER.setVolatile(this, CLOSED); // [Published]: closeFailure and lingering
     if (binding != null) {
@@ -612,26 +498,16 @@ public final class Lifecycle implements AutoCloseable {
     return closer == CLOSED ? closeFailure : null; // [Published]
   }
 
-  private void rethrowFailure() {
-    Throwable failure = failure();
-    if (failure instanceof RuntimeException runtimeException) {
-      throw runtimeException;
-    }
-    if (failure instanceof Error error) {
-      throw error;
-    }
-    if (failure != null) {
-      throw new IllegalStateException(failure); // unreachable: checked failures are wrapped
-    }
+  /** The children not yet closed, newest first; under StripedLocks.of(this). */
+  Lifecycle[] childrenNewestFirst() {
+    ChildList siblings = childList;
+    return siblings == null ? new Lifecycle[0] : siblings.newestFirst();
   }
 
-  /** Under StripedLocks.of(this). */
-  Lifecycle[] childrenNewestFirst() {
-    List<Lifecycle> newestFirst = new ArrayList<>();
-    for (Lifecycle child = lastChild; child != null; child = child.previousSibling) {
-      newestFirst.add(child);
-    }
-    return newestFirst.toArray(new Lifecycle[0]);
+  /** The lingering slots of children that detached; under StripedLocks.of(this). */
+  CallbackSlot<?>[] detachedLingering() {
+    ChildList siblings = childList;
+    return siblings == null ? NO_SLOTS : siblings.detachedLingering();
   }
 
   private void detachFromParent() {
@@ -642,33 +518,9 @@ public final class Lifecycle implements AutoCloseable {
     ReentrantLock lock = StripedLocks.of(from);
     lock.lock();
     try {
-      if (previousSibling == null) {
-        if (from.firstChild == this) {
-          from.firstChild = nextSibling;
-        }
-      } else {
-        previousSibling.nextSibling = nextSibling;
-      }
-      if (nextSibling == null) {
-        if (from.lastChild == this) {
-          from.lastChild = previousSibling;
-        }
-      } else {
-        nextSibling.previousSibling = previousSibling;
-      }
-      previousSibling = null;
-      nextSibling = null;
-      if (from.childNames != null) {
-        from.childNames.remove(name);
-      }
-      if (lingering.length > 0) {
-        List<CallbackSlot<?>> kept = new ArrayList<>(Arrays.asList(lingering));
-        for (CallbackSlot<?> slot : from.detachedLingering) {
-          if (slot.runsRemovedCallbacks()) {
-            kept.add(slot);
-          }
-        }
-        from.detachedLingering = kept.toArray(NO_SLOTS);
+      ChildList siblings = from.childList;
+      if (siblings != null) { // never null: this node was linked at creation
+        siblings.remove(name, this, lingering); // lingering: written by this thread
       }
     } finally {
       lock.unlock();
@@ -682,7 +534,7 @@ public final class Lifecycle implements AutoCloseable {
     lock.lock();
     try {
       requireOpen("create slot '" + slot.name() + "'");
-      slots = append(slots, slotCount++, slot);
+      members().addSlot(slot);
     } finally {
       lock.unlock();
     }
@@ -701,10 +553,14 @@ public final class Lifecycle implements AutoCloseable {
     return state().name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  private static Object[] append(Object[] array, int index, Object element) {
-    Object[] target = index < array.length ? array : Arrays.copyOf(array, Math.max(4, index * 2));
-    target[index] = element;
-    return target;
+  /** This node's slots and resources, created with the first; under the lock, while OPEN. */
+  private NodeMembers members() {
+    NodeMembers owned = members;
+    if (owned == null) {
+      owned = new NodeMembers();
+      members = owned;
+    }
+    return owned;
   }
 
   private static String checkName(String name, @Nullable Lifecycle parent) {
@@ -712,11 +568,7 @@ public final class Lifecycle implements AutoCloseable {
     if (name.isBlank() || name.indexOf('/') >= 0) {
       String where = parent == null ? "" : " (child of '" + parent.path() + "')";
       throw new IllegalArgumentException(
-          "lifecycle name must be non-blank and must not contain"
-              + " '/', was '"
-              + name
-              + "'"
-              + where);
+          "lifecycle name must be non-blank and must not contain '/', was '" + name + "'" + where);
     }
     return name;
   }
@@ -743,11 +595,12 @@ public final class Lifecycle implements AutoCloseable {
   }
 
   /** A snapshot of the slots this node has created and not yet closed. */
-  Object[] slotsSnapshot() {
+  CallbackSlot<?>[] slotsSnapshot() {
     ReentrantLock lock = StripedLocks.of(this);
     lock.lock();
     try {
-      return Arrays.copyOf(slots, slotCount);
+      NodeMembers owned = members;
+      return owned == null ? NO_SLOTS : owned.slotsSnapshot();
     } finally {
       lock.unlock();
     }

@@ -136,6 +136,22 @@ class LifecycleTest {
     }
 
     @Test
+    void close_nameReusedAfterItsChildClosed_newChildCountsAsNewest() {
+      List<String> order = new ArrayList<>();
+      Lifecycle root = Lifecycle.root("root");
+      root.child("a").close();
+      Lifecycle b = root.child("b");
+      b.own(() -> order.add("b"));
+      Lifecycle a = root.child("a"); // the name is free again; the child is younger than b
+      a.own(() -> order.add("a"));
+
+      assertEquals(List.of(b, a), root.children());
+      root.close();
+
+      assertEquals(List.of("a", "b"), order);
+    }
+
+    @Test
     void close_siblings_eachCompletesBeforeTheNextStarts() {
       List<String> order = new ArrayList<>();
       Lifecycle root = Lifecycle.root("root");
