@@ -41,6 +41,7 @@ echo
 echo "== footprint"
 java -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true \
   --add-exports java.base/jdk.internal.vm.annotation=ALL-UNNAMED \
+  --add-opens java.base/java.util=ALL-UNNAMED \
   -cp "$jar" dev.tether.bench.FootprintReport 2>&1 | grep -v '^# WARNING' \
   | tee "bench/target/footprint-${mode}.txt"
 

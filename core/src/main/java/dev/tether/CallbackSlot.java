@@ -92,7 +92,7 @@ import org.jspecify.annotations.Nullable;
  * In-flight marks. The marks, the per-thread records that hold them and their lookup live in
  * InFlight (created by CAS on the first invoke, before any mark in it, so a scan ordered after
  * a mark finds it non-null). An invoker marks, re-checks `current`, calls, clears (SlotCalls); a
- * remover swaps `current` and then scans the marks (SlotWait): the pair [Dekker] of InFlight's
+ * remover swaps `current` and then scans the marks (SlotQuiescence): the pair [Dekker] of InFlight's
  * notes, by which no call of a removed registration starts after the scan.
  *
  * Nesting. Reentrancy is detected from the record: a thread whose record carries the outermost
@@ -106,11 +106,11 @@ import org.jspecify.annotations.Nullable;
  * mark, whichever kind of record.
  *
  * Parts. The public face and the state are here; in files of their own: SlotCalls (the invoker's
- * side: mark, re-check, call, clear), SlotWait (the remover's side), SlotBacklog (deferred and
+ * side: mark, re-check, call, clear), SlotQuiescence (the remover's side), SlotBacklog (deferred and
  * kept values), SlotPolicy (policies, failure routing), and Registration.runQueued (a lane's
  * call: invoke submits the installed Registration as the call's header to the lane's SerialLane,
  * whose drainer calls back through LaneCall, marks and re-checks as SlotCalls does, and may keep
- * the mark across calls, [HeldMark]). The slot knows the lane; the lane knows registrations and
+ * the mark across calls, [HeldMark], SerialLane). The slot knows the lane; the lane knows registrations and
  * records, not slots.
  *
  * Costs. invoke takes no lock and holds none while the callback runs. For the threads with an
@@ -280,7 +280,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   public boolean reset() {
     boolean removed = removeInstalled();
-    SlotWait.await(this);
+    SlotQuiescence.await(this);
     return removed;
   }
 
@@ -292,7 +292,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   public CompletableFuture<Void> resetAsync() {
     removeInstalled();
-    return SlotWait.awaitAsync(this);
+    return SlotQuiescence.awaitAsync(this);
   }
 
   /**
@@ -314,7 +314,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (buffer != null) {
       buffer.discardAll();
     }
-    SlotWait.await(this);
+    SlotQuiescence.await(this);
   }
 
   /** The delivery of this slot's calls: {@link Delivery#inline()} or the serial lane it is on. */
@@ -369,7 +369,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
         + "]";
   }
 
-  // ---- state, for the slot's parts (SlotCalls, SlotWait, SlotBacklog, Registration) ----
+  // ---- state, for the slot's parts (SlotCalls, SlotQuiescence, SlotBacklog, Registration) ----
 
   /** The installed registration, null, or the CLOSED sentinel; a volatile read. */
   @Nullable Registration<? super T> installed() {
@@ -466,7 +466,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
     if (replaced != null) {
       replaced.retire();
       try {
-        SlotWait.await(this);
+        SlotQuiescence.await(this);
       } finally {
         // also when the wait threw: kept values must reach the new callback
         SlotBacklog.deliverKept(this, null);
@@ -499,7 +499,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    * that the closer did not wait for (its own, or one whose wait broke a cycle).
    */
   boolean runsRemovedCallbacks() {
-    return SlotWait.removedRunning(this, null) != null;
+    return SlotQuiescence.removedRunning(this, null) != null;
   }
 
   /**
@@ -510,9 +510,9 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
    */
   void awaitRemovedCalls(boolean mayBreakCycles) {
     if (mayBreakCycles) {
-      SlotWait.await(this);
+      SlotQuiescence.await(this);
     } else {
-      SlotWait.awaitOutsideCallbacks(this);
+      SlotQuiescence.awaitOutsideCallbacks(this);
     }
   }
 
@@ -584,7 +584,7 @@ public final class CallbackSlot<T extends @Nullable Object> implements AutoClose
       String fullName = owner == null ? name : owner.path() + "/" + name;
       return new CallbackSlot<>(
           fullName,
-          new SlotPolicy(reentrancy, replay, errorHandler),
+          SlotPolicy.of(reentrancy, replay, errorHandler),
           delivery == null ? inherited : delivery,
           owner);
     }

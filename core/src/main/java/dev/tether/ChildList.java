@@ -18,7 +18,7 @@ import java.util.List;
  * child is linked from its creation until its close detaches it, after it is CLOSED, so a closed
  * child's name may be used again and the map holds only children not yet detached: a long-lived
  * parent with many short-lived children does not grow per closed child (the table keeps the
- * capacity of the most children linked at once, as the set of names before it did). A child that
+ * capacity of the most children linked at once). A child that
  * detaches with lingering slots adds them to {@link #detachedLingering()} in the same lock
  * acquisition in which it unlinks, and the parent's close walk snapshots both under one
  * acquisition ({@code CloseWalk.Frame}): it sees each child either as a child or through its
@@ -55,7 +55,10 @@ final class ChildList {
     }
   }
 
-  /** Unlinks {@code child} and keeps its {@code lingering} slots, if any. */
+  /**
+   * Unlinks {@code child} and keeps its {@code lingering} slots, if any, with those of earlier
+   * children whose calls still run (the others are pruned).
+   */
   void remove(String name, Lifecycle child, CallbackSlot<?>[] lingering) {
     byName.remove(name, child);
     if (lingering.length > 0) {

@@ -90,12 +90,11 @@ final class LifecycleDiagnostics {
           .append(delivery.discardedCount())
           .append(')');
     }
-    Object[] ownSlots = node.slotsSnapshot();
+    CallbackSlot<?>[] ownSlots = node.slotsSnapshot();
     if (ownSlots.length > 0) {
       text.append(" slots:");
       String prefix = path + "/";
-      for (Object slot : ownSlots) {
-        CallbackSlot<?> s = (CallbackSlot<?>) slot;
+      for (CallbackSlot<?> s : ownSlots) {
         String local = s.name().startsWith(prefix) ? s.name().substring(prefix.length()) : s.name();
         text.append(' ')
             .append(local)

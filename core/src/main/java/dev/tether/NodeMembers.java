@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Note:</b> not thread-safe. While a node holds it, it is guarded by {@code
  * StripedLocks.of(node)}, as the node's other structure; the node creates it with its first slot
  * or resource (a node without any holds none). The node's close takes it under that lock and drops
- * the node's reference before the node can be registered with again (it is no longer OPEN): from
- * then on it is confined to the closing thread, which calls {@link #closeNewestFirst} and {@link
- * #stillRunning} without the lock, since they run user code.
+ * the node's reference; the node is CLOSING by then and refuses every registration, so from then
+ * on it is confined to the closing thread. {@link #closeNewestFirst} runs user code, so it and
+ * {@link #stillRunning} run without the lock; confinement makes that safe.
  *
  * <p>Invariants: {@code slots[0, slotCount)} and {@code resources[0, resourceCount)} are the
  * registrations in order; nothing is removed before the close.
@@ -29,11 +29,13 @@ final class NodeMembers {
   private int resourceCount;
 
   void addSlot(CallbackSlot<?> slot) {
-    slots = append(slots, slotCount++, slot);
+    slots = append(slots, slotCount, slot);
+    slotCount++; // after the append: a failed copy leaves the count matching the array
   }
 
   void addResource(AutoCloseable resource) {
-    resources = append(resources, resourceCount++, resource);
+    resources = append(resources, resourceCount, resource);
+    resourceCount++;
   }
 
   /** The slots, oldest first; a copy. */

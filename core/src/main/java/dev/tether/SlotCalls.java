@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * How a call of a {@link CallbackSlot}'s callback runs on the invoking thread: mark, re-check,
- * call, clear, wake. The invoker's side of the slot (the remover's is {@link SlotWait}); part of
+ * call, clear, wake. The invoker's side of the slot (the remover's is {@link SlotQuiescence}); part of
  * the slot, in a file of its own; it holds no state. A lane's drainer uses the same steps through
  * {@link Registration}.
  */
@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  * notes: either the scan sees the mark (so the remover waits), or the invoker sees the change and
  * never calls.
  *
- * A callback's failure never leaves a mark set: the clear is in a finally, and deliver routes
+ * A callback's failure never leaves a mark of callMarked set: the clear is in a finally (a lane's
+ * drainer keeps its mark across calls on purpose and releases it as [HeldMark], SerialLane,
+ * says), and deliver routes
  * every failure but a VirtualMachineError to the error handler. Deferred values are drained by
  * the outermost call after its own call (SlotBacklog); the thread's record is passed along, since
  * a short-lived record is found again only while it is marked.

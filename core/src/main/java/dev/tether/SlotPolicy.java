@@ -15,7 +15,17 @@ final class SlotPolicy {
   final Replay replay;
   final CallbackErrorHandler errorHandler;
 
-  SlotPolicy(Reentrancy reentrancy, Replay replay, CallbackErrorHandler errorHandler) {
+  /** The policies given; {@link #DEFAULT} itself when they are the defaults, shared by slots. */
+  @SuppressWarnings("ReferenceEquality") // identity: only the default handler instance is shared
+  static SlotPolicy of(Reentrancy reentrancy, Replay replay, CallbackErrorHandler errorHandler) {
+    return reentrancy == DEFAULT.reentrancy
+            && replay == DEFAULT.replay
+            && errorHandler == DEFAULT.errorHandler
+        ? DEFAULT
+        : new SlotPolicy(reentrancy, replay, errorHandler);
+  }
+
+  private SlotPolicy(Reentrancy reentrancy, Replay replay, CallbackErrorHandler errorHandler) {
     this.reentrancy = reentrancy;
     this.replay = replay;
     this.errorHandler = errorHandler;

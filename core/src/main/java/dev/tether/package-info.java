@@ -76,10 +76,12 @@
  * what each closing node waits for.
  *
  * <p>Every type in this package is null-hostile unless a parameter or return type is marked
- * {@code @Nullable}. Types that are not public here ({@code InFlight}, {@code SerialLane}, {@code
- * XaddLaneQueue}, {@code ReplayBuffer}) and the package {@code dev.tether.internal} are
- * implementation; their notes are in the sources, and the measurements behind them in {@code
- * docs/design-notes.md}.
+ * {@code @Nullable}. Types that are not public here and the package {@code dev.tether.internal}
+ * are implementation: the slot's parts ({@code SlotCalls} the invoker's side, {@code SlotQuiescence} the
+ * remover's, {@code InFlight} the marks between them, {@code SlotBacklog}, {@code SlotPolicy},
+ * {@code Registration}), the lane's ({@code SerialLane}, {@code XaddLaneQueue}) and the tree's
+ * ({@code CloseWalk}, {@code ChildList}, {@code NodeMembers}). Their notes are in the sources, and
+ * the measurements behind them in {@code docs/design-notes.md}.
  */
 @NullMarked
 package dev.tether;

@@ -34,7 +34,9 @@ import org.openjdk.jol.vm.VM;
  *
  * <p>Run: {@code java -XX:+UseSerialGC -Djdk.attach.allowAttachSelf=true
  * --add-exports java.base/jdk.internal.vm.annotation=ALL-UNNAMED
- * -cp bench/target/benchmarks.jar dev.tether.bench.FootprintReport}
+ * --add-opens java.base/java.util=ALL-UNNAMED
+ * -cp bench/target/benchmarks.jar dev.tether.bench.FootprintReport} (the opening lets the walk
+ * enter {@code java.util} collections, such as a node's map of children)
  */
 public final class FootprintReport {
   static final int COUNT = 1_000_000;
@@ -187,9 +189,10 @@ public final class FootprintReport {
   }
 
   /**
-   * Objects reachable from {@code root}, descending into project objects and reference arrays;
-   * JDK objects (strings, threads, locks) are counted shallowly, never entered: the slot owns
-   * none that it does not reach through its own fields.
+   * Objects reachable from {@code root}, descending into project objects, reference arrays and
+   * {@code java.util} collections (a node keeps its children in a map); other JDK objects
+   * (strings, threads, locks, futures) are counted shallowly, never entered: the slot owns none
+   * that it does not reach through its own fields.
    */
   private static Set<Object> reachable(Object root, List<Object> order) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -215,10 +218,10 @@ public final class FootprintReport {
         }
         continue;
       }
-      if (isJdk(c)) {
+      if (!entered(c)) {
         continue;
       }
-      for (Class<?> k = c; k != null && !isJdk(k); k = k.getSuperclass()) {
+      for (Class<?> k = c; k != null && entered(k); k = k.getSuperclass()) {
         for (Field f : k.getDeclaredFields()) {
           if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
             continue;
@@ -230,12 +233,19 @@ public final class FootprintReport {
               work.add(v);
             }
           } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot read " + f + ": run on the class path", e);
+            throw new IllegalStateException(
+                "cannot read " + f + ": run on the class path with --add-opens java.base/java.util",
+                e);
           }
         }
       }
     }
     return seen;
+  }
+
+  /** Project classes and {@code java.util}'s own (collections), not its subpackages. */
+  private static boolean entered(Class<?> c) {
+    return !isJdk(c) || c.getPackageName().equals("java.util");
   }
 
   private static boolean isJdk(Class<?> c) {

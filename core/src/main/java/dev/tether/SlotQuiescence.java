@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * user locks (see its notes). Its own marks are excluded from its blockers: that is the reentrant
  * reset.
  */
-final class SlotWait {
-  private SlotWait() {}
+final class SlotQuiescence {
+  private SlotQuiescence() {}
 
   /**
    * The removed registrations of {@code slot} that some thread other than {@code excluded} is
