@@ -18,11 +18,10 @@ import java.util.List;
  * child is linked from its creation until its close detaches it, after it is CLOSED, so a closed
  * child's name may be used again and the map holds only children not yet detached: a long-lived
  * parent with many short-lived children does not grow per closed child (the table keeps the
- * capacity of the most children linked at once). A child that
- * detaches with lingering slots adds them to {@link #detachedLingering()} in the same lock
- * acquisition in which it unlinks, and the parent's close walk snapshots both under one
- * acquisition ({@code CloseWalk.Frame}): it sees each child either as a child or through its
- * lingering slots, never neither.
+ * capacity of the most children linked at once). A child that detaches with lingering slots adds
+ * them to {@link #detachedLingering()} in the same lock acquisition in which it unlinks, and the
+ * parent's close walk snapshots both under one acquisition ({@code CloseWalk.Frame}): it sees
+ * each child either as a child or through its lingering slots, never neither.
  */
 final class ChildList {
   private static final Lifecycle[] NO_CHILDREN = new Lifecycle[0];
