@@ -109,11 +109,28 @@ final class CloseWalk {
     try {
       return walkRecorded(stack, pending, event);
     } finally {
-      event.end();
-      if (event.shouldCommit()) {
-        event.target = walked.path();
-        event.commit();
+      if (!event.recorded) { // handed over, or ended by an exception before its last node
+        record(event, walked, null);
       }
+    }
+  }
+
+  /**
+   * Ends and commits {@code event}, the walk of {@code walked}, if it passes the recording's
+   * threshold: by the walk's last finishClose before it publishes CLOSED (a closeAsync() caller
+   * that stops its recording when closeFuture completes finds the walk in it), else by the walk
+   * when it hands over or ends early.
+   */
+  static void record(
+      LifecycleCloseEvent event, Lifecycle walked, @Nullable Throwable walkedFailure) {
+    event.recorded = true;
+    if (walkedFailure != null) { // the walked node's failure holds all the others
+      event.failures = 1 + walkedFailure.getSuppressed().length;
+    }
+    event.end();
+    if (event.shouldCommit()) {
+      event.target = walked.path();
+      event.commit();
     }
   }
 
@@ -172,11 +189,9 @@ final class CloseWalk {
         top.childrenLingering.add(slot); // finishClose keeps it if its wait was given up
       }
       stack.pop();
-      Throwable failure = top.node.finishClose(top.failure, top.childrenLingering);
-      event.nodesClosed++;
-      if (stack.isEmpty() && failure != null) { // the walked node's failure holds all the others
-        event.failures = 1 + failure.getSuppressed().length;
-      }
+      event.nodesClosed++; // counted before finishClose, which records the event at the last
+      Throwable failure =
+          top.node.finishClose(top.failure, top.childrenLingering, stack.isEmpty() ? event : null);
       if (failure instanceof VirtualMachineError vmError && fatal == null) {
         fatal = vmError;
       }

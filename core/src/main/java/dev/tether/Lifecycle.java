@@ -3,6 +3,7 @@ package dev.tether;
 import dev.tether.internal.StripedLocks;
 import dev.tether.internal.TetherCleaner;
 import dev.tether.internal.WaitForGraph;
+import dev.tether.internal.events.LifecycleCloseEvent;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
@@ -460,10 +461,14 @@ public final class Lifecycle implements AutoCloseable {
 
   /**
    * Children closed, now slots, resources, CLOSED; returns this node's failure. Never throws: a
-   * failure that escaped here would leave the node CLOSING forever and every waiter parked.
+   * failure that escaped here would leave the node CLOSING forever and every waiter parked. When
+   * this node is the one {@code walk} closes, the walk's event is recorded before CLOSED is
+   * published, so whoever sees the node CLOSED (close() returning, closeFuture) finds it recorded.
    */
   @Nullable Throwable finishClose(
-      @Nullable Throwable childFailure, List<CallbackSlot<?>> childrenLingering) {
+      @Nullable Throwable childFailure,
+      List<CallbackSlot<?>> childrenLingering,
+      @Nullable LifecycleCloseEvent walk) {
     NodeMembers owned;
     Cleaner.Cleanable binding;
     ReentrantLock lock = StripedLocks.of(this);
@@ -478,6 +483,13 @@ public final class Lifecycle implements AutoCloseable {
     }
     Throwable failure = owned == null ? childFailure : owned.closeNewestFirst(childFailure, this);
     lingering = NodeMembers.stillRunning(owned, childrenLingering);
+    if (walk != null) {
+      try {
+        CloseWalk.record(walk, this, failure);
+      } catch (Throwable recordFailed) { // e.g. no memory: reported with the close, which goes on
+        failure = CloseWalk.combine(failure, recordFailed);
+      }
+    }
     closeFailure = failure;
     CLOSER.setVolatile(this, CLOSED); // [Published]: closeFailure and lingering
     if (binding != null) {

@@ -18,13 +18,26 @@ final class JfrEvents {
    * that name it committed, read back from the recording's file with {@code jdk.jfr.consumer}.
    */
   static List<RecordedEvent> during(String eventName, TestThread.Task action) throws Throwable {
-    Path file = Files.createTempFile("tether-events", ".jfr");
-    try (Recording recording = new Recording()) {
-      recording.enable(eventName).withThreshold(Duration.ZERO);
-      recording.start();
+    try (Recording recording = start(eventName)) {
       action.run();
       recording.stop();
-      recording.dump(file);
+      return read(recording, eventName);
+    }
+  }
+
+  /** A started recording of {@code eventName}, threshold 0; the caller stops and closes it. */
+  static Recording start(String eventName) {
+    Recording recording = new Recording();
+    recording.enable(eventName).withThreshold(Duration.ZERO);
+    recording.start();
+    return recording;
+  }
+
+  /** The events named {@code eventName} in {@code stopped}, read back through a file. */
+  static List<RecordedEvent> read(Recording stopped, String eventName) throws Exception {
+    Path file = Files.createTempFile("tether-events", ".jfr");
+    try {
+      stopped.dump(file);
       return RecordingFile.readAllEvents(file).stream()
           .filter(event -> event.getEventType().getName().equals(eventName))
           .collect(Collectors.toList());

@@ -14,9 +14,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import org.junit.jupiter.api.Test;
 
@@ -158,6 +161,23 @@ class TetherEventsTest {
     assertEquals(3, event.getInt("nodesClosed"));
     assertEquals(1, event.getInt("failures"));
     assertFalse(event.getBoolean("handedOver"));
+  }
+
+  @Test
+  void closeAsync_recordingStoppedWhenCloseFutureCompletes_containsTheWalk() throws Throwable {
+    // closeFuture completes on the walking thread: a recording stopped by its first dependent
+    // sees the walk only if the walk recorded its event before it published CLOSED.
+    Lifecycle app = Lifecycle.root("app");
+    app.child("conn");
+    try (Recording recording = JfrEvents.start("dev.tether.LifecycleClose")) {
+      CompletableFuture<Void> stopped = app.closeFuture().thenRun(recording::stop);
+      app.closeAsync();
+      stopped.get(10, TimeUnit.SECONDS);
+      List<RecordedEvent> walks = JfrEvents.read(recording, "dev.tether.LifecycleClose");
+      assertEquals(1, walks.size(), walks.toString());
+      assertEquals("app", walks.get(0).getString("target"));
+      assertEquals(2, walks.get(0).getInt("nodesClosed"));
+    }
   }
 
   @Test

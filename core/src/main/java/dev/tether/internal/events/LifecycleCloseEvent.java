@@ -32,4 +32,7 @@ public final class LifecycleCloseEvent extends jdk.jfr.Event {
   @Label("Handed Over")
   @Description("The rest of the walk went on in another thread (a wait would have deadlocked)")
   public boolean handedOver;
+
+  /** Whether the walk has ended this event (and committed it, past the threshold); not recorded. */
+  public transient boolean recorded;
 }
